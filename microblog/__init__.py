@@ -1,0 +1,61 @@
+"""microblog: a Flask blog engine for an author's Jekyll posts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as settings
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: defaults, then `instance/config.py`, then the environment."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(settings.DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_mapping(settings.from_environment())
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    settings.finish(app.config, app.instance_path)
+
+    if app.config["PROXY_FIX"]:
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from . import database, security
+
+    database.init_app(app)
+    security.init_app(app)
+
+    from .views import admin, comments, errors, feeds, public
+
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(comments.bp)
+    app.register_blueprint(admin.bp)
+    errors.init_app(app)
+    # Last: its catch-all permalink route must not shadow the others.
+    app.register_blueprint(public.bp)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,119 @@
+"""Configuration: built-in defaults, then `instance/config.py`, then the environment.
+
+This is the only module that reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "SITE_URL": "http://127.0.0.1:5000",
+    "SITE_TITLE": "microblog",
+    "SITE_DESCRIPTION": "Notes and essays, written in Markdown.",
+    "SITE_AUTHOR": "The author",
+    "SITE_LANGUAGE": "en",
+    "PERMALINK": "/posts/:year/:month/:title/",
+    "POSTS_PER_PAGE": 10,
+    "FEED_MAX_ITEMS": 20,
+    "FEED_FULL_TEXT": True,
+    "FEED_MAX_AGE": 300,
+    "PAGE_MAX_AGE": 60,
+    "COMMENTS_MIN_SECONDS": 2,
+    "COMMENTS_MAX_LINKS": 2,
+    "COMMENTS_BLOCKLIST": "",
+    "COMMENTS_TRUST_RETURNING": True,
+    "COMMENTS_CLOSE_AFTER_DAYS": 0,
+    "COMMENTS_TOKEN_MAX_AGE": 24 * 3600,
+    "COMMENTS_RATE_LIMIT": "5 per minute; 50 per day",
+    "LOGIN_RATE_LIMIT": "5 per 15 minutes",
+    "SANITIZER": "bleach",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "PROXY_FIX": 0,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+}
+
+# Environment variables that are read, with the type each is parsed as.
+ENV_TYPES: dict[str, type] = {
+    "DATABASE_URL": str,
+    "SECRET_KEY": str,
+    "SITE_URL": str,
+    "SITE_TITLE": str,
+    "SITE_DESCRIPTION": str,
+    "SITE_AUTHOR": str,
+    "SITE_LANGUAGE": str,
+    "PERMALINK": str,
+    "POSTS_PER_PAGE": int,
+    "FEED_MAX_ITEMS": int,
+    "FEED_FULL_TEXT": bool,
+    "FEED_MAX_AGE": int,
+    "PAGE_MAX_AGE": int,
+    "COMMENTS_MIN_SECONDS": float,
+    "COMMENTS_MAX_LINKS": int,
+    "COMMENTS_BLOCKLIST": str,
+    "COMMENTS_TRUST_RETURNING": bool,
+    "COMMENTS_CLOSE_AFTER_DAYS": int,
+    "COMMENTS_RATE_LIMIT": str,
+    "LOGIN_RATE_LIMIT": str,
+    "SANITIZER": str,
+    "RATELIMIT_ENABLED": bool,
+    "RATELIMIT_STORAGE_URI": str,
+    "MAX_CONTENT_LENGTH": int,
+    "SESSION_COOKIE_SECURE": bool,
+    "PROXY_FIX": int,
+}
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def parse_env_value(raw: str, kind: type) -> Any:
+    """Turn one environment string into the setting's type."""
+    if kind is bool:
+        return raw.strip().lower() in TRUE_WORDS
+    return kind(raw)
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The settings given as environment variables."""
+    environ = dict(os.environ) if environ is None else environ
+    return {
+        name: parse_env_value(environ[name], kind)
+        for name, kind in ENV_TYPES.items()
+        if environ.get(name, "") != ""
+    }
+
+
+def default_database_url(instance_path: str) -> str:
+    """The embedded SQLite database inside the instance folder."""
+    return "sqlite:///" + str(Path(instance_path) / "microblog.sqlite")
+
+
+def local_secret_key(instance_path: str) -> str:
+    """A secret generated once and kept in the instance folder, for local use."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def finish(config: dict[str, Any], instance_path: str) -> None:
+    """Fill in what depends on other settings once every source has been read."""
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = config.get("DATABASE_URL") or default_database_url(
+            instance_path
+        )
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = local_secret_key(instance_path)
+    config["SITE_URL"] = str(config["SITE_URL"]).rstrip("/")
+    config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or "memory://"

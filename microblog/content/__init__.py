@@ -1,0 +1,1 @@
+"""The content pipeline: Jekyll files in, Post rows out. Knows no request."""

@@ -1,0 +1,233 @@
+"""Database models and the reusable queries over them (as `Select` builders)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Table,
+    Text,
+    exists,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+from .timeutil import UTCDateTime, now_utc
+
+post_tags = Table(
+    "post_tags",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # The primary key (post_id, tag_id) serves "does this post have the tag" (the EXISTS
+    # form of a tag page); this one serves "the posts of a tag" and tag counts.
+    Index("ix_post_tags_tag_id_post_id", "tag_id", "post_id"),
+)
+
+
+class Post(db.Model):
+    """One post, as imported from a Jekyll file, with its body rendered once at import."""
+
+    __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_is_draft_published_at", "is_draft", "published_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What identifies the source file across re-imports (see content/importer.py).
+    source_key: Mapped[str] = mapped_column(String(500), unique=True)
+    source_path: Mapped[str] = mapped_column(String(1000), default="")
+    source_text: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    title: Mapped[str] = mapped_column(String(500))
+    slug: Mapped[str] = mapped_column(String(300))
+    permalink: Mapped[str] = mapped_column(String(1000), unique=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    comments_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    excerpt_html: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    # Tag names as written, in the order the front matter gives them, for display.
+    tag_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The whole front matter, unknown keys included, so nothing the author wrote is lost.
+    front_matter: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=post_tags, back_populates="posts", lazy="select"
+    )
+    redirects: Mapped[list[Redirect]] = relationship(
+        back_populates="post", cascade="all, delete-orphan"
+    )
+
+    @property
+    def changed_at(self) -> datetime:
+        """When a reader would say the post last changed."""
+        return self.last_modified_at or self.published_at
+
+    @staticmethod
+    def published(now: datetime | None = None) -> Select:
+        """Posts a reader may see (not drafts, not dated in the future), newest first."""
+        now = now or now_utc()
+        return (
+            select(Post)
+            .where(Post.is_draft.is_(False), Post.published_at <= now)
+            .order_by(Post.published_at.desc(), Post.id.desc())
+        )
+
+    @staticmethod
+    def tagged(tag: Tag, now: datetime | None = None) -> Select:
+        """Published posts carrying `tag`, newest first.
+
+        EXISTS rather than a JOIN so that SQLite walks the published-date index and stops
+        at the LIMIT instead of reading every post of the tag.
+        """
+        has_tag = exists().where(post_tags.c.post_id == Post.id, post_tags.c.tag_id == tag.id)
+        return Post.published(now).where(has_tag)
+
+
+class Redirect(db.Model):
+    """An old path (`redirect_from`) that answers 301 to a post's permalink."""
+
+    __tablename__ = "redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(1000), unique=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    post: Mapped[Post] = relationship(back_populates="redirects")
+
+
+class Tag(db.Model):
+    """A tag; its name is kept as first written, its slug is what URLs use."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    posts: Mapped[list[Post]] = relationship(
+        secondary=post_tags, back_populates="tags", lazy="select"
+    )
+
+
+class CommentStatus(enum.Enum):
+    """Where a comment stands in moderation."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    SPAM = "spam"
+    TRASH = "trash"
+
+
+class Comment(db.Model):
+    """A reader's comment; its body is sanitised once, at submission, into `body_html`."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_post_id_status_created_at", "post_id", "status", "created_at"),
+        Index("ix_comments_status_created_at", "status", "created_at"),
+        Index("ix_comments_author_email_status", "author_email", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
+    author_name: Mapped[str] = mapped_column(String(100))
+    author_email: Mapped[str | None] = mapped_column(String(254))
+    author_url: Mapped[str | None] = mapped_column(String(2000))
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[CommentStatus] = mapped_column(
+        Enum(CommentStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=CommentStatus.PENDING,
+    )
+    # The status before trash or spam, so that `restore` can put the comment back.
+    previous_status: Mapped[CommentStatus | None] = mapped_column(
+        Enum(CommentStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
+    hold_reason: Mapped[str | None] = mapped_column(String(200))
+    # The form's one-time nonce: a POST sent twice stores the comment once.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("authors.id", ondelete="SET NULL")
+    )
+
+    post: Mapped[Post] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side=[id])
+    status_changed_by: Mapped[Author | None] = relationship()
+
+    @staticmethod
+    def with_status(status: CommentStatus) -> Select:
+        """Comments in one moderation state, newest first (the queue's order)."""
+        return (
+            select(Comment)
+            .where(Comment.status == status)
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+        )
+
+    @staticmethod
+    def pending() -> Select:
+        """The moderation queue."""
+        return Comment.with_status(CommentStatus.PENDING)
+
+    @staticmethod
+    def approved_for(post: Post) -> Select:
+        """A post's approved comments, oldest first (the reading order)."""
+        return (
+            select(Comment)
+            .where(Comment.post_id == post.id, Comment.status == CommentStatus.APPROVED)
+            .order_by(Comment.created_at, Comment.id)
+        )
+
+
+class Author(UserMixin, db.Model):
+    """The blog's author: the one who signs in to moderate."""
+
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of `password`, never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Whether `password` is this author's."""
+        return check_password_hash(self.password_hash, password)
+
+
+class SiteState(db.Model):
+    """One row whose `generation` grows with every change a page or feed could show.
+
+    Every worker and host reads it to know whether its cached responses are still good.
+    """
+
+    __tablename__ = "site_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -1,0 +1,7 @@
+"""The author's pages: login, logout, the moderation queue."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

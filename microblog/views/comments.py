@@ -1,0 +1,7 @@
+"""The comment form's POST."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("comments", __name__)

@@ -1,0 +1,148 @@
+"""Public pages: the index, permalinks, tags, sitemap and robots.txt."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from ..content.slugs import tag_slug
+from ..extensions import db
+from ..models import Post, Redirect, Tag, post_tags
+from ..timeutil import now_utc
+
+bp = Blueprint("public", __name__)
+
+
+def page_number() -> int:
+    """The `?page=` argument; anything that is not a positive whole number is a 404."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        abort(404)
+    return int(raw)
+
+
+@bp.get("/")
+def index():
+    """Newest published posts with their excerpts, paginated."""
+    page = db.paginate(
+        Post.published(),
+        page=page_number(),
+        per_page=current_app.config["POSTS_PER_PAGE"],
+        error_out=True,
+        count=True,
+    )
+    return render_template("public/index.html", page=page)
+
+
+@bp.get("/tags/")
+def tags():
+    """Every tag that has a published post, with its post count."""
+    now = now_utc()
+    count = func.count(Post.id)
+    rows = db.session.execute(
+        select(Tag, count)
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(Post.is_draft.is_(False), Post.published_at <= now)
+        .group_by(Tag.id)
+        .order_by(func.lower(Tag.name))
+    ).all()
+    return render_template("public/tags.html", rows=rows)
+
+
+def tag_or_404(slug: str) -> Tag:
+    """The tag with this slug, or a 404."""
+    tag = db.session.execute(select(Tag).where(Tag.slug == slug)).scalar_one_or_none()
+    if tag is None:
+        abort(404)
+    return tag
+
+
+@bp.get("/tags/<slug>/")
+def tag(slug: str):
+    """The published posts with one tag."""
+    tag = tag_or_404(slug)
+    page = db.paginate(
+        Post.tagged(tag),
+        page=page_number(),
+        per_page=current_app.config["POSTS_PER_PAGE"],
+        error_out=True,
+    )
+    if not page.items and page.page == 1:
+        abort(404)
+    return render_template("public/tag.html", tag=tag, page=page)
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """Every published post and tag page, for crawlers."""
+    posts = db.session.execute(
+        Post.published().with_only_columns(Post.permalink, Post.published_at, Post.last_modified_at)
+    ).all()
+    tag_slugs = db.session.execute(select(Tag.slug).order_by(Tag.slug)).scalars().all()
+    body = render_template("public/sitemap.xml", posts=posts, tag_slugs=tag_slugs)
+    return current_app.response_class(body, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Let crawlers in, keep them out of the admin, point them at the sitemap."""
+    body = render_template("public/robots.txt")
+    return current_app.response_class(body, mimetype="text/plain")
+
+
+def published_post_at(path: str) -> Post | None:
+    """The published post whose permalink is exactly `path`."""
+    post = db.session.execute(select(Post).where(Post.permalink == path)).scalar_one_or_none()
+    if post is None or post.is_draft or post.published_at > now_utc():
+        return None
+    return post
+
+
+@bp.get("/<path:path>")
+def permalink(path: str):
+    """A post at its permalink; the slash-less form and `redirect_from` paths answer 301."""
+    path = "/" + path
+    post = published_post_at(path)
+    if post is not None:
+        return render_template("public/post.html", post=post)
+    if not path.endswith("/") and published_post_at(path + "/") is not None:
+        return redirect(path + "/", code=301)
+    old_paths = {path, path + "/"} if not path.endswith("/") else {path, path.rstrip("/")}
+    old = db.session.execute(
+        select(Redirect).where(Redirect.path.in_(old_paths)).limit(1)
+    ).scalar_one_or_none()
+    if old is not None and published_post_at(old.post.permalink) is not None:
+        return redirect(old.post.permalink, code=301)
+    abort(404)
+
+
+def url_for_page(number: int) -> str:
+    """The current listing's URL at another page number."""
+    args = dict(request.view_args or {})
+    return url_for(request.endpoint, **args, page=number) if number > 1 else url_for(
+        request.endpoint, **args
+    )
+
+
+@bp.app_context_processor
+def site_context():
+    """Site settings every template may show."""
+    config = current_app.config
+    return {
+        "site_title": config["SITE_TITLE"],
+        "site_description": config["SITE_DESCRIPTION"],
+        "site_author": config["SITE_AUTHOR"],
+        "site_url": config["SITE_URL"],
+        "site_language": config["SITE_LANGUAGE"],
+        "url_for_page": url_for_page,
+    }
+
+
+@bp.app_template_filter("long_date")
+def long_date(value) -> str:
+    """A date as a reader says it: 30 September 2025."""
+    return f"{value.day} {value:%B %Y}"
+
+
+bp.add_app_template_filter(tag_slug, "tag_slug")
