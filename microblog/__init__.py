@@ -41,9 +41,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import database, security
+    from . import caching, database, security
 
     database.init_app(app)
+    caching.init_app(app)
     security.init_app(app)
 
     from .views import admin, comments, errors, feeds, public
