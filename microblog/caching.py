@@ -21,7 +21,7 @@ from sqlalchemy import text, update
 from werkzeug.wrappers import Response
 
 from .extensions import db
-from .models import SiteState
+from .models import Post, SiteState
 from .timeutil import now_utc
 
 GENERATION_SQL = text("SELECT generation FROM site_state WHERE id = 1")
@@ -34,6 +34,11 @@ def content_changed() -> None:
         .where(SiteState.id == 1)
         .values(generation=SiteState.generation + 1, changed_at=now_utc())
     )
+
+
+def next_scheduled_post() -> datetime | None:
+    """When the next post dated in the future goes live, if there is one."""
+    return db.session.execute(Post.next_scheduled()).scalar_one_or_none()
 
 
 def current_generation() -> int:
@@ -51,6 +56,8 @@ class CachedResponse:
     etag: str
     last_modified: datetime | None
     max_age: int
+    # A post scheduled for later goes live without any write: the entry expires then.
+    valid_until: datetime | None = None
 
 
 class ResponseCache:
@@ -66,6 +73,8 @@ class ResponseCache:
         with self.lock:
             entry = self.entries.get(key)
             if entry is None or entry.generation != generation:
+                return None
+            if entry.valid_until is not None and now_utc() >= entry.valid_until:
                 return None
             self.entries.move_to_end(key)
             return entry
@@ -102,7 +111,22 @@ def send_cached(entry: CachedResponse) -> Response:
         response.last_modified = entry.last_modified
     response.cache_control.public = True
     response.cache_control.max_age = entry.max_age
+    if entry.max_age == 0:
+        response.cache_control.must_revalidate = True
     return response.make_conditional(request)
+
+
+def cached_page(key: str, render_html: Callable[[], str]) -> Response:
+    """An HTML page served through the response cache; browsers revalidate it every time.
+
+    max-age 0 because a reader who just commented is sent back to the page and must see it.
+    """
+    return cached_response(
+        "page:" + key,
+        lambda: (render_html().encode(), None),
+        "text/html",
+        current_app.config["PAGE_MAX_AGE"],
+    )
 
 
 def cached_response(
@@ -119,8 +143,11 @@ def cached_response(
     cache = response_cache()
     entry = cache.get(key, generation)
     if entry is None:
+        valid_until = next_scheduled_post()
         body, last_modified = render()
-        entry = CachedResponse(generation, body, mimetype, etag_for(body), last_modified, max_age)
+        entry = CachedResponse(
+            generation, body, mimetype, etag_for(body), last_modified, max_age, valid_until
+        )
         cache.put(key, entry)
     return send_cached(entry)
 

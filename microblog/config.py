@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "FEED_MAX_ITEMS": 20,
     "FEED_FULL_TEXT": True,
     "FEED_MAX_AGE": 300,
-    "PAGE_MAX_AGE": 60,
+    "PAGE_MAX_AGE": 0,
     "COMMENTS_MIN_SECONDS": 2,
     "COMMENTS_MAX_LINKS": 2,
     "COMMENTS_BLOCKLIST": "",

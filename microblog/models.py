@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     exists,
+    func,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -92,6 +93,14 @@ class Post(db.Model):
         )
 
     @staticmethod
+    def next_scheduled(now: datetime | None = None) -> Select:
+        """The publication time of the next post dated in the future."""
+        now = now or now_utc()
+        return select(func.min(Post.published_at)).where(
+            Post.is_draft.is_(False), Post.published_at > now
+        )
+
+    @staticmethod
     def tagged(tag: Tag, now: datetime | None = None) -> Select:
         """Published posts carrying `tag`, newest first.
 
@@ -135,6 +144,16 @@ class CommentStatus(enum.Enum):
     TRASH = "trash"
 
 
+def status_type() -> Enum:
+    """The column type of a CommentStatus: its value as a short string, on every database."""
+    return Enum(
+        CommentStatus,
+        native_enum=False,
+        length=16,
+        values_callable=lambda statuses: [status.value for status in statuses],
+    )
+
+
 class Comment(db.Model):
     """A reader's comment; its body is sanitised once, at submission, into `body_html`."""
 
@@ -155,14 +174,9 @@ class Comment(db.Model):
     author_url: Mapped[str | None] = mapped_column(String(2000))
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    status: Mapped[CommentStatus] = mapped_column(
-        Enum(CommentStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
-        default=CommentStatus.PENDING,
-    )
+    status: Mapped[CommentStatus] = mapped_column(status_type(), default=CommentStatus.PENDING)
     # The status before trash or spam, so that `restore` can put the comment back.
-    previous_status: Mapped[CommentStatus | None] = mapped_column(
-        Enum(CommentStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-    )
+    previous_status: Mapped[CommentStatus | None] = mapped_column(status_type())
     hold_reason: Mapped[str | None] = mapped_column(String(200))
     # The form's one-time nonce: a POST sent twice stores the comment once.
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)

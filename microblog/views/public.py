@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from ..caching import cached_page, cached_response
 from ..content.slugs import tag_slug
 from ..extensions import db
 from ..models import Post, Redirect, Tag, post_tags
@@ -21,22 +22,36 @@ def page_number() -> int:
     return int(raw)
 
 
+def request_key() -> str:
+    """What identifies this page in the response cache: its path and query."""
+    return request.full_path
+
+
 @bp.get("/")
 def index():
     """Newest published posts with their excerpts, paginated."""
-    page = db.paginate(
-        Post.published(),
-        page=page_number(),
-        per_page=current_app.config["POSTS_PER_PAGE"],
-        error_out=True,
-        count=True,
-    )
-    return render_template("public/index.html", page=page)
+    number = page_number()
+
+    def render() -> str:
+        page = db.paginate(
+            Post.published(),
+            page=number,
+            per_page=current_app.config["POSTS_PER_PAGE"],
+            error_out=number > 1,
+        )
+        return render_template("public/index.html", page=page)
+
+    return cached_page(request_key(), render)
 
 
 @bp.get("/tags/")
 def tags():
     """Every tag that has a published post, with its post count."""
+    return cached_page(request_key(), render_tag_index)
+
+
+def render_tag_index() -> str:
+    """The tag index page."""
     now = now_utc()
     count = func.count(Post.id)
     rows = db.session.execute(
@@ -61,27 +76,35 @@ def tag_or_404(slug: str) -> Tag:
 @bp.get("/tags/<slug>/")
 def tag(slug: str):
     """The published posts with one tag."""
-    tag = tag_or_404(slug)
-    page = db.paginate(
-        Post.tagged(tag),
-        page=page_number(),
-        per_page=current_app.config["POSTS_PER_PAGE"],
-        error_out=True,
-    )
-    if not page.items and page.page == 1:
-        abort(404)
-    return render_template("public/tag.html", tag=tag, page=page)
+    number = page_number()
+
+    def render() -> str:
+        tag = tag_or_404(slug)
+        page = db.paginate(
+            Post.tagged(tag), page=number, per_page=current_app.config["POSTS_PER_PAGE"]
+        )
+        if not page.items:
+            abort(404)
+        return render_template("public/tag.html", tag=tag, page=page)
+
+    return cached_page(request_key(), render)
 
 
 @bp.get("/sitemap.xml")
 def sitemap():
     """Every published post and tag page, for crawlers."""
+    return cached_response(
+        request_key(), lambda: (render_sitemap().encode(), None), "application/xml", 3600
+    )
+
+
+def render_sitemap() -> str:
+    """The sitemap's XML."""
     posts = db.session.execute(
         Post.published().with_only_columns(Post.permalink, Post.published_at, Post.last_modified_at)
     ).all()
     tag_slugs = db.session.execute(select(Tag.slug).order_by(Tag.slug)).scalars().all()
-    body = render_template("public/sitemap.xml", posts=posts, tag_slugs=tag_slugs)
-    return current_app.response_class(body, mimetype="application/xml")
+    return render_template("public/sitemap.xml", posts=posts, tag_slugs=tag_slugs)
 
 
 @bp.get("/robots.txt")
@@ -103,25 +126,32 @@ def published_post_at(path: str) -> Post | None:
 def permalink(path: str):
     """A post at its permalink; the slash-less form and `redirect_from` paths answer 301."""
     path = "/" + path
+    return cached_page(path, lambda: render_post_at(path))
+
+
+def render_post_at(path: str) -> str:
+    """The post page for `path`, or the HTTP answer that replaces it (301 or 404)."""
     post = published_post_at(path)
     if post is not None:
         return render_template("public/post.html", post=post)
     if not path.endswith("/") and published_post_at(path + "/") is not None:
-        return redirect(path + "/", code=301)
+        abort(redirect(path + "/", code=301))
     old_paths = {path, path + "/"} if not path.endswith("/") else {path, path.rstrip("/")}
     old = db.session.execute(
         select(Redirect).where(Redirect.path.in_(old_paths)).limit(1)
     ).scalar_one_or_none()
     if old is not None and published_post_at(old.post.permalink) is not None:
-        return redirect(old.post.permalink, code=301)
+        abort(redirect(old.post.permalink, code=301))
     abort(404)
 
 
 def url_for_page(number: int) -> str:
     """The current listing's URL at another page number."""
     args = dict(request.view_args or {})
-    return url_for(request.endpoint, **args, page=number) if number > 1 else url_for(
-        request.endpoint, **args
+    return (
+        url_for(request.endpoint, **args, page=number)
+        if number > 1
+        else url_for(request.endpoint, **args)
     )
 
 
