@@ -56,7 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Last: its catch-all permalink route must not shadow the others.
     app.register_blueprint(public.bp)
 
-    from . import cli
+    from . import cli, devtools
 
     cli.init_app(app)
+    devtools.init_app(app)
     return app
