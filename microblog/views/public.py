@@ -66,9 +66,16 @@ def render_tag_index() -> str:
 
 
 def tag_or_404(slug: str) -> Tag:
-    """The tag with this slug, or a 404."""
+    """The tag with this slug; a tag's name typed in its place answers 301 to it; else 404."""
     tag = db.session.execute(select(Tag).where(Tag.slug == slug)).scalar_one_or_none()
     if tag is None:
+        canonical = tag_slug(slug)
+        if (
+            canonical != slug
+            and db.session.execute(select(Tag.id).where(Tag.slug == canonical)).first()
+        ):
+            values = {**request.args.to_dict(), **(request.view_args or {}), "slug": canonical}
+            abort(redirect(url_for(request.endpoint, **values), code=301))
         abort(404)
     return tag
 
