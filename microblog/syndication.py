@@ -10,10 +10,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape
+from html.parser import HTMLParser
 from typing import Any, Literal, Protocol
 from urllib.parse import urljoin
 
-import lxml.html
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
@@ -36,9 +37,28 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # and carriage return, lone surrogates, and the two non-characters U+FFFE and U+FFFF.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-# URL-valued attributes that lxml's `rewrite_links` does not already cover.
-EXTRA_URL_ATTRIBUTES = ("poster",)
-SRCSET_ATTRIBUTES = ("srcset", "imagesrcset")
+# Attributes whose value is one URL, and those that hold a list of image candidates.
+URL_ATTRIBUTES = frozenset(
+    {
+        "href",
+        "src",
+        "poster",
+        "cite",
+        "action",
+        "formaction",
+        "background",
+        "longdesc",
+        "data",
+        "usemap",
+        "xlink:href",
+    }
+)
+SRCSET_ATTRIBUTES = frozenset({"srcset", "imagesrcset"})
+# A quick look before parsing: HTML without any of these has nothing to rewrite.
+URL_ATTRIBUTE_HINT = re.compile(
+    r"(?:href|src|srcset|poster|cite|action|background|longdesc|data|usemap|style)\s*=", re.I
+)
+CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""")
 
 
 class FeedPost(Protocol):
@@ -137,30 +157,73 @@ def absolute_srcset(value: str, absolute: Callable[[str], str]) -> str:
 def absolutize_html(html: str, site_url: str, page_url: str) -> str:
     """`html` with every relative link and media URL made absolute, for feed readers.
 
-    `href`, `src`, `poster`, `srcset`, CSS `url()` and the rest of lxml's link attributes.
+    Only the start tags that hold a relative URL are rewritten; every other byte of the
+    author's HTML is kept as it was (a re-serialising parser would drop or add end tags
+    around HTML5 elements such as `<source>` and `<wbr>`).
     """
-    if not html.strip():
+    if not URL_ATTRIBUTE_HINT.search(html):
         return html
+    rewriter = LinkRewriter(lambda url: absolute_url(url, site_url, page_url))
+    rewriter.feed(html)
+    rewriter.close()
+    if not rewriter.edits:
+        return html
+    line_starts = [0] + [match.end() for match in re.finditer("\n", html)]
+    pieces, done = [], 0
+    for (line, column), length, replacement in rewriter.edits:
+        start = line_starts[line - 1] + column
+        pieces += [html[done:start], replacement]
+        done = start + length
+    pieces.append(html[done:])
+    return "".join(pieces)
 
-    def absolute(url: str) -> str:
-        return absolute_url(url, site_url, page_url)
 
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
-    root.rewrite_links(absolute, resolve_base_href=False)
-    for element in root.iter():
-        if not isinstance(element.tag, str):  # a comment or processing instruction
-            continue
-        for name in EXTRA_URL_ATTRIBUTES:
-            value = element.get(name)
+def attribute_value(value: str) -> str:
+    """`value` escaped for a double-quoted HTML attribute (single quotes stay as they are)."""
+    return escape(value, quote=False).replace('"', "&quot;")
+
+
+class LinkRewriter(HTMLParser):
+    """Collects, for each start tag with a URL attribute, the tag rewritten with absolute URLs."""
+
+    def __init__(self, absolute: Callable[[str], str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.absolute = absolute
+        # ((line, column) of the tag, its length in the source, the tag to put there)
+        self.edits: list[tuple[tuple[int, int], int, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.rewrite(tag, attrs, self_closing=False)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.rewrite(tag, attrs, self_closing=True)
+
+    def rewrite(self, tag: str, attrs: list[tuple[str, str | None]], self_closing: bool) -> None:
+        """Record the tag again with absolute URLs, if that changes any of them."""
+        changed = False
+        new_attrs: list[tuple[str, str | None]] = []
+        for name, value in attrs:
+            new_value = value
             if value is not None:
-                element.set(name, absolute(value))
-        for name in SRCSET_ATTRIBUTES:
-            value = element.get(name)
-            if value is not None:
-                element.set(name, absolute_srcset(value, absolute))
-    serialized = lxml.html.tostring(root, encoding="unicode")
-    # Drop the <div> wrapper that fragment_fromstring added.
-    return serialized[len("<div>") : -len("</div>")]
+                if name in URL_ATTRIBUTES:
+                    new_value = self.absolute(value)
+                elif name in SRCSET_ATTRIBUTES:
+                    new_value = absolute_srcset(value, self.absolute)
+                elif name == "style":
+                    new_value = CSS_URL.sub(
+                        lambda m: f"url({m[1]}{self.absolute(m[2])}{m[1]})", value
+                    )
+            changed = changed or new_value != value
+            new_attrs.append((name, new_value))
+        if not changed:
+            return
+        source = self.get_starttag_text() or ""
+        parts = [tag] + [
+            name if value is None else f'{name}="{attribute_value(value)}"'
+            for name, value in new_attrs
+        ]
+        text = "<" + " ".join(parts) + (" />" if self_closing else ">")
+        self.edits.append((self.getpos(), len(source), text))
 
 
 class RssUpdatedFeed(BaseExtension):
