@@ -10,6 +10,38 @@ posts_cli = AppGroup("posts", help="Import and export posts.")
 author_cli = AppGroup("author", help="Manage the author's account.")
 
 
+@author_cli.command("create")
+@click.argument("username")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from one line of standard input instead of asking.",
+)
+def create_author(username: str, password_stdin: bool) -> None:
+    """Create the author account USERNAME (the password is asked twice, or read from stdin)."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Author
+
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise click.UsageError("The username must be 1 to 80 characters.")
+    if db.session.execute(select(Author.id).where(Author.username == username)).first():
+        raise click.ClickException(f"An author named {username!r} already exists.")
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise click.ClickException("The password must not be empty.")
+    author = Author(username=username)
+    author.set_password(password)
+    db.session.add(author)
+    db.session.commit()
+    click.echo(f"created author {username}")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
     app.cli.add_command(posts_cli)

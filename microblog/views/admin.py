@@ -1,7 +1,220 @@
-"""The author's pages: login, logout, the moderation queue."""
+"""The author's pages: login, logout, the moderation queue and its actions.
+
+Every form here carries Flask-WTF's session CSRF token (`csrf_token`), checked app-wide by
+`CSRFProtect`. The status changes themselves live in `moderation.py`.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import moderation
+from ..extensions import db, limiter, login_manager
+from ..models import Author, Comment, CommentStatus
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+QUEUE_PAGE_SIZE = 20
+TABS = [status.value for status in CommentStatus]
+
+login_manager.login_view = "admin.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_author(author_id: str) -> Author | None:
+    """The signed-in author, from the id Flask-Login keeps in the session."""
+    if not author_id.isdigit():
+        return None
+    return db.session.get(Author, int(author_id))
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site; None for anything that could leave it.
+
+    Refused: absolute URLs, scheme-relative `//host`, backslashes (browsers read `/\\host`
+    as `//host`), control characters and anything that is not a plain absolute path.
+    """
+    if not target or len(target) > 2000:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+@bp.app_context_processor
+def admin_context():
+    """The pending count on every admin page (only for the signed-in author)."""
+
+    def pending_count() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return moderation.status_counts()[CommentStatus.PENDING]
+
+    return {"admin_pending_count": pending_count}
+
+
+# ---------------------------------------------------------------------------- session
+
+
+def login_rate_limit() -> str:
+    """How many failed sign-ins one client may make."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    login_rate_limit,
+    methods=["POST"],
+    # Only failures count: a successful sign-in answers 303.
+    deduct_when=lambda response: response.status_code != 303,
+    error_message="Too many failed sign-ins from here. Please wait a while and try again.",
+)
+def login():
+    """The author's sign-in form; a success goes to `next` (on this site) or the queue."""
+    next_url = safe_next(request.values.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url or url_for("admin.comments"), code=303)
+    error = None
+    username = ""
+    status = 200
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        author = db.session.execute(
+            select(Author).where(Author.username == username)
+        ).scalar_one_or_none()
+        if author is not None and password and author.check_password(password):
+            login_user(author)
+            return redirect(next_url or url_for("admin.comments"), code=303)
+        error = "That username and password do not match."
+        status = 401
+    return (
+        render_template("admin/login.html", error=error, username=username, next_url=next_url),
+        status,
+    )
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (by POST, with the CSRF token, so no link can do it)."""
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("admin.login"), code=303)
+
+
+# ---------------------------------------------------------------------------- the queue
+
+
+def queue_status(raw: str | None) -> CommentStatus:
+    """The tab asked for; pending by default, 404 for an unknown one."""
+    try:
+        return CommentStatus(raw or "pending")
+    except ValueError:
+        abort(404)
+
+
+def queue_url(status: str | None = None, page: str | None = None) -> str:
+    """Back to a queue tab (and page), from the values a form sent."""
+    tab = status if status in TABS else "pending"
+    number = page if page and page.isdigit() and int(page) > 1 else None
+    return url_for("admin.comments", status=tab, page=number)
+
+
+@bp.get("/comments")
+@login_required
+def comments():
+    """The moderation queue, one tab per status, newest first, paginated."""
+    status = queue_status(request.args.get("status"))
+    raw_page = request.args.get("page", "1")
+    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 100_000:
+        abort(404)
+    page = db.paginate(
+        Comment.with_status(status).options(
+            selectinload(Comment.post), selectinload(Comment.status_changed_by)
+        ),
+        page=int(raw_page),
+        per_page=QUEUE_PAGE_SIZE,
+        error_out=int(raw_page) > 1,
+    )
+    return render_template(
+        "admin/comments.html",
+        status=status,
+        page=page,
+        counts=moderation.status_counts(),
+        statuses=list(CommentStatus),
+        actions=ACTIONS_FOR[status],
+    )
+
+
+# Which buttons each tab shows (the transitions moderation.py allows from there).
+ACTIONS_FOR: dict[CommentStatus, list[str]] = {
+    CommentStatus.PENDING: ["approve", "spam", "trash"],
+    CommentStatus.APPROVED: ["unapprove", "spam", "trash"],
+    CommentStatus.SPAM: ["approve", "restore", "trash"],
+    CommentStatus.TRASH: ["restore", "delete"],
+}
+
+
+def refuse(message: str, status: int):
+    """An admin page that explains why an action was not done."""
+    db.session.rollback()
+    return render_template("admin/refused.html", message=message), status
+
+
+@bp.post("/comments/<int:comment_id>/<action>")
+@login_required
+def act(comment_id: int, action: str):
+    """One moderation action on one comment; 303 back to the queue."""
+    if action not in moderation.ACTIONS:
+        abort(404)
+    comment = db.get_or_404(Comment, comment_id)
+    try:
+        moderation.apply(action, comment, current_user)
+    except moderation.TransitionError as error:
+        return refuse(str(error), 409)
+    db.session.commit()
+    flash(f"Comment #{comment_id}: {action} done.", "info")
+    return redirect(queue_url(request.form.get("status"), request.form.get("page")), code=303)
+
+
+@bp.post("/comments/bulk")
+@login_required
+def bulk():
+    """One action on every selected comment; those it does not apply to are skipped."""
+    action = request.form.get("action", "")
+    if action not in moderation.ACTIONS:
+        return refuse("Choose an action for the selected comments.", 400)
+    raw_ids = request.form.getlist("ids")
+    if not raw_ids or not all(i.isdigit() and len(i) < 12 for i in raw_ids):
+        return refuse("Select at least one comment.", 400)
+    ids = sorted({int(i) for i in raw_ids})
+    found = db.session.execute(select(Comment).where(Comment.id.in_(ids))).scalars().all()
+    if len(found) != len(ids):
+        abort(404)
+    done, skipped = moderation.apply_many(action, found, current_user)
+    db.session.commit()
+    flash(f"{action}: {done} of {len(ids)} comments done.", "info")
+    for message in skipped:
+        flash(message, "warning")
+    return redirect(queue_url(request.form.get("status"), request.form.get("page")), code=303)

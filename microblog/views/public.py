@@ -10,6 +10,7 @@ from ..content.slugs import tag_slug
 from ..extensions import db
 from ..models import Post, Redirect, Tag, post_tags
 from ..timeutil import now_utc
+from . import comments as comment_views
 
 bp = Blueprint("public", __name__)
 
@@ -133,7 +134,13 @@ def published_post_at(path: str) -> Post | None:
 def permalink(path: str):
     """A post at its permalink; the slash-less form and `redirect_from` paths answer 301."""
     path = "/" + path
-    return cached_page(path, lambda: render_post_at(path))
+    # A reader with comments awaiting moderation gets a private page, never the cached one.
+    personal = comment_views.personalised_post_response_at(path)
+    if personal is not None:
+        return personal
+    # The key rotates with the comment form's token (see views/comments.py).
+    key = path + comment_views.form_token_epoch()
+    return cached_page(key, lambda: render_post_at(path))
 
 
 def render_post_at(path: str) -> str:

@@ -1,0 +1,208 @@
+"""The one place that turns a reader's text into HTML a page may show.
+
+A comment's Markdown is rendered with a small subset (paragraphs, emphasis, code, links,
+lists, quotes; raw HTML is escaped, not passed through), bare URLs are linkified, and the
+result goes through an allow-list cleaner. The cleaner is the wall that matters: it is
+swappable (`SANITIZER=bleach` or `nh3`) because bleach's project was archived in 2026, and
+both backends are held to the same table of hostile cases in the tests.
+
+Sanitising happens once, at submission; the stored HTML is what pages show. This module
+reads no request and imports nothing from the views.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+from xml.etree import ElementTree as etree
+
+import markdown
+from markdown.treeprocessors import Treeprocessor
+
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li"}
+)
+ALLOWED_ATTRIBUTES = {"a": frozenset({"href", "title"})}
+ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener"
+BACKENDS = ("bleach", "nh3")
+
+# A bare http(s) URL in running text. Trailing punctuation is trimmed afterwards, and the
+# stash markers Python-Markdown leaves in text (\x02 … \x03) end a URL.
+BARE_URL = re.compile(r"https?://[^\s<>\"'\x02\x03]+", re.IGNORECASE)
+TRAILING_PUNCTUATION = ".,:;!?)]}'\""
+
+
+def safe_href(value: str) -> bool:
+    """Whether a link target may stay: an absolute http, https or mailto URL, nothing else.
+
+    Relative links are refused too: a comment has no business pointing into the site's own
+    paths, and it keeps both backends alike (bleach lets scheme-less URLs through).
+    """
+    value = value.strip()
+    if not value or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return False
+    try:
+        scheme = urlsplit(value).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in ALLOWED_SCHEMES
+
+
+def _filter_attribute(tag: str, name: str, value: str) -> str | None:
+    """The allow-list for attributes, shared by both backends."""
+    if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
+        return None
+    if name == "href" and not safe_href(value):
+        return None
+    return value
+
+
+# ---------------------------------------------------------------------------- backends
+
+
+def _clean_with_bleach(html: str) -> str:
+    import bleach
+    from bleach.html5lib_shim import Filter
+
+    class LinkRelFilter(Filter):
+        """Give every link the rel the page promises (after the sanitiser has run)."""
+
+        def __iter__(self):
+            for token in super().__iter__():
+                if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "a":
+                    attrs = dict(token["data"])
+                    attrs[(None, "rel")] = LINK_REL
+                    token["data"] = attrs
+                yield token
+
+    cleaner = bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=lambda tag, name, value: _filter_attribute(tag, name, value) is not None,
+        protocols=ALLOWED_SCHEMES,
+        strip=True,
+        strip_comments=True,
+        filters=[LinkRelFilter],
+    )
+    return cleaner.clean(html)
+
+
+def _filter_attribute_nh3(tag: str, name: str, value: str) -> str | None:
+    # nh3 adds `rel` itself and then runs the filter over it too: let that one through.
+    if (tag, name, value) == ("a", "rel", LINK_REL):
+        return value
+    return _filter_attribute(tag, name, value)
+
+
+def _clean_with_nh3(html: str) -> str:
+    import nh3
+
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        # Content of these never becomes text: it was never meant to be read.
+        clean_content_tags={"script", "style", "noscript", "svg", "math", "template"},
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_filter_attribute_nh3,
+        url_schemes=set(ALLOWED_SCHEMES),
+        url_relative="deny",
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+CLEANERS: dict[str, Callable[[str], str]] = {
+    "bleach": _clean_with_bleach,
+    "nh3": _clean_with_nh3,
+}
+
+
+def clean_html(html: str, backend: str = "bleach") -> str:
+    """Reduce an HTML fragment to the allow-list, with the chosen backend."""
+    try:
+        cleaner = CLEANERS[backend]
+    except KeyError:
+        raise ValueError(f"unknown SANITIZER {backend!r}; use one of {BACKENDS}") from None
+    return cleaner(html)
+
+
+# ---------------------------------------------------------------------------- Markdown
+
+
+class BareUrlLinker(Treeprocessor):
+    """Turn bare http(s) URLs in text into links, outside links, code and pre."""
+
+    SKIP = frozenset({"a", "code", "pre"})
+
+    def run(self, root: etree.Element) -> None:
+        self._walk(root)
+
+    def _walk(self, element: etree.Element) -> None:
+        if element.tag in self.SKIP:
+            return
+        children = list(element)
+        if element.text:
+            text, links = self._split(element.text)
+            element.text = text
+            for offset, link in enumerate(links):
+                element.insert(offset, link)
+        for child in children:
+            self._walk(child)
+            if child.tail:
+                tail, links = self._split(child.tail)
+                child.tail = tail
+                index = list(element).index(child) + 1
+                for offset, link in enumerate(links):
+                    element.insert(index + offset, link)
+
+    @staticmethod
+    def _split(text: str) -> tuple[str, list[etree.Element]]:
+        """The text before the first URL, and link elements carrying the rest as tails."""
+        head = None
+        links: list[etree.Element] = []
+        position = 0
+        for match in BARE_URL.finditer(text):
+            url = match.group(0).rstrip(TRAILING_PUNCTUATION)
+            # Keep a closing parenthesis that belongs to the URL (Wikipedia style).
+            while match.group(0)[len(url) : len(url) + 1] == ")" and url.count("(") > url.count(
+                ")"
+            ):
+                url += ")"
+            start, end = match.start(), match.start() + len(url)
+            if head is None:
+                head = text[:start]
+            else:
+                links[-1].tail = text[position:start]
+            link = etree.Element("a", {"href": url})
+            link.text = url
+            links.append(link)
+            position = end
+        if head is None:
+            return text, []
+        links[-1].tail = text[position:]
+        return head, links
+
+
+def _markdown() -> markdown.Markdown:
+    """A Markdown renderer limited to what a comment needs; raw HTML comes out as text."""
+    md = markdown.Markdown(extensions=["fenced_code"], output_format="html")
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    for name in ("hashheader", "setextheader", "hr"):
+        md.parser.blockprocessors.deregister(name)
+    for name in ("image_link", "image_reference", "short_image_ref"):
+        md.inlinePatterns.deregister(name)
+    md.treeprocessors.register(BareUrlLinker(md), "bare_urls", 5)
+    return md
+
+
+def render_comment(source: str, backend: str = "bleach") -> str:
+    """A comment's Markdown as safe HTML: the subset rendered, then the allow-list applied."""
+    html = _markdown().convert(source.replace("\x00", ""))
+    return clean_html(html, backend).strip()
+
+
+def count_links(html: str) -> int:
+    """How many links a sanitised fragment carries (a spam signal)."""
+    return len(re.findall(r"<a\s", html))

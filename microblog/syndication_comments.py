@@ -1,0 +1,58 @@
+"""A post's approved comments as an Atom feed: comments in, bytes out (feedgen).
+
+Kept apart from `syndication.py` (the post feeds) so the two can change independently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from feedgen.feed import FeedGenerator
+
+from .models import Comment, Post
+from .timeutil import as_utc
+
+
+@dataclass(frozen=True)
+class FeedSite:
+    """What a feed says about the site."""
+
+    url: str  # absolute, no trailing slash
+    title: str
+    language: str = "en"
+
+
+def comment_url(site: FeedSite, post: Post, comment: Comment) -> str:
+    """The absolute address of one comment on its post's page."""
+    return f"{site.url}{post.permalink}#comment-{comment.id}"
+
+
+def comments_feed_updated(post: Post, comments: Sequence[Comment]) -> datetime:
+    """The feed's time: its newest comment's, or the post's when it has none."""
+    times = [as_utc(c.status_changed_at or c.created_at) for c in comments]
+    return max(times, default=as_utc(post.changed_at))
+
+
+def comments_atom(site: FeedSite, post: Post, comments: Sequence[Comment]) -> bytes:
+    """An Atom 1.0 feed of `comments` (approved, oldest first) on `post`."""
+    feed_url = f"{site.url}{post.permalink}comments/feed.xml"
+    fg = FeedGenerator()
+    fg.id(feed_url)
+    fg.title(f"Comments on “{post.title}” — {site.title}")
+    fg.link(href=f"{site.url}{post.permalink}", rel="alternate", type="text/html")
+    fg.link(href=feed_url, rel="self", type="application/atom+xml")
+    fg.language(site.language)
+    fg.updated(comments_feed_updated(post, comments))
+    for comment in comments:
+        entry = fg.add_entry(order="append")
+        url = comment_url(site, post, comment)
+        entry.id(url)
+        entry.link(href=url, rel="alternate", type="text/html")
+        entry.title(f"Comment by {comment.author_name}")
+        entry.author({"name": comment.author_name})
+        entry.published(as_utc(comment.created_at))
+        entry.updated(as_utc(comment.status_changed_at or comment.created_at))
+        entry.content(comment.body_html, type="html")
+    return fg.atom_str(pretty=True)
