@@ -41,6 +41,11 @@ def migrated_app(url: str) -> Flask:
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
+        from microblog.extensions import db
+
+        # Close every connection: SQLite (in WAL mode) then writes the schema into the
+        # main file, which is what gets copied for each test.
+        db.engine.dispose()
     return app
 
 
