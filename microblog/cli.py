@@ -10,6 +10,33 @@ posts_cli = AppGroup("posts", help="Import and export posts.")
 author_cli = AppGroup("author", help="Manage the author's account.")
 
 
+@posts_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds a post.")
+def import_posts(paths: tuple[str, ...], dry_run: bool, if_empty: bool) -> None:
+    """Import Jekyll posts from PATHS (files, or folders searched recursively)."""
+    from flask import current_app
+
+    from .content.importer import database_has_posts, import_paths
+    from .content.jekyll import SiteSettings
+
+    if if_empty and database_has_posts():
+        click.echo("nothing imported: the database already holds posts (--if-empty)")
+        return
+
+    def show(result) -> None:
+        for line in result.lines():
+            click.echo(line)
+
+    report = import_paths(
+        paths, SiteSettings.from_config(current_app.config), dry_run=dry_run, on_result=show
+    )
+    click.echo(report.summary())
+    if report.failed:
+        raise SystemExit(1)
+
+
 @author_cli.command("create")
 @click.argument("username")
 @click.option(

@@ -17,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "SITE_AUTHOR": "The author",
     "SITE_LANGUAGE": "en",
     "PERMALINK": "/posts/:year/:month/:title/",
+    # The zone of post dates written without an offset (Jekyll's `timezone`).
+    "TIMEZONE": "UTC",
     "POSTS_PER_PAGE": 10,
     "FEED_MAX_ITEMS": 20,
     "FEED_FULL_TEXT": True,
@@ -52,6 +54,7 @@ ENV_TYPES: dict[str, type] = {
     "SITE_AUTHOR": str,
     "SITE_LANGUAGE": str,
     "PERMALINK": str,
+    "TIMEZONE": str,
     "POSTS_PER_PAGE": int,
     "FEED_MAX_ITEMS": int,
     "FEED_FULL_TEXT": bool,

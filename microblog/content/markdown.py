@@ -1,0 +1,136 @@
+"""Markdown → HTML for post bodies and excerpts, rendered once at import.
+
+Python-Markdown with tables, fenced code, footnotes, attribute lists and header ids (toc).
+Excerpts follow Jekyll: the front matter's `excerpt`, else the text before the
+`excerpt_separator` (the front matter's, else `<!--more-->` when the body has one, else
+Jekyll's default "\\n\\n", i.e. the first paragraph), with the body's reference-style link
+definitions appended so that its links still resolve.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from html.parser import HTMLParser
+
+import markdown
+
+EXTENSIONS = ["tables", "fenced_code", "footnotes", "attr_list", "toc"]
+MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
+LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]+\S.*$", re.MULTILINE)
+
+_local = threading.local()
+
+
+def renderer() -> markdown.Markdown:
+    """This thread's Markdown instance (building one per post would cost more than the post)."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    return md
+
+
+def render_markdown(text: str) -> str:
+    """HTML for a Markdown text."""
+    md = renderer()
+    md.reset()
+    return md.convert(text)
+
+
+def excerpt_source(body: str, separator: str | None) -> str:
+    """The part of a post's source that is its excerpt, as Jekyll cuts it."""
+    text = body.lstrip("\n")
+    if separator is None:
+        marker = MORE_MARKER.search(text)
+        if marker:
+            head, tail = text[: marker.start()], text[marker.end() :]
+        else:
+            head, _, tail = text.partition("\n\n")
+    else:
+        head, _, tail = text.partition(separator)
+    definitions = LINK_DEFINITION.findall(tail)
+    if definitions:
+        head = head.rstrip("\n") + "\n\n" + "\n".join(definitions) + "\n"
+    return head
+
+
+def render_post(
+    body: str,
+    *,
+    is_markdown: bool = True,
+    excerpt: str | None = None,
+    excerpt_separator: str | None = None,
+) -> tuple[str, str]:
+    """(body_html, excerpt_html) for a post; an HTML body is kept as written."""
+    source = excerpt if excerpt is not None else excerpt_source(body, excerpt_separator)
+    if is_markdown:
+        body_html = render_markdown(body)
+        excerpt_html = render_markdown(source)
+    else:
+        body_html = body
+        excerpt_html = source
+    return body_html, balance_html(excerpt_html).strip()
+
+
+VOID_ELEMENTS = frozenset(
+    "area base br col embed hr img input link meta param source track wbr".split()
+)
+# A whole HTML document cut short must not bring its head, styles or scripts into a listing.
+DROPPED_WITH_CONTENT = frozenset({"head", "style", "script", "title", "template"})
+DROPPED_TAGS = frozenset({"html", "body", "meta", "link", "base"})
+
+
+class _Balancer(HTMLParser):
+    """Re-emits an HTML fragment with every element closed and stray end tags dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.open: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in DROPPED_WITH_CONTENT:
+            self.hidden += 1
+        elif not self.hidden and tag not in DROPPED_TAGS:
+            self.out.append(self.get_starttag_text() or "")
+            if tag not in VOID_ELEMENTS:
+                self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        if not self.hidden and tag not in DROPPED_TAGS | DROPPED_WITH_CONTENT:
+            self.out.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in DROPPED_WITH_CONTENT:
+            self.hidden = max(0, self.hidden - 1)
+        elif not self.hidden and tag in self.open:
+            while self.open:
+                name = self.open.pop()
+                self.out.append(f"</{name}>")
+                if name == tag:
+                    break
+
+    def emit(self, text: str) -> None:
+        if not self.hidden:
+            self.out.append(text)
+
+    def handle_data(self, data: str) -> None:
+        self.emit(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self.emit(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.emit(f"&#{name};")
+
+    def handle_comment(self, data: str) -> None:
+        self.emit(f"<!--{data}-->")
+
+
+def balance_html(fragment: str) -> str:
+    """An HTML fragment (an excerpt cut from a longer text) that closes what it opens."""
+    parser = _Balancer()
+    parser.feed(fragment)
+    parser.close()
+    return "".join(parser.out) + "".join(f"</{name}>" for name in reversed(parser.open))
