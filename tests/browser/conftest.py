@@ -237,6 +237,8 @@ class Watched:
     page: Any
     dialogs: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    # Stylesheets, images, icons… that answered 4xx/5xx (the page itself may be a 404).
+    failed_subresources: list[str] = field(default_factory=list)
 
     def alerts(self) -> list[str]:
         """alert/confirm/prompt calls the page made since it loaded."""
@@ -267,7 +269,18 @@ def new_page(chromium, live_site):
         page.on("dialog", on_dialog)
         page.on(
             "console",
-            lambda message: message.type == "error" and watched.console_errors.append(message.text),
+            lambda message: (
+                message.type == "error"
+                and watched.console_errors.append(f"{message.text} ({message.location.get('url')})")
+            ),
+        )
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and response.request.resource_type != "document"
+                and watched.failed_subresources.append(f"{response.status} {response.url}")
+            ),
         )
         return watched
 
