@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -57,7 +59,7 @@ def create_author(username: str, password_stdin: bool) -> None:
     if db.session.execute(select(Author.id).where(Author.username == username)).first():
         raise click.ClickException(f"An author named {username!r} already exists.")
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if not password:
