@@ -31,12 +31,15 @@ def import_posts(paths: tuple[str, ...], dry_run: bool, if_empty: bool) -> None:
         for line in result.lines():
             click.echo(line)
 
-    report = import_paths(
-        paths, SiteSettings.from_config(current_app.config), dry_run=dry_run, on_result=show
-    )
+    settings = SiteSettings.from_config(current_app.config)
+    try:
+        settings.zone  # noqa: B018 (fail before the first file on an unknown TIMEZONE)
+    except (ValueError, KeyError) as exc:
+        raise click.UsageError(f"TIMEZONE {settings.timezone!r} is not a known zone") from exc
+    report = import_paths(paths, settings, dry_run=dry_run, on_result=show)
     click.echo(report.summary())
     if report.failed:
-        raise SystemExit(1)
+        click.get_current_context().exit(1)
 
 
 @author_cli.command("create")

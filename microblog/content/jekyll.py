@@ -497,6 +497,7 @@ def parse_post(
     raw_redirects = meta.get("redirect_from")
     for old in flat_strings(raw_redirects if isinstance(raw_redirects, list) else [raw_redirects]):
         try:
+            permalinks.check_not_absolute(old)
             redirects.append(permalinks.sanitize(old))
         except permalinks.PermalinkError as exc:
             warnings.append(f"redirect_from ignored: {exc}")

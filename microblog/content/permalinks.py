@@ -92,6 +92,13 @@ def expand(template: str, values: dict[str, str]) -> str:
     return re.sub(rf":({names})", lambda m: values[m.group(1)], template)
 
 
+def check_not_absolute(url: str) -> None:
+    """Refuse a permalink written as an absolute URL (a scheme, or `//host`)."""
+    raw = url.strip()
+    if ABSOLUTE_URL.match(raw) or ABSOLUTE_URL.match(unquote(raw)):
+        raise PermalinkError(f"permalink {raw!r} is an absolute URL, not a path on this site")
+
+
 def sanitize(url: str) -> str:
     """A site path from a permalink the way Jekyll's `URL#sanitize_url` makes one.
 
@@ -102,8 +109,6 @@ def sanitize(url: str) -> str:
     """
     raw = url.strip()
     decoded = unquote(raw)
-    if ABSOLUTE_URL.match(raw) or ABSOLUTE_URL.match(decoded):
-        raise PermalinkError(f"permalink {raw!r} is an absolute URL, not a path on this site")
     if "?" in decoded or "#" in decoded:
         raise PermalinkError(f"permalink {raw!r} contains '?' or '#'")
     if any(ord(ch) < 32 for ch in decoded):
@@ -121,6 +126,7 @@ def build(
     output_ext: str = ".html",
 ) -> str:
     """The sanitised permalink for a post from a template or style name."""
+    check_not_absolute(template)
     values = placeholders(date, slug, categories, output_ext)
     path = sanitize(expand(template_for(template), values))
     if path in RESERVED_PATHS or path.startswith(RESERVED_PREFIXES):
