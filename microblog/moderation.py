@@ -123,6 +123,14 @@ class IntakeRules:
         )
 
 
+# Characters that have no place in text and that XML (the comment feed) cannot carry.
+UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def _printable(value: str) -> str:
+    return UNPRINTABLE.sub("", value)
+
+
 @dataclass
 class Submission:
     """What a reader sent, as plain text (the view reads the request, not this module)."""
@@ -136,11 +144,11 @@ class Submission:
     remote_addr: str | None = None
 
     def __post_init__(self) -> None:
-        self.name = " ".join(self.name.split())
-        self.email = self.email.strip()
-        self.url = self.url.strip()
+        self.name = " ".join(_printable(self.name).split())
+        self.email = _printable(self.email).strip()
+        self.url = _printable(self.url).strip()
         # Browsers send line breaks as CRLF; count and store them as one character.
-        self.body = self.body.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+        self.body = _printable(self.body.replace("\r\n", "\n").replace("\r", "\n"))
         self.parent_id = self.parent_id.strip()
 
     def as_form(self) -> dict[str, str]:

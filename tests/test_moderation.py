@@ -157,3 +157,10 @@ def test_status_counts(ctx):
     counts = moderation.status_counts()
     assert counts[CommentStatus.PENDING] == 2 and counts[CommentStatus.SPAM] == 1
     assert counts[CommentStatus.TRASH] == 0
+
+
+def test_submission_drops_characters_xml_cannot_carry():
+    submission = Submission(name="A\x00d\x1ba", body="x\x00y\x0c\tz\ufffe", email="a\x00@b.c")
+    assert submission.name == "Ada"
+    assert submission.body == "xy\tz"
+    assert submission.email == "a@b.c"
