@@ -1,0 +1,387 @@
+"""A small HTTP benchmark harness: gunicorn serves an app, wrk loads it, we read the figures.
+
+Reusable by every benchmark in `tests/bench/`:
+
+    with gunicorn_server("wsgi:app", env={...}) as app_server, \\
+         gunicorn_server("hello:app", pythonpath=BENCH_DIR) as hello_server:
+        result = run_wrk(app_server.url("/feed.xml"), seconds=5)
+        print(result.requests_per_sec, result.p50_ms, result.p99_ms)
+
+Both servers in a comparison should run with the same `GunicornSettings`, and runs should
+alternate between them so that a noisy neighbour or a CPU that heats up hits both alike
+(`alternate` does that). Nothing here asserts a timing: benchmarks print tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BENCH_DIR = Path(__file__).resolve().parent
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class GunicornSettings:
+    """How gunicorn runs an app; use the same for the app and its baseline."""
+
+    workers: int = 2
+    worker_class: str = "gthread"
+    threads: int = 4
+    keepalive: int = 5
+    extra_args: tuple[str, ...] = ()
+
+    def args(self) -> list[str]:
+        """The command-line options for these settings."""
+        args = [
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            self.worker_class,
+            "--keep-alive",
+            str(self.keepalive),
+            "--log-level",
+            "warning",
+        ]
+        if self.worker_class == "gthread":
+            args += ["--threads", str(self.threads)]
+        return args + list(self.extra_args)
+
+    def describe(self) -> str:
+        """A one-line summary for a report."""
+        threads = f" x {self.threads} threads" if self.worker_class == "gthread" else ""
+        return f"gunicorn {self.workers} {self.worker_class} workers{threads}"
+
+
+@dataclass
+class Server:
+    """A running gunicorn: where it listens and how to stop it."""
+
+    app_spec: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        """The absolute URL of `path` on this server."""
+        return self.base_url + path
+
+    def log(self) -> str:
+        """What gunicorn wrote so far (for a failure message)."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    """What one wrk run measured."""
+
+    url: str
+    seconds: float
+    requests: int
+    requests_per_sec: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    non_2xx_3xx: int = 0
+    socket_errors: int = 0
+    raw: str = field(default="", repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every response was a 2xx or 3xx and no socket failed."""
+        return self.requests > 0 and self.non_2xx_3xx == 0 and self.socket_errors == 0
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(
+    url: str, headers: Mapping[str, str] | None = None, timeout: float = 10
+) -> tuple[int, dict[str, str], bytes]:
+    """A GET without following redirects: status, headers and body (errors included)."""
+    request = urllib.request.Request(url, headers=dict(headers or {}))
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers.items()), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers.items()), error.read()
+
+
+def wait_until_up(server: Server, path: str = "/", timeout: float = 30) -> None:
+    """Wait until the server answers `path` with anything below 500."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early:\n{server.log()}")
+        try:
+            status, _, _ = http_get(server.url(path), timeout=2)
+            if status < 500:
+                return
+        except OSError as error:
+            last_error = error
+        time.sleep(0.1)
+    raise RuntimeError(
+        f"gunicorn did not answer {path} in {timeout}s ({last_error}):\n{server.log()}"
+    )
+
+
+@contextmanager
+def gunicorn_server(
+    app_spec: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    settings: GunicornSettings | None = None,
+    pythonpath: Path | str | None = None,
+    cwd: Path | str = PROJECT_ROOT,
+    ready_path: str = "/",
+    log_dir: Path | str | None = None,
+) -> Iterator[Server]:
+    """Run `gunicorn app_spec` on a free port until the block ends.
+
+    `env` is added to this process's environment; `pythonpath` is put on gunicorn's import
+    path (for an app module outside the project's packages, such as `hello:app`).
+    """
+    settings = settings or GunicornSettings()
+    port = free_port()
+    gunicorn = shutil.which("gunicorn", path=str(VENV_BIN)) or "gunicorn"
+    command = [gunicorn, "--bind", f"127.0.0.1:{port}", *settings.args()]
+    if pythonpath is not None:
+        command += ["--pythonpath", str(pythonpath)]
+    command.append(app_spec)
+    log_folder = Path(log_dir) if log_dir else Path(os.environ.get("TMPDIR", "/tmp"))
+    log_path = log_folder / f"gunicorn-{port}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=str(cwd),
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(app_spec, port, process, log_path)
+    try:
+        wait_until_up(server, ready_path)
+        yield server
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop gunicorn (its master and its workers) and wait for it."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def to_ms(text: str) -> float:
+    """A wrk duration such as `635.91us`, `1.20ms` or `2.01s`, in milliseconds."""
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not match:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    return float(match[1]) * UNITS_MS[match[2]]
+
+
+def parse_wrk(output: str, url: str = "", seconds: float = 0) -> WrkResult:
+    """The figures in wrk's `--latency` report."""
+
+    def number(pattern: str, default: str | None = None) -> str:
+        match = re.search(pattern, output)
+        if match:
+            return match[1]
+        if default is None:
+            raise ValueError(f"wrk output has no {pattern!r}:\n{output}")
+        return default
+
+    def percentile(p: int) -> float:
+        return to_ms(number(rf"(?m)^\s+{p}%\s+(\S+)\s*$"))
+
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return WrkResult(
+        url=url,
+        seconds=seconds,
+        requests=int(number(r"(\d+) requests in")),
+        requests_per_sec=float(number(r"Requests/sec:\s+([\d.]+)")),
+        p50_ms=percentile(50),
+        p90_ms=percentile(90),
+        p99_ms=percentile(99),
+        non_2xx_3xx=int(number(r"Non-2xx or 3xx responses:\s+(\d+)", "0")),
+        socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
+        raw=output,
+    )
+
+
+def run_wrk(
+    url: str,
+    *,
+    seconds: float = 5,
+    threads: int = 2,
+    connections: int = 16,
+    headers: Mapping[str, str] | None = None,
+    timeout: str = "5s",
+) -> WrkResult:
+    """Load `url` with wrk for `seconds` and return what it measured."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("wrk is not installed")
+    command = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        f"--timeout={timeout}",
+        "--latency",
+    ]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url)
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return parse_wrk(done.stdout, url, seconds)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One thing to measure: a URL on a server, with optional request headers."""
+
+    name: str
+    server: Server
+    path: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    expect_status: int = 200
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A case measured between two runs of the baseline, and its ratio to them."""
+
+    case: Case
+    result: WrkResult
+    baseline: tuple[WrkResult, WrkResult]
+
+    @property
+    def baseline_rps(self) -> float:
+        return sum(r.requests_per_sec for r in self.baseline) / len(self.baseline)
+
+    @property
+    def ratio(self) -> float:
+        """The case's throughput as a fraction of the baseline's."""
+        return self.result.requests_per_sec / self.baseline_rps if self.baseline_rps else 0.0
+
+
+def check_status(case: Case) -> None:
+    """Fail loudly if the case does not answer what it should (no benchmarking of errors)."""
+    status, _, body = http_get(case.server.url(case.path), case.headers)
+    if status != case.expect_status:
+        raise AssertionError(
+            f"{case.name}: {case.path} answered {status}, not {case.expect_status}: {body[:300]!r}"
+        )
+
+
+def alternate(
+    cases: Sequence[Case],
+    baseline: Case,
+    *,
+    run: Callable[[Case], WrkResult] | None = None,
+    warmup_seconds: float = 1,
+) -> list[Comparison]:
+    """Measure baseline, case 1, baseline, case 2, baseline, ...: each case gets the two
+    baseline runs around it as its reference."""
+
+    def measure(case: Case) -> WrkResult:
+        result = run(case) if run else run_wrk(case.server.url(case.path), headers=case.headers)
+        if result.requests == 0:  # seen once on a loaded machine: measure that case again
+            result = run(case) if run else run_wrk(case.server.url(case.path), headers=case.headers)
+        if not result.ok:
+            raise AssertionError(f"{case.name}: errors under load:\n{result.raw}")
+        return result
+
+    for case in [baseline, *cases]:
+        check_status(case)
+        if warmup_seconds:
+            run_wrk(case.server.url(case.path), seconds=warmup_seconds, headers=case.headers)
+    comparisons = []
+    before = measure(baseline)
+    for case in cases:
+        result = measure(case)
+        after = measure(baseline)
+        comparisons.append(Comparison(case, result, (before, after)))
+        before = after
+    return comparisons
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain-text table, numbers right-aligned."""
+    cells = [[str(h) for h in headers]] + [
+        [f"{c:,.1f}" if isinstance(c, float) else str(c) for c in row] for row in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(width) if index else cell.ljust(width)
+            for index, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+
+
+def comparison_table(comparisons: Sequence[Comparison], baseline_name: str = "hello") -> str:
+    """The usual report: each case's req/s, p50 and p99, the baseline's, and the ratio."""
+    rows = [
+        (
+            c.case.name,
+            c.result.requests_per_sec,
+            round(c.result.p50_ms, 2),
+            round(c.result.p99_ms, 2),
+            c.baseline_rps,
+            round(max(r.p99_ms for r in c.baseline), 2),
+            f"{c.ratio:.2f}",
+        )
+        for c in comparisons
+    ]
+    headers = [
+        "case",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        f"{baseline_name} req/s",
+        f"{baseline_name} p99 ms",
+        "ratio",
+    ]
+    return format_table(headers, rows)
