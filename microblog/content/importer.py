@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -269,35 +269,34 @@ class Importer:
             categories=source.categories,
             front_matter=source.front_matter,
         )
+        # Core statements, not ORM objects: an import of many posts need not keep them.
+        posts = Post.__table__
         if known and known.id is not None:
-            post = session.get(Post, known.id)
-            assert post is not None
-            for name, value in values.items():
-                setattr(post, name, value)
-            session.flush()
-            session.execute(delete(post_tags).where(post_tags.c.post_id == post.id))
-            session.execute(delete(Redirect).where(Redirect.post_id == post.id))
+            post_id = known.id
+            session.execute(update(posts).where(posts.c.id == post_id).values(values))
+            session.execute(delete(post_tags).where(post_tags.c.post_id == post_id))
+            session.execute(delete(Redirect).where(Redirect.post_id == post_id))
         else:
-            post = Post(**values)
-            session.add(post)
-            session.flush()
+            post_id = session.execute(
+                insert(posts).values(values).returning(posts.c.id)
+            ).scalar_one()
         tag_ids = [self.tag_id(name) for name in source.tag_names]
         if tag_ids:
             session.execute(
-                insert(post_tags), [{"post_id": post.id, "tag_id": tid} for tid in tag_ids]
+                insert(post_tags), [{"post_id": post_id, "tag_id": tid} for tid in tag_ids]
             )
         if redirects:
             session.execute(
-                insert(Redirect), [{"path": path, "post_id": post.id} for path in redirects]
+                insert(Redirect), [{"path": path, "post_id": post_id} for path in redirects]
             )
-        return post.id
+        return post_id
 
     def tag_id(self, name: str) -> int:
         """The id of the tag with this name's slug, creating the tag (named as written)."""
         slug = tag_slug(name)
         if slug not in self.tag_ids:
             self.tag_ids[slug] = self.session.execute(
-                insert(Tag).values(name=name, slug=slug).returning(Tag.id)
+                insert(Tag.__table__).values(name=name, slug=slug).returning(Tag.__table__.c.id)
             ).scalar_one()
         return self.tag_ids[slug]
 

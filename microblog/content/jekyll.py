@@ -70,7 +70,11 @@ class PostError(Exception):
     """A post that cannot be imported as written: reported as failed, with the reason."""
 
 
-class StringDatesLoader(yaml.SafeLoader):
+# libyaml's loader when PyYAML was built with it: ten times faster on big imports.
+BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StringDatesLoader(BaseLoader):
     """SafeLoader that leaves dates as strings, so that every date is parsed one way here
     (PyYAML would turn `2015-10-20` into a date but keep `2015-10-20 11:12:00-0400` a string,
     and raises a bare ValueError on `1000-00-00`)."""
@@ -78,7 +82,7 @@ class StringDatesLoader(yaml.SafeLoader):
 
 StringDatesLoader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for key, resolvers in BaseLoader.yaml_implicit_resolvers.items()
 }
 
 
