@@ -314,24 +314,18 @@ def author(new_page, sign_in) -> Watched:
     return watched
 
 
-def run_axe(page, only: list[str] | None = None) -> list[dict[str, Any]]:
-    """axe-core's violations on the page as it is now."""
+def run_axe(page) -> dict[str, list[dict[str, Any]]]:
+    """axe-core's findings on the page as it is now: violations, plus which rules passed
+    and which it could not decide (ids and node counts only)."""
     page.add_script_tag(path=str(AXE_JS))
-    options: dict[str, Any] = {"resultTypes": ["violations"]}
-    if only:
-        options["runOnly"] = {"type": "rule", "values": only}
-    script = "async (options) => (await axe.run(document, options)).violations"
-    return page.evaluate(script, options)
-
-
-def describe_violations(violations: list[dict[str, Any]]) -> str:
-    """axe's violations as lines a person can act on."""
-    lines = []
-    for violation in violations:
-        lines.append(f"{violation['impact']}: {violation['id']}: {violation['help']}")
-        for node in violation["nodes"][:5]:
-            lines.append(f"    {node['target']}: {node.get('failureSummary', '')}".rstrip())
-    return "\n".join(lines)
+    return page.evaluate(
+        """async () => {
+          const result = await axe.run(document);
+          const brief = (rules) => rules.map((r) => ({id: r.id, nodes: r.nodes.length}));
+          return {violations: result.violations, passes: brief(result.passes),
+                  incomplete: brief(result.incomplete)};
+        }"""
+    )
 
 
 @pytest.fixture(scope="session")
@@ -363,7 +357,7 @@ def example() -> Example:
 
 @pytest.fixture(scope="session")
 def axe():
-    """`axe(page, only=None)`: axe-core's violations; skips when `npm ci` has not run."""
+    """`axe(page)`: axe-core's findings (see run_axe); skips when `npm ci` has not run."""
     if not AXE_JS.exists():
         pytest.skip(f"{AXE_JS.relative_to(PROJECT_ROOT)} missing: run `npm ci` for axe-core")
     return run_axe
