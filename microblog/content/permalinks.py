@@ -104,8 +104,8 @@ def sanitize(url: str) -> str:
 
     Percent-escapes are decoded first (so `%2e%2e/` is caught too), then `..` becomes `/`,
     `./` goes and repeated slashes collapse: the result never climbs out of the site.
-    Absolute URLs, and `?` or `#`, which a browser never sends as part of the path, are
-    refused.
+    `?` and `#`, which a browser never sends as part of the path, are refused (absolute
+    URLs are refused by `check_not_absolute`, before placeholders are expanded).
     """
     raw = url.strip()
     decoded = unquote(raw)
