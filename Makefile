@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test checkers lint bench clean
 
 install: $(STAMP)
 
@@ -22,8 +22,16 @@ run: install
 	$(FLASK) posts import --if-empty content/_posts
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install
+test: install checkers
+	@test -x /usr/bin/chromium || echo "Chromium not installed at /usr/bin/chromium: browser tests skipped (apt-get install chromium)"
 	$(BIN)/python -m pytest -q
+
+# The Nu HTML checker and axe-core from npm (package-lock.json), when npm is installed;
+# the tests that need them skip and say so without them.
+checkers:
+	@if command -v npm >/dev/null 2>&1 && { [ ! -f node_modules/.package-lock.json ] \
+	    || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then \
+	  npm ci --no-audit --no-fund --silent; fi
 
 lint: install
 	$(BIN)/ruff check .
