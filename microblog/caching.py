@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, current_app, request
-from sqlalchemy import text, update
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from werkzeug.http import http_date, is_resource_modified, quote_etag
 from werkzeug.wrappers import Response
 
 from .extensions import db
 from .models import Post, SiteState
+from .security import HEADERS as SECURITY_HEADERS
 from .timeutil import now_utc
 
-GENERATION_SQL = text("SELECT generation FROM site_state WHERE id = 1")
+GENERATION_SQL_TEXT = "SELECT generation FROM site_state WHERE id = 1"
 
 
 def content_changed() -> None:
@@ -41,9 +44,76 @@ def next_scheduled_post() -> datetime | None:
     return db.session.execute(Post.next_scheduled()).scalar_one_or_none()
 
 
+class GenerationReader:
+    """Reads `site_state.generation` over a connection kept for that alone, one per thread.
+
+    This runs on every cached request, so it skips the ORM session and the pool checkout:
+    a plain cursor on a kept connection costs microseconds. The connection is in autocommit
+    (PostgreSQL) or outside any transaction (SQLite), so each read sees the latest commit.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.local = threading.local()
+        self.opened: list = []
+        self.lock = threading.Lock()
+
+    def read(self) -> int:
+        """The generation now; one retry on a fresh connection if the kept one broke."""
+        try:
+            return self.read_once()
+        except Exception:
+            self.discard()
+            return self.read_once()
+
+    def read_once(self) -> int:
+        connection = getattr(self.local, "connection", None) or self.open()
+        cursor = connection.cursor()
+        try:
+            cursor.execute(GENERATION_SQL_TEXT)
+            return int(cursor.fetchone()[0])
+        finally:
+            cursor.close()
+
+    def open(self):
+        """A connection of the engine's own kind, taken out of its pool for good."""
+        connection = self.engine.raw_connection()
+        connection.detach()
+        if self.engine.dialect.name == "postgresql":
+            connection.rollback()
+            connection.dbapi_connection.autocommit = True
+        self.local.connection = connection
+        with self.lock:
+            self.opened.append(connection)
+        return connection
+
+    def discard(self) -> None:
+        """Forget this thread's connection (it failed); the next read opens another."""
+        connection = getattr(self.local, "connection", None)
+        self.local.connection = None
+        if connection is not None:
+            with self.lock:
+                if connection in self.opened:
+                    self.opened.remove(connection)
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - it is already broken; nothing to save
+                pass
+
+    def close(self) -> None:
+        """Close every kept connection (app shutdown, end of a test)."""
+        with self.lock:
+            opened, self.opened = self.opened, []
+        for connection in opened:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - closing at shutdown, best effort
+                pass
+
+
 def current_generation() -> int:
     """The site's content generation, as the database has it now."""
-    return int(db.session.execute(GENERATION_SQL).scalar_one())
+    return current_app.extensions["generation_reader"].read()
 
 
 @dataclass(frozen=True)
@@ -52,16 +122,23 @@ class CachedResponse:
 
     generation: int
     body: bytes
-    mimetype: str
     etag: str
     last_modified: datetime | None
-    max_age: int
+    # Content-Type, Content-Length, ETag, Last-Modified, Cache-Control and the security
+    # headers, computed once so that a cache hit only copies them.
+    headers: tuple[tuple[str, str], ...]
     # A post scheduled for later goes live without any write: the entry expires then.
     valid_until: datetime | None = None
 
+    def is_fresh(self, generation: int) -> bool:
+        """Whether this entry still shows the site as it is at `generation`."""
+        if self.generation != generation:
+            return False
+        return self.valid_until is None or now_utc() < self.valid_until
+
 
 class ResponseCache:
-    """A bounded, thread-safe map of cache keys to rendered responses (least recently used out)."""
+    """A bounded, thread-safe map of URLs to rendered responses (least recently used out)."""
 
     def __init__(self, max_entries: int = 2048) -> None:
         self.max_entries = max_entries
@@ -69,15 +146,14 @@ class ResponseCache:
         self.lock = threading.Lock()
 
     def get(self, key: str, generation: int) -> CachedResponse | None:
-        """The entry for `key` if it was built at `generation`."""
+        """The entry for `key` if it is still fresh at `generation`."""
+        entry = self.entries.get(key)
+        if entry is None or not entry.is_fresh(generation):
+            return None
         with self.lock:
-            entry = self.entries.get(key)
-            if entry is None or entry.generation != generation:
-                return None
-            if entry.valid_until is not None and now_utc() >= entry.valid_until:
-                return None
-            self.entries.move_to_end(key)
-            return entry
+            if key in self.entries:
+                self.entries.move_to_end(key)
+        return entry
 
     def put(self, key: str, entry: CachedResponse) -> None:
         """Keep `entry`, dropping the least recently used one when full."""
@@ -88,14 +164,15 @@ class ResponseCache:
                 self.entries.popitem(last=False)
 
     def clear(self) -> None:
-        """Forget everything (tests, and a worker that wants a cold start)."""
+        """Forget everything."""
         with self.lock:
             self.entries.clear()
 
 
-def response_cache() -> ResponseCache:
-    """This app's response cache."""
-    return current_app.extensions["response_cache"]
+def cache_key(environ: dict) -> str:
+    """What a response is cached under: the URL's path and query, exactly as requested."""
+    query = environ.get("QUERY_STRING", "")
+    return environ.get("PATH_INFO", "") + ("?" + query if query else "")
 
 
 def etag_for(body: bytes) -> str:
@@ -103,17 +180,28 @@ def etag_for(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=12).hexdigest()
 
 
-def send_cached(entry: CachedResponse) -> Response:
-    """A response for `entry`, answering 304 when the client's copy is current."""
-    response = current_app.response_class(entry.body, mimetype=entry.mimetype)
-    response.set_etag(entry.etag)
-    if entry.last_modified is not None:
-        response.last_modified = entry.last_modified
-    response.cache_control.public = True
-    response.cache_control.max_age = entry.max_age
-    if entry.max_age == 0:
-        response.cache_control.must_revalidate = True
-    return response.make_conditional(request)
+def build_entry(
+    generation: int,
+    body: bytes,
+    mimetype: str,
+    last_modified: datetime | None,
+    max_age: int,
+    valid_until: datetime | None,
+) -> CachedResponse:
+    """A cache entry with every header its responses will carry."""
+    etag = etag_for(body)
+    content_type = mimetype if "charset" in mimetype else f"{mimetype}; charset=utf-8"
+    cache_control = f"public, max-age={max_age}" + (", must-revalidate" if max_age == 0 else "")
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(body))),
+        ("ETag", quote_etag(etag)),
+        ("Cache-Control", cache_control),
+    ]
+    if last_modified is not None:
+        headers.append(("Last-Modified", http_date(last_modified)))
+    headers += list(SECURITY_HEADERS.items())
+    return CachedResponse(generation, body, etag, last_modified, tuple(headers), valid_until)
 
 
 def cached_page(key: str, render_html: Callable[[], str]) -> Response:
@@ -122,7 +210,7 @@ def cached_page(key: str, render_html: Callable[[], str]) -> Response:
     max-age 0 because a reader who just commented is sent back to the page and must see it.
     """
     return cached_response(
-        "page:" + key,
+        key,
         lambda: (render_html().encode(), None),
         "text/html",
         current_app.config["PAGE_MAX_AGE"],
@@ -135,23 +223,72 @@ def cached_response(
     mimetype: str,
     max_age: int,
 ) -> Response:
-    """Serve `key` from the cache while the site has not changed, else `render` it once.
+    """Serve this URL from the cache while the site has not changed, else `render` it once.
 
     `render` returns the body and the time of the newest change it shows (Last-Modified).
+    Entries are stored under the request's URL (`cache_key`), which is also what the
+    middleware looks up; `key` only names the page in logs and tests.
     """
+    del key
     generation = current_generation()
-    cache = response_cache()
-    entry = cache.get(key, generation)
+    cache: ResponseCache = current_app.extensions["response_cache"]
+    url = cache_key(request.environ)
+    entry = cache.get(url, generation)
     if entry is None:
         valid_until = next_scheduled_post()
         body, last_modified = render()
-        entry = CachedResponse(
-            generation, body, mimetype, etag_for(body), last_modified, max_age, valid_until
-        )
-        cache.put(key, entry)
-    return send_cached(entry)
+        entry = build_entry(generation, body, mimetype, last_modified, max_age, valid_until)
+        cache.put(url, entry)
+    response = current_app.response_class(entry.body, headers=list(entry.headers))
+    return response.make_conditional(request)
+
+
+class CachedResponseMiddleware:
+    """Answers GET and HEAD for cached URLs before Flask is involved at all.
+
+    A hit costs a dictionary lookup and one read of the generation, so a cached page or feed
+    answers nearly as fast as a hello-world. Requests that may be personal (they carry one of
+    PERSONAL_COOKIES) always go through to Flask.
+    """
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.cache: ResponseCache = app.extensions["response_cache"]
+        self.generations: GenerationReader = app.extensions["generation_reader"]
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        method = environ["REQUEST_METHOD"]
+        if method in ("GET", "HEAD") and not is_personal(environ):
+            entry = self.cache.entries.get(cache_key(environ))
+            if entry is not None and entry.is_fresh(self.generations.read()):
+                return self.serve(entry, environ, start_response, method == "HEAD")
+        return self.wsgi_app(environ, start_response)
+
+    @staticmethod
+    def serve(entry: CachedResponse, environ, start_response, head: bool):
+        """The cached response, or 304 when the client's copy is current."""
+        if not is_resource_modified(environ, etag=entry.etag, last_modified=entry.last_modified):
+            headers = [(k, v) for k, v in entry.headers if k not in ENTITY_HEADERS]
+            start_response("304 Not Modified", headers)
+            return []
+        start_response("200 OK", list(entry.headers))
+        return [] if head else [entry.body]
+
+
+# Cookies that make a page personal (a reader's own pending comment): never served cached.
+PERSONAL_COOKIES: tuple[str, ...] = ()
+ENTITY_HEADERS = {"Content-Type", "Content-Length"}
+
+
+def is_personal(environ: dict) -> bool:
+    """Whether the request carries a cookie that changes what the page shows."""
+    cookies = environ.get("HTTP_COOKIE", "")
+    return bool(cookies) and any(name + "=" in cookies for name in PERSONAL_COOKIES)
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its own response cache."""
+    """Give the app its response cache and generation reader, and serve hits up front."""
     app.extensions["response_cache"] = ResponseCache()
+    with app.app_context():
+        app.extensions["generation_reader"] = GenerationReader(db.engine)
+    app.wsgi_app = CachedResponseMiddleware(app, app.wsgi_app)

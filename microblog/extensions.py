@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,3 +25,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def reading_is_not_limited() -> bool:
+    """Rate limits guard writes (comments, sign-in); reads are cached and cheap."""
+    return request.method in {"GET", "HEAD", "OPTIONS"}

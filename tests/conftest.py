@@ -110,6 +110,7 @@ def make_app(database_url) -> Iterator[Callable[..., Flask]]:
 
     yield build
     for app in apps:
+        app.extensions["generation_reader"].close()
         with app.app_context():
             from microblog.extensions import db
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .conftest import EXAMPLE_PERMALINK
+from conftest import EXAMPLE_PERMALINK
 
 EXAMPLE_TITLE = "ALG Blog 2: How Generative AI Works and How It Fails"
 
@@ -28,7 +28,7 @@ def test_example_post_renders_exactly(client, example_post):
         ("deep-learning", "Deep learning"),
     ]:
         assert f'<a href="/tags/{slug}/" rel="tag">{name}</a>' in html
-    body = html.split('<div class="post-body">', 1)[1]
+    body = html.split('<div class="post-body">', 1)[1].split("</article>", 1)[0]
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", body)
     assert headings == [
         "Case Study Summary",
@@ -166,5 +166,6 @@ def test_security_headers_on_pages(client, example_post):
 
 
 def test_stylesheet_is_served_by_the_app(client):
-    css = client.get("/static/style.css")
-    assert css.status_code == 200 and "prefers-color-scheme: dark" in css.get_data(as_text=True)
+    with client.get("/static/style.css") as css:
+        assert css.status_code == 200
+        assert "prefers-color-scheme: dark" in css.get_data(as_text=True)

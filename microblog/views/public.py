@@ -15,6 +15,13 @@ from . import comments as comment_views
 bp = Blueprint("public", __name__)
 
 
+@bp.before_app_request
+def refuse_nul_in_path() -> None:
+    """No URL with a NUL byte names anything here (and PostgreSQL text cannot hold one)."""
+    if "\x00" in request.path:
+        abort(404)
+
+
 def page_number() -> int:
     """The `?page=` argument; anything that is not a positive whole number is a 404."""
     raw = request.args.get("page", "1")
