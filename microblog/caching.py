@@ -275,8 +275,10 @@ class CachedResponseMiddleware:
         return [] if head else [entry.body]
 
 
-# Cookies that make a page personal (a reader's own pending comment): never served cached.
-PERSONAL_COOKIES: tuple[str, ...] = ()
+# Cookies that make a page personal: a reader's own pending comments (views/comments.py
+# sets it, with the post's permalink as its path). Such requests are never served cached.
+PENDING_COMMENTS_COOKIE = "pending_comments"
+PERSONAL_COOKIES: tuple[str, ...] = (PENDING_COMMENTS_COOKIE,)
 ENTITY_HEADERS = {"Content-Type", "Content-Length"}
 
 
