@@ -93,6 +93,8 @@ def test_feed_throughput_against_hello_world(blog_env, tmp_path):
             Case(f"site feed (RSS), {POSTS:,} posts", blog, "/feed.xml"),
             Case("site feed, 304", blog, "/feed.xml", {"If-None-Match": site_etag}, 304),
             Case("site feed (Atom)", blog, "/atom.xml"),
+            # The app's floor: a response with no database and no cache, for reference.
+            Case("robots.txt (no feed)", blog, "/robots.txt"),
         ]
         comparisons = alternate(
             cases,
