@@ -14,81 +14,31 @@ alternate between them so that a noisy neighbour or a CPU that heats up hits bot
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# Starting and stopping gunicorn is shared with the default suite (tests/servers.py, on the
+# import path because tests/conftest.py is); re-exported here for the benchmarks.
+from servers import (  # noqa: F401
+    GunicornSettings,
+    Server,
+    free_port,
+    gunicorn_server,
+    http_get,
+    kill_group,
+    start_gunicorn,
+    stop,
+    wait_until_up,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BENCH_DIR = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
-
-
-@dataclass(frozen=True)
-class GunicornSettings:
-    """How gunicorn runs an app; use the same for the app and its baseline."""
-
-    workers: int = 2
-    worker_class: str = "gthread"
-    threads: int = 4
-    keepalive: int = 5
-    extra_args: tuple[str, ...] = ()
-
-    def args(self) -> list[str]:
-        """The command-line options for these settings."""
-        args = [
-            "--workers",
-            str(self.workers),
-            "--worker-class",
-            self.worker_class,
-            "--keep-alive",
-            str(self.keepalive),
-            "--log-level",
-            "warning",
-        ]
-        if self.worker_class == "gthread":
-            args += ["--threads", str(self.threads)]
-        return args + list(self.extra_args)
-
-    def describe(self) -> str:
-        """A one-line summary for a report."""
-        threads = f" x {self.threads} threads" if self.worker_class == "gthread" else ""
-        return f"gunicorn {self.workers} {self.worker_class} workers{threads}"
-
-
-@dataclass
-class Server:
-    """A running gunicorn: where it listens and how to stop it."""
-
-    app_spec: str
-    port: int
-    process: subprocess.Popen
-    log_path: Path
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def url(self, path: str) -> str:
-        """The absolute URL of `path` on this server."""
-        return self.base_url + path
-
-    def log(self) -> str:
-        """What gunicorn wrote so far (for a failure message)."""
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
 
 
 @dataclass(frozen=True)
@@ -110,98 +60,6 @@ class WrkResult:
     def ok(self) -> bool:
         """Whether every response was a 2xx or 3xx and no socket failed."""
         return self.requests > 0 and self.non_2xx_3xx == 0 and self.socket_errors == 0
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http_get(
-    url: str, headers: Mapping[str, str] | None = None, timeout: float = 10
-) -> tuple[int, dict[str, str], bytes]:
-    """A GET without following redirects: status, headers and body (errors included)."""
-    request = urllib.request.Request(url, headers=dict(headers or {}))
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, dict(response.headers.items()), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers.items()), error.read()
-
-
-def wait_until_up(server: Server, path: str = "/", timeout: float = 30) -> None:
-    """Wait until the server answers `path` with anything below 500."""
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited early:\n{server.log()}")
-        try:
-            status, _, _ = http_get(server.url(path), timeout=2)
-            if status < 500:
-                return
-        except OSError as error:
-            last_error = error
-        time.sleep(0.1)
-    raise RuntimeError(
-        f"gunicorn did not answer {path} in {timeout}s ({last_error}):\n{server.log()}"
-    )
-
-
-@contextmanager
-def gunicorn_server(
-    app_spec: str,
-    *,
-    env: Mapping[str, str] | None = None,
-    settings: GunicornSettings | None = None,
-    pythonpath: Path | str | None = None,
-    cwd: Path | str = PROJECT_ROOT,
-    ready_path: str = "/",
-    log_dir: Path | str | None = None,
-) -> Iterator[Server]:
-    """Run `gunicorn app_spec` on a free port until the block ends.
-
-    `env` is added to this process's environment; `pythonpath` is put on gunicorn's import
-    path (for an app module outside the project's packages, such as `hello:app`).
-    """
-    settings = settings or GunicornSettings()
-    port = free_port()
-    gunicorn = shutil.which("gunicorn", path=str(VENV_BIN)) or "gunicorn"
-    command = [gunicorn, "--bind", f"127.0.0.1:{port}", *settings.args()]
-    if pythonpath is not None:
-        command += ["--pythonpath", str(pythonpath)]
-    command.append(app_spec)
-    log_folder = Path(log_dir) if log_dir else Path(os.environ.get("TMPDIR", "/tmp"))
-    log_path = log_folder / f"gunicorn-{port}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=str(cwd),
-            env={**os.environ, **(env or {})},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(app_spec, port, process, log_path)
-    try:
-        wait_until_up(server, ready_path)
-        yield server
-    finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen, timeout: float = 10) -> None:
-    """Stop gunicorn (its master and its workers) and wait for it."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}

@@ -1,0 +1,210 @@
+"""Run the blog (or any WSGI app) under a real gunicorn on a free port, for tests and benchmarks.
+
+Shared by the default suite (several hosts on one database, the crash test) and by the
+benchmark harness in `tests/bench/harness.py`, which re-exports what is here:
+
+    with gunicorn_server("wsgi:app", env={"DATABASE_URL": url}) as server:
+        status, headers, body = http_get(server.url("/"))
+
+Each gunicorn runs in its own process group, so `kill_group(server)` can SIGKILL the master
+and all its workers at once, like a power cut to the application (not to the database).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class GunicornSettings:
+    """How gunicorn runs an app; use the same for the app and its baseline."""
+
+    workers: int = 2
+    worker_class: str = "gthread"
+    threads: int = 4
+    keepalive: int = 5
+    extra_args: tuple[str, ...] = ()
+
+    def args(self) -> list[str]:
+        """The command-line options for these settings."""
+        args = [
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            self.worker_class,
+            "--keep-alive",
+            str(self.keepalive),
+            "--log-level",
+            "warning",
+        ]
+        if self.worker_class == "gthread":
+            args += ["--threads", str(self.threads)]
+        return args + list(self.extra_args)
+
+    def describe(self) -> str:
+        """A one-line summary for a report."""
+        threads = f" x {self.threads} threads" if self.worker_class == "gthread" else ""
+        return f"gunicorn {self.workers} {self.worker_class} workers{threads}"
+
+
+@dataclass
+class Server:
+    """A running gunicorn: where it listens and how to stop it."""
+
+    app_spec: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        """The absolute URL of `path` on this server."""
+        return self.base_url + path
+
+    def log(self) -> str:
+        """What gunicorn wrote so far (for a failure message)."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(
+    url: str, headers: Mapping[str, str] | None = None, timeout: float = 10
+) -> tuple[int, dict[str, str], bytes]:
+    """A GET without following redirects: status, headers and body (errors included)."""
+    request = urllib.request.Request(url, headers=dict(headers or {}))
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers.items()), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers.items()), error.read()
+
+
+def wait_until_up(server: Server, path: str = "/", timeout: float = 30) -> None:
+    """Wait until the server answers `path` with anything below 500."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early:\n{server.log()}")
+        try:
+            status, _, _ = http_get(server.url(path), timeout=2)
+            if status < 500:
+                return
+        except OSError as error:
+            last_error = error
+        time.sleep(0.1)
+    raise RuntimeError(
+        f"gunicorn did not answer {path} in {timeout}s ({last_error}):\n{server.log()}"
+    )
+
+
+def start_gunicorn(
+    app_spec: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    settings: GunicornSettings | None = None,
+    pythonpath: Path | str | None = None,
+    cwd: Path | str = PROJECT_ROOT,
+    log_dir: Path | str | None = None,
+    port: int | None = None,
+) -> Server:
+    """Start `gunicorn app_spec` in its own process group; returns before it is ready."""
+    settings = settings or GunicornSettings()
+    port = port or free_port()
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+    command += settings.args()
+    if pythonpath is not None:
+        command += ["--pythonpath", str(pythonpath)]
+    command.append(app_spec)
+    log_folder = Path(log_dir) if log_dir else Path(os.environ.get("TMPDIR", "/tmp"))
+    log_path = log_folder / f"gunicorn-{port}.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=str(cwd),
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Server(app_spec, port, process, log_path)
+
+
+@contextmanager
+def gunicorn_server(
+    app_spec: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    settings: GunicornSettings | None = None,
+    pythonpath: Path | str | None = None,
+    cwd: Path | str = PROJECT_ROOT,
+    ready_path: str = "/",
+    log_dir: Path | str | None = None,
+) -> Iterator[Server]:
+    """Run `gunicorn app_spec` on a free port until the block ends.
+
+    `env` is added to this process's environment; `pythonpath` is put on gunicorn's import
+    path (for an app module outside the project's packages, such as `hello:app`).
+    """
+    server = start_gunicorn(
+        app_spec, env=env, settings=settings, pythonpath=pythonpath, cwd=cwd, log_dir=log_dir
+    )
+    try:
+        wait_until_up(server, ready_path)
+        yield server
+    finally:
+        stop(server.process)
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop gunicorn (its master and its workers) and wait for it."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def kill_group(server: Server) -> None:
+    """SIGKILL the master and every worker at once (no graceful shutdown of anything)."""
+    try:
+        os.killpg(server.process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    server.process.wait()
+    # Workers are in the same group; wait until none is left holding the port or the DB.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(server.process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
