@@ -123,7 +123,10 @@ def absolute_url(url: str, site_url: str, page_url: str) -> str:
     url = url.strip()
     if url.startswith("/") and not url.startswith("//"):
         return site_url + url
-    return urljoin(page_url, url)
+    try:
+        return urljoin(page_url, url)
+    except ValueError:  # not a URL at all (`http://[oops`): leave it as the author wrote it
+        return url
 
 
 def absolute_srcset(value: str, absolute: Callable[[str], str]) -> str:

@@ -244,6 +244,8 @@ LINK_CASES = [
     ),
     ('<a href="https://else.example/">already</a>', '<a href="https://else.example/">already</a>'),
     ('<pre><code>&lt;a href="x"&gt;</code></pre>', '<pre><code>&lt;a href="x"&gt;</code></pre>'),
+    ('<a href="http://[broken">x</a>', '<a href="http://[broken">x</a>'),
+    ('<a href="//[broken">x</a>', '<a href="//[broken">x</a>'),
     ("plain text, no markup", "plain text, no markup"),
     ("", ""),
 ]
