@@ -1,0 +1,166 @@
+"""Two app hosts (two separate gunicorns, two workers each) on one database behave as one blog:
+a change made through one host, or by the CLI, shows on every page and feed of both at once."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
+
+import pytest
+from comment_helpers import AUTHOR, CSRF_RE, TOKEN_RE
+from servers import PROJECT_ROOT, GunicornSettings, Server, gunicorn_server, http_get
+
+SETTINGS = GunicornSettings(workers=2, worker_class="gthread", threads=2)
+PERMALINK = "/posts/2025/03/shared-state/"
+TAG = "/tags/scaling/"
+PAGES = ["/", PERMALINK, TAG, TAG + "feed.xml", "/feed.xml", "/atom.xml"]
+# Enough requests per URL that each worker of a host has answered (and cached) it.
+TRIES = 6
+POST = """---
+title: {title}
+date: 2025-03-02 10:00:00 +0000
+permalink: {permalink}
+tags: [Scaling]
+---
+
+{body}
+"""
+
+
+def flask_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """A `flask --app wsgi` command in its own process, as an operator on a host runs it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+class Browser:
+    """A reader or the author: keeps cookies, never follows redirects."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self) -> None:
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), self.NoRedirect()
+        )
+
+    def send(self, url: str, form: dict[str, str] | None = None) -> tuple[int, str, dict]:
+        data = urlencode(form).encode() if form is not None else None
+        try:
+            with self.opener.open(urllib.request.Request(url, data=data), timeout=30) as answer:
+                return answer.status, answer.read().decode(), dict(answer.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(), dict(error.headers)
+
+
+def every_copy(hosts: list[Server], path: str) -> list[str]:
+    """`path` fetched TRIES times from every host: every worker's answer."""
+    bodies = []
+    for host in hosts:
+        for _ in range(TRIES):
+            status, _, body = http_get(host.url(path))
+            assert status == 200, (host.base_url, path, status)
+            bodies.append(body.decode())
+    return bodies
+
+
+@pytest.fixture
+def hosts(database_url, tmp_path):
+    """The blog's post imported by the CLI, then served by two gunicorns on its database."""
+    env = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "two-hosts-secret",
+        "SITE_URL": "http://blog.example",
+        "COMMENTS_MIN_SECONDS": "0",
+        "RATELIMIT_ENABLED": "0",
+    }
+    folder = tmp_path / "_posts"
+    folder.mkdir()
+    post = folder / "2025-03-02-shared-state.md"
+    post.write_text(POST.format(title="First title", permalink=PERMALINK, body="First body."))
+    flask_cli(env, "posts", "import", str(folder))
+    flask_cli(env, "author", "create", AUTHOR[0], "--password-stdin", stdin=AUTHOR[1] + "\n")
+    with (
+        gunicorn_server("wsgi:app", env=env, settings=SETTINGS, log_dir=tmp_path) as one,
+        gunicorn_server("wsgi:app", env=env, settings=SETTINGS, log_dir=tmp_path) as two,
+    ):
+        yield env, post, [one, two]
+        logs = one.log() + two.log()
+    assert "Traceback" not in logs, logs
+    assert "database is locked" not in logs, logs
+
+
+def test_an_import_shows_on_both_hosts_at_once(hosts):
+    env, post, servers = hosts
+    etags = {}
+    for path in PAGES:
+        assert all("First title" in body for body in every_copy(servers, path)), path
+        etags[path] = http_get(servers[0].url(path))[1]["ETag"]
+        if path != PERMALINK:  # a post page carries a fresh comment-form token per render
+            # The same content has the same validator on every host.
+            assert http_get(servers[1].url(path))[1]["ETag"] == etags[path], path
+
+    post.write_text(POST.format(title="Second title", permalink=PERMALINK, body="Edited."))
+    assert "updated" in flask_cli(env, "posts", "import", str(post))
+
+    for path in PAGES:
+        bodies = every_copy(servers, path)
+        assert all("Second title" in b and "First title" not in b for b in bodies), path
+        for server in servers:
+            status, _, _ = http_get(server.url(path), {"If-None-Match": etags[path]})
+            assert status == 200, (server.base_url, path, "a stale copy answered 304")
+    assert all("Edited." in body for body in every_copy(servers, PERMALINK))
+
+
+def test_an_approved_comment_shows_on_both_hosts_and_a_pending_one_on_neither(hosts):
+    _, _, (one, two) = hosts
+    comment_feed = PERMALINK + "comments/feed.xml"
+    for path in (PERMALINK, comment_feed):
+        every_copy([one, two], path)  # warm every worker of both hosts
+
+    reader = Browser()
+    status, page, _ = reader.send(one.url(PERMALINK))
+    token = TOKEN_RE.search(page).group(1)
+    form = {"name": "Ada", "email": "", "url": "", "body": "Two hosts, one blog."}
+    status, _, headers = reader.send(
+        one.url(PERMALINK + "comments"), {**form, "comment_token": token}
+    )
+    assert status == 303, status
+    comment_id = int(re.search(r"#comment-(\d+)$", headers["Location"]).group(1))
+
+    # The writer sees it pending on either host (a private page); nobody else does anywhere.
+    for host in (one, two):
+        status, mine, headers = reader.send(host.url(PERMALINK))
+        assert "Two hosts, one blog." in mine and headers["Cache-Control"] == "private, no-store"
+    for body in every_copy([one, two], PERMALINK) + every_copy([one, two], comment_feed):
+        assert "Two hosts, one blog." not in body
+
+    author = Browser()
+    _, login, _ = author.send(two.url("/admin/login"))
+    csrf = CSRF_RE.search(login).group(1)
+    credentials = {"username": AUTHOR[0], "password": AUTHOR[1], "csrf_token": csrf}
+    assert author.send(two.url("/admin/login"), credentials)[0] == 303
+    _, queue, _ = author.send(two.url("/admin/comments?status=pending"))
+    csrf = CSRF_RE.search(queue).group(1)
+    approve = two.url(f"/admin/comments/{comment_id}/approve")
+    assert author.send(approve, {"csrf_token": csrf})[0] == 303
+
+    for path in (PERMALINK, comment_feed):
+        assert all("Two hosts, one blog." in body for body in every_copy([one, two], path)), path
