@@ -200,11 +200,21 @@ def kill_group(server: Server) -> None:
     except ProcessLookupError:
         pass
     server.process.wait()
-    # Workers are in the same group; wait until none is left holding the port or the DB.
+    # Workers are in the same group; wait until none is left running (a zombie waiting to be
+    # reaped by init holds nothing).
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    while group_alive(server.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of group `pgid` still runs (is not a zombie), from /proc."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            os.killpg(server.process.pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # After the command's closing parenthesis: state, ppid, pgrp, ...
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
