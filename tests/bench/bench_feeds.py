@@ -7,7 +7,8 @@ asserted about speed; the table is printed for a person to read.
     .venv/bin/python -m pytest -q -s tests/bench/bench_feeds.py
 
 Environment: BENCH_SECONDS (5), BENCH_POSTS (10000), BENCH_WORKERS (2),
-BENCH_WORKER_CLASS (gthread), BENCH_THREADS (4), BENCH_CONNECTIONS (16).
+BENCH_WORKER_CLASS (gthread), BENCH_THREADS (4), BENCH_CONNECTIONS (16),
+BENCH_ROUNDS (1: repeat the whole alternation and keep each case's median ratio).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from harness import (
     comparison_table,
     gunicorn_server,
     http_get,
+    median_of_rounds,
     run_wrk,
 )
 
@@ -35,6 +37,7 @@ POSTS = int(os.environ.get("BENCH_POSTS", "10000"))
 TAGS = 200
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
 SETTINGS = GunicornSettings(
     workers=int(os.environ.get("BENCH_WORKERS", "2")),
     worker_class=os.environ.get("BENCH_WORKER_CLASS", "gthread"),
@@ -96,21 +99,27 @@ def test_feed_throughput_against_hello_world(blog_env, tmp_path):
             # The app's floor: a response with no database and no cache, for reference.
             Case("robots.txt (no feed)", blog, "/robots.txt"),
         ]
-        comparisons = alternate(
-            cases,
-            Case("hello", hello, "/"),
-            run=lambda case: run_wrk(
-                case.server.url(case.path),
-                seconds=SECONDS,
-                threads=2,
-                connections=CONNECTIONS,
-                headers=case.headers,
-            ),
-        )
+        rounds = [
+            alternate(
+                cases,
+                Case("hello", hello, "/"),
+                run=lambda case: run_wrk(
+                    case.server.url(case.path),
+                    seconds=SECONDS,
+                    threads=2,
+                    connections=CONNECTIONS,
+                    headers=case.headers,
+                ),
+                warmup_seconds=1 if number == 0 else 0,
+            )
+            for number in range(ROUNDS)
+        ]
+        comparisons = median_of_rounds(rounds)
 
     print()
     print(
         f"Feeds over {POSTS:,} posts (SQLite), {SETTINGS.describe()}, "
-        f"wrk -t2 -c{CONNECTIONS} -d{SECONDS:g}s, runs alternating with hello"
+        f"wrk -t2 -c{CONNECTIONS} -d{SECONDS:g}s, runs alternating with hello, "
+        f"median ratio of {ROUNDS} round(s), load average {os.getloadavg()[0]:.1f}"
     )
     print(comparison_table(comparisons))

@@ -202,6 +202,15 @@ def alternate(
     return comparisons
 
 
+def median_of_rounds(rounds: Sequence[Sequence[Comparison]]) -> list[Comparison]:
+    """For each case, the round whose ratio is the median: one noisy run does not decide.
+
+    `rounds` are several results of `alternate` over the same cases.
+    """
+    by_case = zip(*rounds, strict=True)
+    return [sorted(runs, key=lambda c: c.ratio)[len(runs) // 2] for runs in by_case]
+
+
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain-text table, numbers right-aligned."""
     cells = [[str(h) for h in headers]] + [
