@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app, request
 from sqlalchemy import update
@@ -204,16 +204,20 @@ def build_entry(
     return CachedResponse(generation, body, etag, last_modified, tuple(headers), valid_until)
 
 
-def cached_page(key: str, render_html: Callable[[], str]) -> Response:
+def cached_page(
+    key: str, render_html: Callable[[], str], lifetime: float | None = None
+) -> Response:
     """An HTML page served through the response cache; browsers revalidate it every time.
 
     max-age 0 because a reader who just commented is sent back to the page and must see it.
+    `lifetime` (seconds) bounds how long the entry is served even if nothing changes.
     """
     return cached_response(
         key,
         lambda: (render_html().encode(), None),
         "text/html",
         current_app.config["PAGE_MAX_AGE"],
+        lifetime=lifetime,
     )
 
 
@@ -222,6 +226,7 @@ def cached_response(
     render: Callable[[], tuple[bytes, datetime | None]],
     mimetype: str,
     max_age: int,
+    lifetime: float | None = None,
 ) -> Response:
     """Serve this URL from the cache while the site has not changed, else `render` it once.
 
@@ -236,6 +241,10 @@ def cached_response(
     entry = cache.get(url, generation)
     if entry is None:
         valid_until = next_scheduled_post()
+        if lifetime is not None:
+            # A page that embeds something time-limited (the comment form's token).
+            expires = now_utc() + timedelta(seconds=lifetime)
+            valid_until = expires if valid_until is None else min(valid_until, expires)
         body, last_modified = render()
         entry = build_entry(generation, body, mimetype, last_modified, max_age, valid_until)
         cache.put(url, entry)

@@ -537,3 +537,15 @@ def test_empty_comment_feed_is_valid(client, post_path):
     response = client.get(post_path + "comments/feed.xml")
     assert response.status_code == 200
     assert not feedparser.parse(response.data).bozo
+
+
+def test_cached_post_page_never_serves_a_token_past_half_its_lifetime(make_app):
+    app = make_app(COMMENTS_TOKEN_MAX_AGE=2)
+    path = insert_post(app)
+    client = app.test_client()
+    first = form_token(client, path)
+    assert form_token(client, path) == first  # the page is served from the cache
+    time.sleep(1.1)
+    fresh = form_token(client, path)
+    assert fresh != first
+    assert post_comment(client, path, token=fresh).status_code == 303

@@ -12,7 +12,6 @@ The post page itself belongs to `public.py`; what it needs from here:
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from typing import Any
 from urllib.parse import urlsplit
@@ -187,15 +186,13 @@ def personalised_post_response_at(path: str) -> Response | None:
     return None if post is None else personalised_post_response(post)
 
 
-def form_token_epoch() -> str:
-    """A cache-key suffix that changes every half COMMENTS_TOKEN_MAX_AGE.
+def form_token_page_lifetime() -> float:
+    """How long a cached post page may be served: half the form token's lifetime.
 
-    The cached post page carries the form token of the moment it was rendered. Rotating
-    the page's cache entry this often means a served token is never more than half its
-    lifetime old, so a reader always has at least the other half to write in.
+    The cached page carries the token of the moment it was rendered, so a served token is
+    never more than half its lifetime old and a reader always has the other half to write.
     """
-    half = max(float(current_app.config["COMMENTS_TOKEN_MAX_AGE"]) / 2, 1.0)
-    return f"#form-{int(time.time() // half)}"
+    return max(float(current_app.config["COMMENTS_TOKEN_MAX_AGE"]) / 2, 1.0)
 
 
 # ---------------------------------------------------------------------------- the POST

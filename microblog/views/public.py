@@ -145,9 +145,9 @@ def permalink(path: str):
     personal = comment_views.personalised_post_response_at(path)
     if personal is not None:
         return personal
-    # The key rotates with the comment form's token (see views/comments.py).
-    key = path + comment_views.form_token_epoch()
-    return cached_page(key, lambda: render_post_at(path))
+    # The page embeds the comment form's token: its cached copy must not outlive it.
+    lifetime = comment_views.form_token_page_lifetime()
+    return cached_page(path, lambda: render_post_at(path), lifetime=lifetime)
 
 
 def render_post_at(path: str) -> str:
