@@ -82,7 +82,9 @@ def test_sign_in_then_out(app, client):
     assert response.headers["Location"].endswith("/admin/comments")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
-    assert client.get("/admin/comments").status_code == 200
+    queue = client.get("/admin/comments")
+    assert queue.status_code == 200
+    assert queue.headers["Cache-Control"] == "private, no-store"
     assert client.get("/admin/logout").status_code in (404, 405)  # only by POST
     assert client.get("/admin/comments").status_code == 200
     token = csrf_from(client, "/admin/comments")

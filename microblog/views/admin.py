@@ -74,6 +74,13 @@ def admin_context():
     return {"admin_pending_count": pending_count}
 
 
+@bp.after_request
+def never_cache(response):
+    """The author's pages are personal: no shared or browser cache keeps them."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 # ---------------------------------------------------------------------------- session
 
 
