@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import parse_qs
 
 from flask import Flask, current_app, request
 from sqlalchemy import update
@@ -170,9 +171,17 @@ class ResponseCache:
 
 
 def cache_key(environ: dict) -> str:
-    """What a response is cached under: the URL's path and query, exactly as requested."""
+    """What a response is cached under: the path, and the page number of a listing.
+
+    Other query arguments change nothing a page or feed shows, so they are left out: a
+    crawler adding `?x=1`, `?x=2`… cannot push real pages out of the cache.
+    """
+    path = environ.get("PATH_INFO", "")
     query = environ.get("QUERY_STRING", "")
-    return environ.get("PATH_INFO", "") + ("?" + query if query else "")
+    if not query:
+        return path
+    pages = parse_qs(query).get("page")
+    return f"{path}?page={pages[0]}" if pages else path
 
 
 def etag_for(body: bytes) -> str:
@@ -204,16 +213,13 @@ def build_entry(
     return CachedResponse(generation, body, etag, last_modified, tuple(headers), valid_until)
 
 
-def cached_page(
-    key: str, render_html: Callable[[], str], lifetime: float | None = None
-) -> Response:
+def cached_page(render_html: Callable[[], str], lifetime: float | None = None) -> Response:
     """An HTML page served through the response cache; browsers revalidate it every time.
 
     max-age 0 because a reader who just commented is sent back to the page and must see it.
     `lifetime` (seconds) bounds how long the entry is served even if nothing changes.
     """
     return cached_response(
-        key,
         lambda: (render_html().encode(), None),
         "text/html",
         current_app.config["PAGE_MAX_AGE"],
@@ -222,7 +228,6 @@ def cached_page(
 
 
 def cached_response(
-    key: str,
     render: Callable[[], tuple[bytes, datetime | None]],
     mimetype: str,
     max_age: int,
@@ -231,10 +236,9 @@ def cached_response(
     """Serve this URL from the cache while the site has not changed, else `render` it once.
 
     `render` returns the body and the time of the newest change it shows (Last-Modified).
-    Entries are stored under the request's URL (`cache_key`), which is also what the
-    middleware looks up; `key` only names the page in logs and tests.
+    Entries are stored under `cache_key(request.environ)`, which is also what the
+    middleware looks up.
     """
-    del key
     generation = current_generation()
     cache: ResponseCache = current_app.extensions["response_cache"]
     url = cache_key(request.environ)

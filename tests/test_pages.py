@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import EXAMPLE_PERMALINK
 
 EXAMPLE_TITLE = "ALG Blog 2: How Generative AI Works and How It Fails"

@@ -293,7 +293,6 @@ def feed(path: str):
         return comments_atom(site, post, comments), comments_feed_updated(post, comments)
 
     return cached_response(
-        f"comments-feed:{post.id}",
         render,
         "application/atom+xml",
         int(config["FEED_MAX_AGE"]),

@@ -47,7 +47,6 @@ def feed_response(kind: FeedKind, slug: str | None = None) -> Response:
     """A feed from the response cache: a conditional request is answered without rendering."""
     config = current_app.config
     return cached_response(
-        f"feed:{kind}:{slug or ''}",
         lambda: render_feed(kind, slug),
         MIMETYPES[kind],
         config["FEED_MAX_AGE"],

@@ -30,11 +30,6 @@ def page_number() -> int:
     return int(raw)
 
 
-def request_key() -> str:
-    """What identifies this page in the response cache: its path and query."""
-    return request.full_path
-
-
 @bp.get("/")
 def index():
     """Newest published posts with their excerpts, paginated."""
@@ -49,13 +44,13 @@ def index():
         )
         return render_template("public/index.html", page=page)
 
-    return cached_page(request_key(), render)
+    return cached_page(render)
 
 
 @bp.get("/tags/")
 def tags():
     """Every tag that has a published post, with its post count."""
-    return cached_page(request_key(), render_tag_index)
+    return cached_page(render_tag_index)
 
 
 def render_tag_index() -> str:
@@ -102,15 +97,13 @@ def tag(slug: str):
             abort(404)
         return render_template("public/tag.html", tag=tag, page=page)
 
-    return cached_page(request_key(), render)
+    return cached_page(render)
 
 
 @bp.get("/sitemap.xml")
 def sitemap():
     """Every published post and tag page, for crawlers."""
-    return cached_response(
-        request_key(), lambda: (render_sitemap().encode(), None), "application/xml", 3600
-    )
+    return cached_response(lambda: (render_sitemap().encode(), None), "application/xml", 3600)
 
 
 def render_sitemap() -> str:
@@ -147,7 +140,7 @@ def permalink(path: str):
         return personal
     # The page embeds the comment form's token: its cached copy must not outlive it.
     lifetime = comment_views.form_token_page_lifetime()
-    return cached_page(path, lambda: render_post_at(path), lifetime=lifetime)
+    return cached_page(lambda: render_post_at(path), lifetime=lifetime)
 
 
 def render_post_at(path: str) -> str:
