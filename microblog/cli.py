@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 posts_cli = AppGroup("posts", help="Import and export posts.")
@@ -68,7 +68,7 @@ def create_author(username: str, password_stdin: bool) -> None:
     if not password:
         raise click.ClickException("The password must not be empty.")
     author = Author(username=username)
-    author.set_password(password)
+    author.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     db.session.add(author)
     db.session.commit()
     click.echo(f"created author {username}")

@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "COMMENTS_RATE_LIMIT": "5 per minute; 50 per day",
     "LOGIN_RATE_LIMIT": "5 per 15 minutes",
     "SANITIZER": "bleach",
+    # werkzeug's password hash; the test suite picks a cheap one to stay fast.
+    "PASSWORD_HASH_METHOD": "scrypt",
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,

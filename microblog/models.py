@@ -225,9 +225,9 @@ class Author(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
-    def set_password(self, password: str) -> None:
-        """Store a salted hash of `password`, never the password."""
-        self.password_hash = generate_password_hash(password)
+    def set_password(self, password: str, method: str = "scrypt") -> None:
+        """Store a salted hash of `password` (werkzeug's `method`), never the password."""
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         """Whether `password` is this author's."""

@@ -78,7 +78,7 @@ def create_author(app: Flask, username: str = AUTHOR[0], password: str = AUTHOR[
     """Store the author account."""
     with app.app_context():
         author = Author(username=username)
-        author.set_password(password)
+        author.set_password(password, app.config["PASSWORD_HASH_METHOD"])
         db.session.add(author)
         db.session.commit()
 

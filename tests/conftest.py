@@ -33,6 +33,8 @@ BASE_CONFIG = {
     "RATELIMIT_ENABLED": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "COMMENTS_MIN_SECONDS": 0,
+    # scrypt takes ~0.15 s a hash; the tests log in hundreds of times.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
 
 
