@@ -85,7 +85,11 @@ def free_port() -> int:
 
 
 def postgres_url_in_own_schema(url: str) -> str:
-    """`url` with its search_path set to a schema only the browser tests use, emptied."""
+    """`url` with its search_path set to a schema only the browser tests use, made empty.
+
+    The rest of the suite owns `public` in the same database and drops it at will; a
+    schema of our own keeps the live server's tables out of its way and its out of ours.
+    """
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
@@ -93,6 +97,14 @@ def postgres_url_in_own_schema(url: str) -> str:
     engine.dispose()
     own = make_url(url).update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
     return own.render_as_string(hide_password=False)
+
+
+def drop_own_schema(url: str) -> None:
+    """Leave the database as the browser tests found it."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+    engine.dispose()
 
 
 @dataclass
@@ -170,9 +182,8 @@ def live_site(request, tmp_path_factory) -> Iterator[LiveSite]:
     }
     site = LiveSite(backend=backend, url=url, env=env, log_path=folder / "gunicorn.log")
     site.flask("db", "upgrade")
-    site.flask("posts", "import", str(SAMPLE_POSTS))
-    site.flask("author", "create", site.username, "--password-stdin", stdin=site.password + "\n")
 
+    # gunicorn boots while the posts are imported and the author created.
     with site.log_path.open("w") as log:
         process = subprocess.Popen(
             [
@@ -192,6 +203,8 @@ def live_site(request, tmp_path_factory) -> Iterator[LiveSite]:
                 "4",
                 "--access-logfile",
                 "-",
+                # gunicorn also reads ./gunicorn.conf.py (production settings); the options
+                # given here take precedence over it.
                 "wsgi:app",
             ],
             cwd=PROJECT_ROOT,
@@ -200,6 +213,10 @@ def live_site(request, tmp_path_factory) -> Iterator[LiveSite]:
             stderr=subprocess.STDOUT,
         )
     try:
+        site.flask("posts", "import", str(SAMPLE_POSTS))
+        site.flask(
+            "author", "create", site.username, "--password-stdin", stdin=site.password + "\n"
+        )
         wait_until_serving(url, process, site.log_path)
         yield site
     finally:
@@ -209,6 +226,8 @@ def live_site(request, tmp_path_factory) -> Iterator[LiveSite]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if backend == "postgresql":
+            drop_own_schema(TEST_DATABASE_URL)
     # A request the app answered with 5xx or a traceback is a failure wherever it came from.
     log_text = site.log()
     assert "Traceback" not in log_text, log_text
