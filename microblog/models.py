@@ -93,6 +93,11 @@ class Post(db.Model):
         )
 
     @staticmethod
+    def at_permalink(path: str, now: datetime | None = None) -> Select:
+        """The published post whose permalink is exactly `path`."""
+        return Post.published(now).where(Post.permalink == path)
+
+    @staticmethod
     def next_scheduled(now: datetime | None = None) -> Select:
         """The publication time of the next post dated in the future."""
         now = now or now_utc()

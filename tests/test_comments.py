@@ -150,6 +150,17 @@ def test_resending_the_same_post_stores_it_once(app, client, post_path):
     assert comment_count(app) == 2
 
 
+def test_a_permalink_without_trailing_slash_takes_comments_too(app, client):
+    # Jekyll permalinks such as /2016/hello.html: the form posts to /2016/hello.htmlcomments.
+    path = insert_post(app, slug="hello-html", permalink="/2016/hello.html")
+    assert f'action="{path}comments"' in client.get(path).get_data(as_text=True)
+    response = post_comment(client, path, body="On an .html permalink")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(path + "#comment-")
+    assert [c.body_source for c in comments_in_db(app)] == ["On an .html permalink"]
+    assert client.get(path + "comments/feed.xml").status_code == 200
+
+
 def test_get_on_the_comments_url_points_at_the_post(client, post_path):
     response = client.get(post_path + "comments")
     assert response.status_code == 301

@@ -33,7 +33,6 @@ from ..caching import cached_response
 from ..extensions import csrf, db, limiter
 from ..models import Comment, CommentStatus, Post
 from ..syndication_comments import FeedSite, comments_atom, comments_feed_updated
-from ..timeutil import now_utc
 
 bp = Blueprint("comments", __name__)
 
@@ -47,10 +46,7 @@ SHOWN_AS_PENDING = (CommentStatus.PENDING, CommentStatus.SPAM)
 
 def published_post(permalink: str) -> Post | None:
     """The published post at exactly this permalink."""
-    post = db.session.execute(select(Post).where(Post.permalink == permalink)).scalar_one_or_none()
-    if post is None or post.is_draft or post.published_at > now_utc():
-        return None
-    return post
+    return db.session.execute(Post.at_permalink(permalink)).scalar_one_or_none()
 
 
 def rules() -> moderation.IntakeRules:
@@ -221,12 +217,12 @@ def comment_rate_limit() -> str:
     return current_app.config["COMMENTS_RATE_LIMIT"]
 
 
-@bp.post("/<path:path>/comments")
+@bp.post("/<path:path>comments")
 @csrf.exempt  # the form carries its own signed token; see moderation.issue_form_token
 @limiter.limit(comment_rate_limit, methods=["POST"])
 def submit(path: str):
     """Take a reader's comment: refused → the form again (4xx); accepted → 303 to the post."""
-    post = published_post(f"/{path}/")
+    post = published_post("/" + path)
     if post is None:
         abort(404)
     if cross_site():
@@ -267,10 +263,10 @@ def submit(path: str):
     return private(response)
 
 
-@bp.get("/<path:path>/comments")
+@bp.get("/<path:path>comments")
 def comments_anchor(path: str):
     """The comments live on the post page."""
-    post = published_post(f"/{path}/")
+    post = published_post("/" + path)
     if post is None:
         abort(404)
     return redirect(f"{post.permalink}#comments", code=301)
@@ -279,10 +275,10 @@ def comments_anchor(path: str):
 # ---------------------------------------------------------------------------- the feed
 
 
-@bp.get("/<path:path>/comments/feed.xml")
+@bp.get("/<path:path>comments/feed.xml")
 def feed(path: str):
     """A post's approved comments as Atom, with ETag / Last-Modified / 304."""
-    post = published_post(f"/{path}/")
+    post = published_post("/" + path)
     if post is None:
         abort(404)
     config = current_app.config

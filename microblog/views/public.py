@@ -124,10 +124,7 @@ def robots():
 
 def published_post_at(path: str) -> Post | None:
     """The published post whose permalink is exactly `path`."""
-    post = db.session.execute(select(Post).where(Post.permalink == path)).scalar_one_or_none()
-    if post is None or post.is_draft or post.published_at > now_utc():
-        return None
-    return post
+    return db.session.execute(Post.at_permalink(path)).scalar_one_or_none()
 
 
 @bp.get("/<path:path>")
