@@ -27,6 +27,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from microblog.config import ENV_TYPES
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_MISSING = (
@@ -47,6 +49,7 @@ NODE_MODULES = PROJECT_ROOT / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots-latest"
 
+SITE_TITLE = "microblog"
 SAMPLE_POSTS = PROJECT_ROOT / "content" / "_posts"
 EXAMPLE_PERMALINK = "/posts/2025/09/alg-blog-post-2/"
 EXAMPLE_TITLE = "ALG Blog 2: How Generative AI Works and How It Fails"
@@ -171,13 +174,15 @@ def live_site(request, tmp_path_factory) -> Iterator[LiveSite]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
-        **os.environ,
+        # The developer's own settings stay out: only what is given here configures the app.
+        **{name: value for name, value in os.environ.items() if name not in ENV_TYPES},
         "FLASK_APP": "wsgi",
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_hex(32),
         "SITE_URL": url,
         "COMMENTS_MIN_SECONDS": "0",
         "RATELIMIT_ENABLED": "0",
+        "SITE_TITLE": SITE_TITLE,
         "PYTHONUNBUFFERED": "1",
     }
     site = LiveSite(backend=backend, url=url, env=env, log_path=folder / "gunicorn.log")
@@ -362,6 +367,7 @@ def screenshots_dir() -> Path:
 class Example:
     """The example post that content/_posts holds, as the pages show it."""
 
+    site_title: str = SITE_TITLE
     permalink: str = EXAMPLE_PERMALINK
     title: str = EXAMPLE_TITLE
     tag_name: str = EXAMPLE_TAG[0]
@@ -370,7 +376,7 @@ class Example:
 
 @pytest.fixture(scope="session")
 def example() -> Example:
-    """The example post's permalink, title and first tag."""
+    """The site's title and the example post's permalink, title and first tag."""
     return Example()
 
 
