@@ -178,6 +178,49 @@ def test_a_reader_comments_by_keyboard_alone(reader, example):
     assert page.locator("li.comment-pending").filter(has_text=marker).count() == 1
 
 
+def test_the_author_signs_in_and_approves_by_keyboard_alone(reader, new_page, live_site, example):
+    marker = unique("Approved from the keyboard.")
+    reader.page.goto(example.permalink)
+    fill_comment(reader.page, name="Linus", body=marker)
+    send_comment(reader.page)
+
+    watched = new_page()
+    page = watched.page
+    page.goto("/admin/login")
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "username":
+            break
+    else:
+        pytest.fail("Tab never reached the username field")
+    page.keyboard.type(live_site.username)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "password"
+    page.keyboard.type(live_site.password)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.goto("/admin/comments?status=pending")
+
+    item_id = queue_item(page, marker).get_attribute("id")
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """(id) => { const el = document.activeElement;
+                         return el.closest('#' + id) !== null && el.tagName === 'BUTTON'
+                                && el.innerText.trim().startsWith('Approve'); }""",
+            item_id,
+        )
+        if focused:
+            break
+    else:
+        pytest.fail("Tab never reached the comment's Approve button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert queue_item(page, marker).count() == 0
+    reader.page.reload()
+    assert reader.page.locator("ol.comment-list li.comment").filter(has_text=marker).count() == 1
+
+
 def test_refused_comment_keeps_the_text_and_explains_each_field(reader, example):
     page = reader.page
     page.goto(example.permalink)
