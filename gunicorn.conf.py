@@ -1,16 +1,18 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
-Behind a reverse proxy (nginx, Caddy) that buffers slow clients, so plain sync workers are
-the right model: each request is a short lookup, never a long wait.
+Threaded workers (gthread): a browser that opens idle keep-alive connections cannot tie
+up a whole worker, as it would with sync workers when nothing buffers in front. Each request
+is a short lookup, so a few threads per process are plenty.
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# The usual rule for sync workers: two per core, plus one.
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-worker_class = "sync"
+# One process per core (plus one, for the moments a process waits on the database).
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

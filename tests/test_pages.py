@@ -168,3 +168,18 @@ def test_stylesheet_is_served_by_the_app(client):
     with client.get("/static/style.css") as css:
         assert css.status_code == 200
         assert "prefers-color-scheme: dark" in css.get_data(as_text=True)
+
+
+def test_classic_favicon_path_points_at_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/static/favicon.svg")
+
+
+def test_extra_query_arguments_share_the_cached_page(app, client, example_post):
+    first = client.get("/?utm_source=x")
+    assert first.status_code == 200
+    assert client.get("/", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    # Only the page number tells listings apart; everything else is the same page.
+    assert client.get("/?x=1").headers["ETag"] == client.get("/?x=2").headers["ETag"]
+    assert len(app.extensions["response_cache"].entries) == 1

@@ -115,6 +115,12 @@ def render_sitemap() -> str:
     return render_template("public/sitemap.xml", posts=posts, tag_slugs=tag_slugs)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Clients that ask for the classic icon path get the site's SVG icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.get("/robots.txt")
 def robots():
     """Let crawlers in, keep them out of the admin, point them at the sitemap."""
