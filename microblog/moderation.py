@@ -145,7 +145,8 @@ class Submission:
 
     def __post_init__(self) -> None:
         self.name = " ".join(_printable(self.name).split())
-        self.email = _printable(self.email).strip()
+        # Stored lower-case, so that "is this a returning reader" is an indexed lookup.
+        self.email = _printable(self.email).strip().lower()
         self.url = _printable(self.url).strip()
         # Browsers send line breaks as CRLF; count and store them as one character.
         self.body = _printable(self.body.replace("\r\n", "\n").replace("\r", "\n"))
@@ -252,7 +253,7 @@ def is_returning(email: str) -> bool:
     found = db.session.execute(
         select(Comment.id)
         .where(
-            func.lower(Comment.author_email) == email.lower(),
+            Comment.author_email == email.lower(),
             Comment.status == CommentStatus.APPROVED,
         )
         .limit(1)
