@@ -17,7 +17,7 @@ BENCH_PG_URL database (emptied first) followed by ANALYZE.
 Environment: BENCH_SECONDS (5), BENCH_ROUNDS (1), BENCH_BACKENDS (sqlite,postgresql),
 BENCH_DATASETS (small,large), BENCH_BIG_POSTS (100000), BENCH_BIG_COMMENTS (1000000),
 BENCH_PG_URL (postgresql+psycopg://postgres@127.0.0.1:5432/test_bench), BENCH_WORKERS
-(2 x cores + 1, as gunicorn.conf.py), BENCH_WORKER_CLASS (sync), BENCH_THREADS (4, gthread),
+(cores + 1, as gunicorn.conf.py), BENCH_WORKER_CLASS (gthread), BENCH_THREADS (4),
 BENCH_CONNECTIONS (16), BENCH_SYNCHRONOUS (SQLite synchronous pragma override, for
 comparisons only), BENCH_RESULTS.
 """
@@ -67,9 +67,10 @@ DATASETS = {
 }
 CHOSEN_DATASETS = os.environ.get("BENCH_DATASETS", "small,large").split(",")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test_bench")
+# gunicorn.conf.py's shape: gthread, one worker per core plus one, four threads each.
 SETTINGS = GunicornSettings(
-    workers=int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1))),
-    worker_class=os.environ.get("BENCH_WORKER_CLASS", "sync"),
+    workers=int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 1) + 1))),
+    worker_class=os.environ.get("BENCH_WORKER_CLASS", "gthread"),
     threads=int(os.environ.get("BENCH_THREADS", "4")),
 )
 EXAMPLE_POST = "/posts/2025/09/alg-blog-post-2/"
