@@ -16,9 +16,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then so that a slow leak can never grow without bound.
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers now and then so that a slow leak can never grow without bound. Not often:
+# a new worker starts with an empty page cache and takes a second to import the app, and at
+# 5,000 requests (a few seconds of load) that made the p99 of cached pages 100-700 ms instead
+# of under 15 ms (tests/bench/RESULTS.md).
+max_requests = 200_000
+max_requests_jitter = 20_000
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
