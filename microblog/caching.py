@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
 from flask import Flask, current_app, request
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from werkzeug.http import http_date, is_resource_modified, quote_etag
 from werkzeug.wrappers import Response
@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 from .extensions import db
 from .models import Post, SiteState
 from .security import HEADERS as SECURITY_HEADERS
-from .timeutil import now_utc
+from .timeutil import as_utc, now_utc
 
 GENERATION_SQL_TEXT = "SELECT generation FROM site_state WHERE id = 1"
 
@@ -213,14 +213,36 @@ def build_entry(
     return CachedResponse(generation, body, etag, last_modified, tuple(headers), valid_until)
 
 
+def page_last_modified() -> datetime:
+    """When anything a page shows last changed: the site's last recorded change, or the
+    newest post to go live (a post scheduled for later goes live without any write)."""
+    now = now_utc()
+    changed = db.session.execute(
+        select(SiteState.changed_at).where(SiteState.id == 1)
+    ).scalar_one_or_none()
+    newest = db.session.execute(
+        select(func.max(Post.published_at)).where(
+            Post.is_draft.is_(False), Post.published_at <= now
+        )
+    ).scalar_one_or_none()
+    moments = [as_utc(moment) for moment in (changed, newest) if moment is not None]
+    return min(max(moments), now) if moments else now
+
+
 def cached_page(render_html: Callable[[], str], lifetime: float | None = None) -> Response:
     """An HTML page served through the response cache; browsers revalidate it every time.
 
     max-age 0 because a reader who just commented is sent back to the page and must see it.
     `lifetime` (seconds) bounds how long the entry is served even if nothing changes.
+    Last-Modified is `page_last_modified()`; a post page re-rendered only for a fresh form
+    token keeps it (its ETag changes, and browsers send If-None-Match, which wins).
     """
+
+    def render() -> tuple[bytes, datetime]:
+        return render_html().encode(), page_last_modified()
+
     return cached_response(
-        lambda: (render_html().encode(), None),
+        render,
         "text/html",
         current_app.config["PAGE_MAX_AGE"],
         lifetime=lifetime,

@@ -1,0 +1,85 @@
+"""Pages, like feeds, carry ETag and Last-Modified and answer a conditional GET with 304
+until what they show changes; and one reader's pending comment never reaches the cached page
+another reader gets, whichever of them asks first."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from comment_helpers import TOKEN_RE
+from sqlalchemy import update
+
+from microblog.extensions import db
+from microblog.models import SiteState
+
+POST = """---
+title: {title}
+date: 2024-05-01 09:00:00 +0000
+permalink: /posts/2024/05/validators/
+tags: [Caching]
+---
+
+{body}
+"""
+PERMALINK = "/posts/2024/05/validators/"
+PAGES = ["/", "/tags/", "/tags/caching/", PERMALINK]
+
+
+@pytest.fixture
+def blog(app, write_post, import_posts):
+    """One post; the site's last change set well in the past, so dates compare clearly."""
+    path = write_post("2024-05-01-validators.md", POST.format(title="Before", body="Old text."))
+    import_posts(path)
+    with app.app_context():
+        db.session.execute(
+            update(SiteState).values(changed_at=datetime(2024, 5, 1, 10, tzinfo=UTC))
+        )
+        db.session.commit()
+    return path
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_answers_304_to_either_validator(client, blog, path):
+    first = client.get(path)
+    assert first.status_code == 200
+    etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
+    by_etag = client.get(path, headers={"If-None-Match": etag})
+    assert by_etag.status_code == 304 and by_etag.data == b""
+    assert by_etag.headers["ETag"] == etag
+    by_date = client.get(path, headers={"If-Modified-Since": last_modified})
+    assert by_date.status_code == 304
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if p != "/tags/"])  # shows no title
+def test_a_change_makes_both_validators_stale(client, blog, import_posts, path):
+    first = client.get(path)
+    etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
+    blog.write_text(POST.format(title="After", body="New text."))
+    import_posts(blog)
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 200 and b"After" in again.data
+    assert client.get(path, headers={"If-Modified-Since": last_modified}).status_code == 200
+
+
+def test_listing_last_modified_is_the_sites_last_change(client, blog):
+    assert client.get("/").headers["Last-Modified"] == "Wed, 01 May 2024 10:00:00 GMT"
+
+
+def test_pending_comment_stays_out_of_the_shared_page_when_its_writer_asks_first(app, blog):
+    writer, other = app.test_client(), app.test_client()
+    token = TOKEN_RE.search(writer.get(PERMALINK).get_data(as_text=True)).group(1)
+    sent = writer.post(
+        PERMALINK + "comments", data={"name": "Ada", "body": "Mine alone.", "comment_token": token}
+    )
+    assert sent.status_code == 303
+    app.extensions["response_cache"].clear()  # the writer's request is the first after this
+    mine = writer.get(PERMALINK)
+    assert "Mine alone." in mine.get_data(as_text=True)
+    assert mine.headers["Cache-Control"] == "private, no-store"
+    for _ in range(2):  # rendered for the other reader, then from the cache
+        page = other.get(PERMALINK)
+        assert "Mine alone." not in page.get_data(as_text=True)
+        assert "private" not in page.headers.get("Cache-Control", "")
+    assert re.search(r"0 comments", other.get(PERMALINK).get_data(as_text=True))
