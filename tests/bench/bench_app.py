@@ -10,6 +10,9 @@ and exactly once. Then each page is rendered cold (its cache invalidated) a few 
 show what a change costs as the blog grows. Nothing is asserted about speed; the tables are
 printed, and written to BENCH_RESULTS (a Markdown file) when that is set.
 
+Both servers start in the project folder, so gunicorn reads gunicorn.conf.py (its access
+log, timeouts and worker recycling) and the command line sets workers, class and threads.
+
 Datasets are built once per run: `flask db upgrade`, the example post, then `flask dev seed`
 (ten comments per post in both, so that only the size differs); on PostgreSQL in the
 BENCH_PG_URL database (emptied first) followed by ANALYZE.
