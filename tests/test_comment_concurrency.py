@@ -4,29 +4,17 @@ every comment is stored exactly once, on SQLite (WAL) and on PostgreSQL."""
 from __future__ import annotations
 
 import http.client
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from comment_helpers import comments_in_db, insert_post
+from servers import GunicornSettings, free_port, start_gunicorn, stop, wait_until_up
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMMENTS = 80
 RESENT = 20  # of those, sent a second time at once (a double click, a retry)
 THREADS = 24
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -36,56 +24,20 @@ def server(make_app, database_url, tmp_path):
     path = insert_post(app)
     port = free_port()
     env = {
-        **os.environ,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "concurrency-secret",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "COMMENTS_MIN_SECONDS": "0",
         "RATELIMIT_ENABLED": "0",
-        "PYTHONUNBUFFERED": "1",
     }
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "3",
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-                "wsgi:app",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    settings = GunicornSettings(workers=3, worker_class="gthread", threads=4)
+    gunicorn = start_gunicorn("wsgi:app", env=env, settings=settings, log_dir=tmp_path, port=port)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if request(port, "GET", path)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
+        wait_until_up(gunicorn, path)
         yield app, port, path
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    log_text = log_path.read_text(errors="replace")
+        stop(gunicorn.process)
+    log_text = gunicorn.log()
     assert "Traceback" not in log_text, log_text
     assert "database is locked" not in log_text, log_text
 
