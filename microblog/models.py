@@ -51,7 +51,8 @@ class Post(db.Model):
     # What identifies the source file across re-imports (see content/importer.py).
     source_key: Mapped[str] = mapped_column(String(500), unique=True)
     source_path: Mapped[str] = mapped_column(String(1000), default="")
-    source_text: Mapped[str] = mapped_column(Text, default="")
+    # The Jekyll file as imported (for export); pages never need it, so it loads on demand.
+    source_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     title: Mapped[str] = mapped_column(String(500))
     slug: Mapped[str] = mapped_column(String(300))
@@ -66,7 +67,7 @@ class Post(db.Model):
     tag_names: Mapped[list[str]] = mapped_column(JSON, default=list)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The whole front matter, unknown keys included, so nothing the author wrote is lost.
-    front_matter: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    front_matter: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
