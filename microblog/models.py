@@ -116,6 +116,24 @@ class Post(db.Model):
         has_tag = exists().where(post_tags.c.post_id == Post.id, post_tags.c.tag_id == tag.id)
         return Post.published(now).where(has_tag)
 
+    @staticmethod
+    def count_tagged(tag: Tag, now: datetime | None = None) -> Select:
+        """How many published posts carry `tag`.
+
+        From the tag's side of the link table, so the count reads only the tag's posts
+        (the EXISTS form, right for a page of them, would probe every published post).
+        """
+        now = now or now_utc()
+        return (
+            select(func.count())
+            .select_from(post_tags.join(Post, Post.id == post_tags.c.post_id))
+            .where(
+                post_tags.c.tag_id == tag.id,
+                Post.is_draft.is_(False),
+                Post.published_at <= now,
+            )
+        )
+
 
 class Redirect(db.Model):
     """An old path (`redirect_from`) that answers 301 to a post's permalink."""

@@ -90,9 +90,14 @@ def tag(slug: str):
 
     def render() -> str:
         tag = tag_or_404(slug)
+        now = now_utc()
         page = db.paginate(
-            Post.tagged(tag), page=number, per_page=current_app.config["POSTS_PER_PAGE"]
+            Post.tagged(tag, now),
+            page=number,
+            per_page=current_app.config["POSTS_PER_PAGE"],
+            count=False,
         )
+        page.total = db.session.execute(Post.count_tagged(tag, now)).scalar_one()
         if not page.items:
             abort(404)
         return render_template("public/tag.html", tag=tag, page=page)
