@@ -68,6 +68,15 @@ def test_wrong_password_reshows_the_form(app, client):
     assert client.get("/admin/comments").status_code == 302  # still signed out
 
 
+@pytest.mark.parametrize("username", ["auth\x00or", "x" * 500, "\x00"])
+def test_impossible_usernames_are_a_wrong_password_not_a_500(app, client, username):
+    # PostgreSQL cannot compare text with a NUL byte: it must never reach the query.
+    create_author(app)
+    response = log_in(client, username=username, password="p\x00ss")
+    assert response.status_code == 401
+    assert "do not match" in response.get_data(as_text=True)
+
+
 def test_unknown_user_is_refused_the_same_way(app, client):
     create_author(app)
     response = log_in(client, username="nobody")
