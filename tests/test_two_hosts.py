@@ -4,17 +4,14 @@ a change made through one host, or by the CLI, shows on every page and feed of b
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode
 
 import pytest
 from comment_helpers import AUTHOR, CSRF_RE, TOKEN_RE
-from servers import PROJECT_ROOT, GunicornSettings, Server, gunicorn_server, http_get
+from servers import GunicornSettings, Server, flask_cli, gunicorn_server, http_get
 
 SETTINGS = GunicornSettings(workers=2, worker_class="gthread", threads=2)
 PERMALINK = "/posts/2025/03/shared-state/"
@@ -31,21 +28,6 @@ tags: [Scaling]
 
 {body}
 """
-
-
-def flask_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    """A `flask --app wsgi` command in its own process, as an operator on a host runs it."""
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **env},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 class Browser:

@@ -32,8 +32,6 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -55,6 +53,7 @@ from harness import (
     median_of_rounds,
     run_wrk,
 )
+from servers import flask_cli, reset_postgres_schema
 from sqlalchemy import create_engine, text
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
@@ -95,19 +94,6 @@ class CommentCase(Case):
     email: bool = False
 
 
-def flask(env: dict[str, str], *args: str) -> str:
-    """Run a `flask --app wsgi` command against the benchmark database."""
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
 def build(backend: str, posts: int, comments: int, folder: Path) -> tuple[dict[str, str], float]:
     """A migrated database with the example post and `posts` seeded posts; seconds taken."""
     started = time.monotonic()
@@ -115,11 +101,7 @@ def build(backend: str, posts: int, comments: int, folder: Path) -> tuple[dict[s
         url = f"sqlite:///{folder / 'bench.sqlite'}"
     else:
         url = PG_URL
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        reset_postgres_schema(url)
     env = {
         "DATABASE_URL": url,
         "SECRET_KEY": "bench",
@@ -127,9 +109,9 @@ def build(backend: str, posts: int, comments: int, folder: Path) -> tuple[dict[s
         "COMMENTS_MIN_SECONDS": "0",
         "RATELIMIT_ENABLED": "0",
     }
-    flask(env, "db", "upgrade")
-    flask(env, "posts", "import", str(PROJECT_ROOT / "content" / "_posts"))
-    flask(env, "dev", "seed", "--posts", str(posts), "--comments", str(comments))
+    flask_cli(env, "db", "upgrade")
+    flask_cli(env, "posts", "import", str(PROJECT_ROOT / "content" / "_posts"))
+    flask_cli(env, "dev", "seed", "--posts", str(posts), "--comments", str(comments))
     if backend == "postgresql":
         # What autovacuum does within a minute of a bulk load; plans need the statistics.
         engine = create_engine(url, isolation_level="AUTOCOMMIT")

@@ -15,14 +15,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from harness import (
     BENCH_DIR,
-    PROJECT_ROOT,
     Case,
     GunicornSettings,
     alternate,
@@ -32,6 +28,7 @@ from harness import (
     median_of_rounds,
     run_wrk,
 )
+from servers import flask_cli
 
 POSTS = int(os.environ.get("BENCH_POSTS", "10000"))
 TAGS = 200
@@ -49,18 +46,6 @@ TAG_FEED = "/tags/topic-0/feed.xml"
 pytestmark = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 
 
-def flask(env: dict[str, str], *args: str) -> None:
-    """Run a `flask --app wsgi` command against the benchmark database."""
-    flask_bin = Path(sys.executable).parent / "flask"
-    subprocess.run(
-        [str(flask_bin), "--app", "wsgi", *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.fixture(scope="module")
 def blog_env(tmp_path_factory) -> dict[str, str]:
     """A SQLite file migrated by `flask db upgrade` and bulk-filled with POSTS posts.
@@ -74,8 +59,8 @@ def blog_env(tmp_path_factory) -> dict[str, str]:
         "SECRET_KEY": "bench",
         "SITE_URL": "http://blog.example",
     }
-    flask(env, "db", "upgrade")
-    flask(env, "dev", "seed", "--posts", str(POSTS), "--tags", str(TAGS))
+    flask_cli(env, "db", "upgrade")
+    flask_cli(env, "dev", "seed", "--posts", str(POSTS), "--tags", str(TAGS))
     return env
 
 

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from harness import PROJECT_ROOT, format_table
-from sqlalchemy import create_engine, text
+from harness import format_table
+from servers import flask_cli, reset_postgres_schema
 
 FILES = int(os.environ.get("BENCH_IMPORT_FILES", "3000"))
 BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(",")
@@ -70,16 +68,8 @@ def write_posts(folder: Path, count: int, rng: random.Random, edition: int = 0) 
 def import_folder(env: dict[str, str], folder: Path) -> tuple[float, str]:
     """Seconds `flask posts import` took, and its summary line."""
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "posts", "import", str(folder)],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.perf_counter() - started
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return seconds, done.stdout.strip().splitlines()[-1]
+    output = flask_cli(env, "posts", "import", str(folder))
+    return time.perf_counter() - started, output.strip().splitlines()[-1]
 
 
 def fresh_database(backend: str, folder: Path) -> dict[str, str]:
@@ -88,20 +78,9 @@ def fresh_database(backend: str, folder: Path) -> dict[str, str]:
         url = f"sqlite:///{folder / 'import.sqlite'}"
     else:
         url = PG_URL
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        reset_postgres_schema(url)
     env = {"DATABASE_URL": url, "SECRET_KEY": "bench", "SITE_URL": "http://blog.example"}
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
+    flask_cli(env, "db", "upgrade")
     return env
 
 
