@@ -27,17 +27,11 @@ from sqlalchemy.orm import Session
 from ..caching import content_changed
 from ..extensions import db
 from ..models import Post, Redirect, Tag, post_tags
-from .jekyll import (
-    NotAPost,
-    PostError,
-    PostSource,
-    SiteSettings,
-    content_hash,
-    parse_post,
-    skip_reason_for_name,
-    source_key_for,
-)
+from .errors import NotAPost, PostError
+from .files import content_hash, skip_reason_for_name, source_key_for
+from .jekyll import PostSource, parse_post
 from .markdown import render_post
+from .settings import SiteSettings
 from .slugs import tag_slug
 
 STATUSES = ("imported", "updated", "unchanged", "skipped", "failed")

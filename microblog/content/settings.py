@@ -1,0 +1,45 @@
+"""What of the site's configuration shapes a post: its URL, permalink pattern and zone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, tzinfo
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+# Bump when the parsing or rendering changes, so that a re-import renders every post again.
+PIPELINE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """What of the site's configuration goes into a post: its URL, permalinks and zone."""
+
+    site_url: str = "http://127.0.0.1:5000"
+    permalink: str = "/posts/:year/:month/:title/"
+    timezone: str = "UTC"
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> SiteSettings:
+        """The settings from a Flask config mapping."""
+        return cls(
+            site_url=str(config.get("SITE_URL", cls.site_url)).rstrip("/"),
+            permalink=str(config.get("PERMALINK") or cls.permalink),
+            timezone=str(config.get("TIMEZONE") or cls.timezone),
+        )
+
+    @property
+    def base_path(self) -> str:
+        """The path part of SITE_URL (`site.baseurl`), "" when the site is at the root."""
+        return urlsplit(self.site_url).path.rstrip("/")
+
+    @property
+    def zone(self) -> tzinfo:
+        """The zone of dates written without an offset."""
+        return UTC if self.timezone.upper() == "UTC" else ZoneInfo(self.timezone)
+
+    def fingerprint(self) -> str:
+        """A string that changes whenever a setting that shapes a post changes."""
+        return f"{PIPELINE_VERSION}|{self.site_url}|{self.permalink}|{self.timezone}"
