@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import caching, database, security
+    from . import access_tokens, caching, database, security  # noqa: F401 (models)
 
     database.init_app(app)
     caching.init_app(app)

@@ -74,6 +74,37 @@ def create_author(username: str, password_stdin: bool) -> None:
     click.echo(f"created author {username}")
 
 
+@author_cli.command("token")
+@click.argument("username")
+@click.option("--revoke-all", is_flag=True, help="Revoke every token of USERNAME instead.")
+def author_token(username: str, revoke_all: bool) -> None:
+    """Print a new Micropub access token for USERNAME (shown once; only its hash is kept)."""
+    from sqlalchemy import select
+
+    from . import access_tokens
+    from .extensions import db
+    from .models import Author
+
+    author = db.session.execute(
+        select(Author).where(Author.username == username.strip()[:80])
+    ).scalar_one_or_none()
+    if author is None:
+        raise click.ClickException(f"No author is named {username!r} (flask author create).")
+    if revoke_all:
+        count = access_tokens.revoke_all(author)
+        db.session.commit()
+        click.echo(f"revoked {count} token{'' if count == 1 else 's'} of {author.username}")
+        return
+    token = access_tokens.issue(author)
+    db.session.commit()
+    click.echo(token)
+    click.echo(
+        f"This is {author.username}'s new Micropub token (scopes: create update delete). "
+        "It is shown only now; `flask author token --revoke-all` voids it.",
+        err=True,
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
     app.cli.add_command(posts_cli)
