@@ -23,12 +23,13 @@ from sqlalchemy import (
     exists,
     func,
     select,
+    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
-from .timeutil import UTCDateTime, now_utc
+from .timeutil import UTCDateTime, as_utc, now_utc
 
 post_tags = Table(
     "post_tags",
@@ -261,7 +262,9 @@ class Author(UserMixin, db.Model):
 class SiteState(db.Model):
     """One row whose `generation` grows with every change a page or feed could show.
 
-    Every worker and host reads it to know whether its cached responses are still good.
+    Change tracking lives here, in the model layer: every writer (the importer, the comment
+    rules, later the editor) calls `SiteState.bump()` in its own transaction, and the
+    response cache only reads the counter (see `generation.py`), knowing nothing of who wrote.
     """
 
     __tablename__ = "site_state"
@@ -269,3 +272,37 @@ class SiteState(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    @staticmethod
+    def bump() -> None:
+        """Record a change pages or feeds could show, in the caller's transaction."""
+        db.session.execute(
+            update(SiteState)
+            .where(SiteState.id == 1)
+            .values(generation=SiteState.generation + 1, changed_at=now_utc())
+        )
+
+    @staticmethod
+    def last_change(now: datetime | None = None) -> datetime:
+        """When anything a page shows last changed: the last recorded change, or the
+        newest post to go live (a post scheduled for later goes live without any write)."""
+        now = now or now_utc()
+        changed = db.session.execute(
+            select(SiteState.changed_at).where(SiteState.id == 1)
+        ).scalar_one_or_none()
+        newest = db.session.execute(
+            select(func.max(Post.published_at)).where(
+                Post.is_draft.is_(False), Post.published_at <= now
+            )
+        ).scalar_one_or_none()
+        moments = [as_utc(moment) for moment in (changed, newest) if moment is not None]
+        return min(max(moments), now) if moments else now
+
+    @staticmethod
+    def next_scheduled_post() -> datetime | None:
+        """When the next post dated in the future goes live (the site changes then, unbumped)."""
+        return db.session.execute(Post.next_scheduled()).scalar_one_or_none()
+
+
+# The counter as one plain SQL statement, for `generation.GenerationReader`'s raw cursor.
+GENERATION_SQL = "SELECT generation FROM site_state WHERE id = 1"
