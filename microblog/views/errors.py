@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from flask import Flask, current_app, render_template
 from werkzeug.exceptions import HTTPException
 
@@ -21,7 +23,7 @@ def render_server_error(error: Exception) -> tuple[str, int]:
     where Flask would log it, so this logs it the way Flask does (`app.log_exception`:
     "Exception on <path> [<method>]" and the traceback, on the server's error log).
     """
-    current_app.log_exception((type(error), error, error.__traceback__))
+    current_app.log_exception(sys.exc_info())  # the handler runs inside the `except`
     db.session.rollback()
     return render_template("errors/500.html"), 500
 
