@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from .extensions import Model, db
 from .timeutil import UTCDateTime, as_utc, now_utc
 
 post_tags = Table(
@@ -42,7 +42,7 @@ post_tags = Table(
 )
 
 
-class Post(db.Model):
+class Post(Model):
     """One post, as imported from a Jekyll file, with its body rendered once at import."""
 
     __tablename__ = "posts"
@@ -136,7 +136,7 @@ class Post(db.Model):
         )
 
 
-class Redirect(db.Model):
+class Redirect(Model):
     """An old path (`redirect_from`) that answers 301 to a post's permalink."""
 
     __tablename__ = "redirects"
@@ -147,7 +147,7 @@ class Redirect(db.Model):
     post: Mapped[Post] = relationship(back_populates="redirects")
 
 
-class Tag(db.Model):
+class Tag(Model):
     """A tag; its name is kept as first written, its slug is what URLs use."""
 
     __tablename__ = "tags"
@@ -179,7 +179,7 @@ def status_type() -> Enum:
     )
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A reader's comment; its body is sanitised once, at submission, into `body_html`."""
 
     __tablename__ = "comments"
@@ -240,7 +240,7 @@ class Comment(db.Model):
         )
 
 
-class Author(UserMixin, db.Model):
+class Author(UserMixin, Model):
     """The blog's author: the one who signs in to moderate."""
 
     __tablename__ = "authors"
@@ -259,7 +259,7 @@ class Author(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
 
-class SiteState(db.Model):
+class SiteState(Model):
     """One row whose `generation` grows with every change a page or feed could show.
 
     Change tracking lives here, in the model layer: every writer (the importer, the comment
