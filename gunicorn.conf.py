@@ -28,3 +28,13 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Each worker builds its own app and database pool after the fork: connections are never
 # shared between processes.
 preload_app = False
+
+
+def post_worker_init(worker):
+    """Start the app's background job runner in each worker as soon as it boots, so mail
+    queued before a restart goes out without waiting for a first request."""
+    app = getattr(worker, "wsgi", None)
+    if app is not None and "jobs_runner" in getattr(app, "extensions", {}):
+        from microblog.jobs import start_runner
+
+        start_runner(app)

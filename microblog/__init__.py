@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, mail, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,20 +33,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     if app.config["PROXY_FIX"]:
         hops = int(app.config["PROXY_FIX"])
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
-        )
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
 
-    from . import access_tokens, database, security  # noqa: F401 (models)
+    from . import access_tokens, caching, database, security  # noqa: F401 (models)
 
     database.init_app(app)
-    init_cache(app)
+    caching.init_app(app)
     security.init_app(app)
 
     from .views import admin, comments, errors, feeds, public
@@ -58,29 +57,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Last: its catch-all permalink route must not shadow the others.
     app.register_blueprint(public.bp)
 
-    from . import cli, devtools
+    from . import cli, devtools, jobs, notify
 
+    notify.init_app(app)
+    jobs.init_app(app)
     cli.init_app(app)
     devtools.init_app(app)
     return app
-
-
-def init_cache(app: Flask) -> None:
-    """The response cache, told what it must not know itself: where the change counter is,
-    which cookie makes a page personal, and the headers every page carries."""
-    from . import caching, security
-    from .generation import GenerationReader
-    from .models import SiteState
-    from .views.comments import PENDING_COOKIE
-
-    with app.app_context():
-        reader = GenerationReader(db.engine)
-    app.extensions["generation_reader"] = reader
-    hooks = caching.CacheHooks(
-        read_generation=reader.read,
-        is_personal=caching.carries_cookie(PENDING_COOKIE),
-        next_change=SiteState.next_scheduled_post,
-        pages_changed_at=SiteState.last_change,
-        headers=tuple(security.HEADERS.items()),
-    )
-    caching.init_app(app, hooks)

@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 posts_cli = AppGroup("posts", help="Import and export posts.")
 author_cli = AppGroup("author", help="Manage the author's account.")
@@ -49,7 +49,8 @@ def import_posts(paths: tuple[str, ...], dry_run: bool, if_empty: bool) -> None:
     is_flag=True,
     help="Read the password from one line of standard input instead of asking.",
 )
-def create_author(username: str, password_stdin: bool) -> None:
+@click.option("--email", default="", help="Where the author's notifications go.")
+def create_author(username: str, password_stdin: bool, email: str) -> None:
     """Create the author account USERNAME (the password is asked twice, or read from stdin)."""
     from sqlalchemy import select
 
@@ -59,6 +60,9 @@ def create_author(username: str, password_stdin: bool) -> None:
     username = username.strip()
     if not username or len(username) > 80:
         raise click.UsageError("The username must be 1 to 80 characters.")
+    email = email.strip()
+    if email and (len(email) > 254 or "@" not in email or any(c.isspace() for c in email)):
+        raise click.UsageError(f"{email!r} is not an email address.")
     if db.session.execute(select(Author.id).where(Author.username == username)).first():
         raise click.ClickException(f"An author named {username!r} already exists.")
     if password_stdin:
@@ -67,7 +71,7 @@ def create_author(username: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if not password:
         raise click.ClickException("The password must not be empty.")
-    author = Author(username=username)
+    author = Author(username=username, email=email or None)
     author.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     db.session.add(author)
     db.session.commit()
@@ -105,10 +109,103 @@ def author_token(username: str, revoke_all: bool) -> None:
     )
 
 
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
+
+
+@click.group("jobs", cls=AppGroup, invoke_without_command=True)
+@click.pass_context
+@with_appcontext
+def jobs_cli(ctx: click.Context) -> None:
+    """What waits in the background queue (mail, pings): `flask jobs`; run it: `run --once`."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(jobs_status)
+
+
+@jobs_cli.command("status")
+def jobs_status() -> None:
+    """Counts by kind and state, the oldest waiting job, the last errors."""
+    from . import jobs
+
+    found = jobs.report()
+    states = ["waiting", "running", "done", "failed"]
+    if not found.counts:
+        click.echo("The queue is empty.")
+    else:
+        width = max(len(kind) for kind in found.counts) + 2
+        click.echo("kind".ljust(width) + "".join(state.rjust(9) for state in states))
+        for kind, counts in sorted(found.counts.items()):
+            numbers = "".join(str(counts.get(state, 0)).rjust(9) for state in states)
+            click.echo(kind.ljust(width) + numbers)
+    oldest = found.oldest_waiting
+    if oldest is not None:
+        retry = (
+            f", attempt {oldest.attempts + 1} of {oldest.max_attempts}" if oldest.attempts else ""
+        )
+        click.echo(
+            f"oldest waiting: job {oldest.id} {oldest.kind}, queued {_when(oldest.created_at)},"
+            f" due {_when(oldest.due_at)}{retry}"
+        )
+    if found.errors:
+        click.echo("last errors:")
+        for job in found.errors:
+            click.echo(
+                f"  job {job.id} {job.kind} ({job.state.value}, {job.attempts} attempts):"
+                f" {job.last_error}"
+            )
+
+
+@jobs_cli.command("run")
+@click.option("--once", is_flag=True, required=True, help="Run what is due now, then exit.")
+def jobs_run(once: bool) -> None:
+    """Run the jobs due now and exit (non-zero when one failed)."""
+    from . import jobs
+
+    ran = jobs.run_due(current_app._get_current_object())  # type: ignore[attr-defined]
+    for job in ran:
+        click.echo(f"job {job.id} {job.kind}: {'done' if job.ok else 'failed (see flask jobs)'}")
+    failed = sum(1 for job in ran if not job.ok)
+    click.echo(f"{len(ran)} jobs run, {failed} failed")
+    if failed:
+        click.get_current_context().exit(1)
+
+
+@jobs_cli.command("worker")
+def jobs_worker() -> None:
+    """Run jobs until stopped (Ctrl-C, SIGTERM): for a site that runs them apart from the web
+    processes (then set JOBS_RUNNER=0 for those)."""
+    import signal
+
+    from . import jobs
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    runner = jobs.Runner(app)
+
+    def stop(*_args) -> None:
+        runner.stopping.set()
+        runner.wake.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo("running jobs; Ctrl-C stops")
+    try:
+        runner.loop()
+    except KeyboardInterrupt:
+        pass
+
+
+@jobs_cli.command("retry")
+def jobs_retry() -> None:
+    """Put every failed job back in the queue with a fresh set of attempts."""
+    from . import jobs
+
+    click.echo(f"{jobs.retry_failed()} failed jobs queued again")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
     app.cli.add_command(posts_cli)
     app.cli.add_command(author_cli)
+    app.cli.add_command(jobs_cli)
 
 
-__all__ = ["click", "posts_cli", "author_cli", "init_app"]
+__all__ = ["click", "posts_cli", "author_cli", "jobs_cli", "init_app"]

@@ -44,6 +44,25 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "PROXY_FIX": 0,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Mail (Flask-Mail's names). No MAIL_SERVER: no mail is queued or sent.
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "microblog@localhost",
+    # Flask-Mail would otherwise drop every mail when TESTING; our tests talk to a real server.
+    "MAIL_SUPPRESS_SEND": False,
+    "MAIL_TIMEOUT": 20,
+    # The background queue (microblog/jobs.py). JOBS_RUNNER: run jobs in a thread of each app
+    # process; None means "yes, except under TESTING".
+    "JOBS_RUNNER": None,
+    "JOBS_POLL_SECONDS": 2.0,
+    "JOBS_LEASE_SECONDS": 120.0,
+    "JOBS_RETRY_FIRST": 30.0,
+    "JOBS_RETRY_LONGEST": 3600.0,
+    "JOBS_KEEP_DAYS": 7.0,
 }
 
 # Environment variables that are read, with the type each is parsed as.
@@ -75,6 +94,20 @@ ENV_TYPES: dict[str, type] = {
     "MAX_CONTENT_LENGTH": int,
     "SESSION_COOKIE_SECURE": bool,
     "PROXY_FIX": int,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USE_TLS": bool,
+    "MAIL_USE_SSL": bool,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_DEFAULT_SENDER": str,
+    "MAIL_TIMEOUT": float,
+    "JOBS_RUNNER": bool,
+    "JOBS_POLL_SECONDS": float,
+    "JOBS_LEASE_SECONDS": float,
+    "JOBS_RETRY_FIRST": float,
+    "JOBS_RETRY_LONGEST": float,
+    "JOBS_KEEP_DAYS": float,
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -122,3 +155,5 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
         config["SECRET_KEY"] = local_secret_key(instance_path)
     config["SITE_URL"] = str(config["SITE_URL"]).rstrip("/")
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if config.get("JOBS_RUNNER") is None:
+        config["JOBS_RUNNER"] = not config.get("TESTING")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -23,21 +22,11 @@ NAMING = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
-
-# The base class of every model. Flask-SQLAlchemy builds `db.Model` at run time, which a
-# type checker cannot follow; to it, `Model` is the declarative base that `db.Model` is.
-if TYPE_CHECKING:
-    from sqlalchemy.orm import DeclarativeBase
-
-    class Model(DeclarativeBase):
-        """What `db.Model` is, as far as types go."""
-
-else:
-    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+mail = Mail()
 
 
 @limiter.request_filter

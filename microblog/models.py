@@ -23,13 +23,12 @@ from sqlalchemy import (
     exists,
     func,
     select,
-    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import Model, db
-from .timeutil import UTCDateTime, as_utc, now_utc
+from .extensions import db
+from .timeutil import UTCDateTime, now_utc
 
 post_tags = Table(
     "post_tags",
@@ -42,7 +41,7 @@ post_tags = Table(
 )
 
 
-class Post(Model):
+class Post(db.Model):
     """One post, as imported from a Jekyll file, with its body rendered once at import."""
 
     __tablename__ = "posts"
@@ -136,7 +135,7 @@ class Post(Model):
         )
 
 
-class Redirect(Model):
+class Redirect(db.Model):
     """An old path (`redirect_from`) that answers 301 to a post's permalink."""
 
     __tablename__ = "redirects"
@@ -147,7 +146,7 @@ class Redirect(Model):
     post: Mapped[Post] = relationship(back_populates="redirects")
 
 
-class Tag(Model):
+class Tag(db.Model):
     """A tag; its name is kept as first written, its slug is what URLs use."""
 
     __tablename__ = "tags"
@@ -179,7 +178,7 @@ def status_type() -> Enum:
     )
 
 
-class Comment(Model):
+class Comment(db.Model):
     """A reader's comment; its body is sanitised once, at submission, into `body_html`."""
 
     __tablename__ = "comments"
@@ -240,7 +239,7 @@ class Comment(Model):
         )
 
 
-class Author(UserMixin, Model):
+class Author(UserMixin, db.Model):
     """The blog's author: the one who signs in to moderate."""
 
     __tablename__ = "authors"
@@ -248,6 +247,8 @@ class Author(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
+    # Where notifications for this author go (`flask author create --email`); none: no mail.
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
@@ -259,12 +260,10 @@ class Author(UserMixin, Model):
         return check_password_hash(self.password_hash, password)
 
 
-class SiteState(Model):
+class SiteState(db.Model):
     """One row whose `generation` grows with every change a page or feed could show.
 
-    Change tracking lives here, in the model layer: every writer (the importer, the comment
-    rules, later the editor) calls `SiteState.bump()` in its own transaction, and the
-    response cache only reads the counter (see `generation.py`), knowing nothing of who wrote.
+    Every worker and host reads it to know whether its cached responses are still good.
     """
 
     __tablename__ = "site_state"
@@ -273,36 +272,44 @@ class SiteState(Model):
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
-    @staticmethod
-    def bump() -> None:
-        """Record a change pages or feeds could show, in the caller's transaction."""
-        db.session.execute(
-            update(SiteState)
-            .where(SiteState.id == 1)
-            .values(generation=SiteState.generation + 1, changed_at=now_utc())
-        )
 
-    @staticmethod
-    def last_change(now: datetime | None = None) -> datetime:
-        """When anything a page shows last changed: the last recorded change, or the
-        newest post to go live (a post scheduled for later goes live without any write)."""
-        now = now or now_utc()
-        changed = db.session.execute(
-            select(SiteState.changed_at).where(SiteState.id == 1)
-        ).scalar_one_or_none()
-        newest = db.session.execute(
-            select(func.max(Post.published_at)).where(
-                Post.is_draft.is_(False), Post.published_at <= now
-            )
-        ).scalar_one_or_none()
-        moments = [as_utc(moment) for moment in (changed, newest) if moment is not None]
-        return min(max(moments), now) if moments else now
+class JobState(enum.Enum):
+    """Where a background job stands."""
 
-    @staticmethod
-    def next_scheduled_post() -> datetime | None:
-        """When the next post dated in the future goes live (the site changes then, unbumped)."""
-        return db.session.execute(Post.next_scheduled()).scalar_one_or_none()
+    WAITING = "waiting"  # due at `due_at` (a retry waits here too, with its last error)
+    RUNNING = "running"  # leased by `locked_by` until `due_at`
+    DONE = "done"
+    FAILED = "failed"  # gave up after its last attempt; `last_error` says why
 
 
-# The counter as one plain SQL statement, for `generation.GenerationReader`'s raw cursor.
-GENERATION_SQL = "SELECT generation FROM site_state WHERE id = 1"
+class Job(db.Model):
+    """One unit of background work: a registered function's name and its plain arguments.
+
+    Written in the same transaction as the change that causes it (see `jobs.enqueue`).
+    """
+
+    __tablename__ = "jobs"
+    # The runner's one question, "what is due now", reads this index.
+    __table_args__ = (Index("ix_jobs_state_due_at", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[JobState] = mapped_column(
+        Enum(
+            JobState,
+            native_enum=False,
+            length=16,
+            values_callable=lambda states: [state.value for state in states],
+        ),
+        default=JobState.WAITING,
+    )
+    # While waiting: when it may run. While running: when its lease ends, after which another
+    # runner may take it again (its runner is presumed dead). One column, so one index.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=8)
+    locked_by: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

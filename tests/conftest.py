@@ -121,6 +121,15 @@ def make_app(database_url) -> Iterator[Callable[..., Flask]]:
 
 
 @pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free port, for the duration of the test."""
+    from smtp_server import SMTPServer
+
+    with SMTPServer() as server:
+        yield server
+
+
+@pytest.fixture
 def app(make_app) -> Flask:
     """A fresh app with the default test settings."""
     return make_app()
