@@ -33,9 +33,13 @@ checkers:
 	    || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then \
 	  npm ci --no-audit --no-fund --silent; fi
 
+# Style, types (mypy over microblog/, settings in pyproject.toml) and the house plan's walls
+# (import-linter's contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m pytest -q -s tests/bench

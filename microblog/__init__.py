@@ -33,7 +33,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     if app.config["PROXY_FIX"]:
         hops = int(app.config["PROXY_FIX"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -42,10 +44,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
-    from . import access_tokens, caching, database, security  # noqa: F401 (models)
+    from . import access_tokens, database, security  # noqa: F401 (models)
 
     database.init_app(app)
-    caching.init_app(app)
+    init_cache(app)
     security.init_app(app)
 
     from .views import admin, comments, errors, feeds, public
@@ -64,3 +66,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     devtools.init_app(app)
     return app
+
+
+def init_cache(app: Flask) -> None:
+    """The response cache, told what it must not know itself: where the change counter is,
+    which cookie makes a page personal, and the headers every page carries."""
+    from . import caching, security
+    from .generation import GenerationReader
+    from .models import SiteState
+    from .views.comments import PENDING_COOKIE
+
+    with app.app_context():
+        reader = GenerationReader(db.engine)
+    app.extensions["generation_reader"] = reader
+    hooks = caching.CacheHooks(
+        read_generation=reader.read,
+        is_personal=caching.carries_cookie(PENDING_COOKIE),
+        next_change=SiteState.next_scheduled_post,
+        pages_changed_at=SiteState.last_change,
+        headers=tuple(security.HEADERS.items()),
+    )
+    caching.init_app(app, hooks)

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from .extensions import Model, db
 from .models import Author
 from .timeutil import UTCDateTime, now_utc
 
@@ -26,7 +26,7 @@ PREFIX = "mbt_"
 MAX_TOKEN_LENGTH = 200
 
 
-class AccessToken(db.Model):
+class AccessToken(Model):
     """One personal access token: its hash, whose it is, what it may do, whether revoked."""
 
     __tablename__ = "access_tokens"
@@ -73,7 +73,8 @@ def revoke_all(author: Author) -> int:
         .where(AccessToken.author_id == author.id, AccessToken.revoked_at.is_(None))
         .values(revoked_at=now_utc())
     )
-    return int(result.rowcount or 0)
+    # An UPDATE's result is a CursorResult, which has the row count.
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def verify(token: str) -> Bearer | None:

@@ -14,10 +14,9 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, insert, select
 
-from .caching import content_changed
 from .content.slugs import tag_slug
 from .extensions import db
-from .models import Comment, CommentStatus, Post, Tag, post_tags
+from .models import Comment, CommentStatus, Post, SiteState, Tag, post_tags
 from .timeutil import now_utc
 
 dev_cli = AppGroup("dev", help="Tools for developers: synthetic data.")
@@ -112,7 +111,7 @@ def seed_command(post_count: int, comment_count: int, tag_count: int, random_see
     db.session.commit()
     seed_posts(post_count, tags, rng)
     seed_comments(comment_count, rng)
-    content_changed()
+    SiteState.bump()
     db.session.commit()
     click.echo(f"seeded {post_count} posts, {comment_count} comments, {tag_count} tags")
 

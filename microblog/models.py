@@ -23,12 +23,13 @@ from sqlalchemy import (
     exists,
     func,
     select,
+    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
-from .timeutil import UTCDateTime, now_utc
+from .extensions import Model, db
+from .timeutil import UTCDateTime, as_utc, now_utc
 
 post_tags = Table(
     "post_tags",
@@ -41,7 +42,7 @@ post_tags = Table(
 )
 
 
-class Post(db.Model):
+class Post(Model):
     """One post, as imported from a Jekyll file, with its body rendered once at import."""
 
     __tablename__ = "posts"
@@ -135,7 +136,7 @@ class Post(db.Model):
         )
 
 
-class Redirect(db.Model):
+class Redirect(Model):
     """An old path (`redirect_from`) that answers 301 to a post's permalink."""
 
     __tablename__ = "redirects"
@@ -146,7 +147,7 @@ class Redirect(db.Model):
     post: Mapped[Post] = relationship(back_populates="redirects")
 
 
-class Tag(db.Model):
+class Tag(Model):
     """A tag; its name is kept as first written, its slug is what URLs use."""
 
     __tablename__ = "tags"
@@ -178,7 +179,7 @@ def status_type() -> Enum:
     )
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A reader's comment; its body is sanitised once, at submission, into `body_html`."""
 
     __tablename__ = "comments"
@@ -239,7 +240,7 @@ class Comment(db.Model):
         )
 
 
-class Author(UserMixin, db.Model):
+class Author(UserMixin, Model):
     """The blog's author: the one who signs in to moderate."""
 
     __tablename__ = "authors"
@@ -260,10 +261,12 @@ class Author(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
 
-class SiteState(db.Model):
+class SiteState(Model):
     """One row whose `generation` grows with every change a page or feed could show.
 
-    Every worker and host reads it to know whether its cached responses are still good.
+    Change tracking lives here, in the model layer: every writer (the importer, the comment
+    rules, later the editor) calls `SiteState.bump()` in its own transaction, and the
+    response cache only reads the counter (see `generation.py`), knowing nothing of who wrote.
     """
 
     __tablename__ = "site_state"
@@ -271,6 +274,40 @@ class SiteState(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    @staticmethod
+    def bump() -> None:
+        """Record a change pages or feeds could show, in the caller's transaction."""
+        db.session.execute(
+            update(SiteState)
+            .where(SiteState.id == 1)
+            .values(generation=SiteState.generation + 1, changed_at=now_utc())
+        )
+
+    @staticmethod
+    def last_change(now: datetime | None = None) -> datetime:
+        """When anything a page shows last changed: the last recorded change, or the
+        newest post to go live (a post scheduled for later goes live without any write)."""
+        now = now or now_utc()
+        changed = db.session.execute(
+            select(SiteState.changed_at).where(SiteState.id == 1)
+        ).scalar_one_or_none()
+        newest = db.session.execute(
+            select(func.max(Post.published_at)).where(
+                Post.is_draft.is_(False), Post.published_at <= now
+            )
+        ).scalar_one_or_none()
+        moments = [as_utc(moment) for moment in (changed, newest) if moment is not None]
+        return min(max(moments), now) if moments else now
+
+    @staticmethod
+    def next_scheduled_post() -> datetime | None:
+        """When the next post dated in the future goes live (the site changes then, unbumped)."""
+        return db.session.execute(Post.next_scheduled()).scalar_one_or_none()
+
+
+# The counter as one plain SQL statement, for `generation.GenerationReader`'s raw cursor.
+GENERATION_SQL = "SELECT generation FROM site_state WHERE id = 1"
 
 
 class JobState(enum.Enum):
@@ -282,7 +319,7 @@ class JobState(enum.Enum):
     FAILED = "failed"  # gave up after its last attempt; `last_error` says why
 
 
-class Job(db.Model):
+class Job(Model):
     """One unit of background work: a registered function's name and its plain arguments.
 
     Written in the same transaction as the change that causes it (see `jobs.enqueue`).

@@ -1,7 +1,7 @@
 """Comment intake (limits, the form token, spam signals) and every status change.
 
 One function per status change; each records when and by whom, and calls
-`caching.content_changed()` in the same transaction when what a public page shows changes
+`SiteState.bump()` in the same transaction when what a public page shows changes
 (a comment becomes approved or stops being approved). Nothing here reads a request or
 imports a view: the views hand in what the reader sent, as plain values.
 """
@@ -23,9 +23,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import sanitize
-from .caching import content_changed
 from .extensions import db
-from .models import Author, Comment, CommentStatus, Post
+from .models import Author, Comment, CommentStatus, Post, SiteState
 from .timeutil import now_utc
 
 NAME_MAX = 100
@@ -320,7 +319,7 @@ def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeR
     )
     db.session.add(comment)
     if status == CommentStatus.APPROVED:
-        content_changed()
+        SiteState.bump()
     try:
         db.session.commit()
     except IntegrityError:
@@ -360,7 +359,7 @@ def _change(
     comment.status_changed_at = now_utc()
     comment.status_changed_by = by
     if was_public != (to == CommentStatus.APPROVED):
-        content_changed()
+        SiteState.bump()
     return comment
 
 

@@ -64,7 +64,9 @@ def _filter_attribute(tag: str, name: str, value: str) -> str | None:
 
 def _clean_with_bleach(html: str) -> str:
     import bleach
-    from bleach.html5lib_shim import Filter
+
+    # bleach re-exports html5lib's Filter here; types-bleach does not declare it.
+    from bleach.html5lib_shim import Filter  # type: ignore[attr-defined]
 
     class LinkRelFilter(Filter):
         """Give every link the rel the page promises (after the sanitiser has run)."""

@@ -128,10 +128,10 @@ def test_comments_listed_oldest_first_with_count(app, client, post_path):
     for comment in comments_in_db(app):
         set_status(app, comment.id, CommentStatus.APPROVED)
     with app.app_context():
-        from microblog.caching import content_changed
         from microblog.extensions import db
+        from microblog.models import SiteState
 
-        content_changed()
+        SiteState.bump()
         db.session.commit()
     html = comments_section(client.get(post_path).get_data(as_text=True))
     assert "3 comments" in html
@@ -424,10 +424,10 @@ def test_replies_are_shown_under_their_comment(app, post_path):
     reply = comments_in_db(app)[1]
     set_status(app, reply.id, CommentStatus.APPROVED)
     with app.app_context():
-        from microblog.caching import content_changed
         from microblog.extensions import db
+        from microblog.models import SiteState
 
-        content_changed()
+        SiteState.bump()
         db.session.commit()
     html = app.test_client().get(post_path).get_data(as_text=True)
     replies = html[html.index('<ol class="comment-replies">') :]

@@ -12,10 +12,9 @@ import pytest
 from lxml import etree
 from sqlalchemy import delete, select, update
 
-from microblog.caching import content_changed
 from microblog.content.slugs import tag_slug
 from microblog.extensions import db
-from microblog.models import Post, Tag
+from microblog.models import Post, SiteState, Tag
 from microblog.timeutil import now_utc
 
 SITE = "http://blog.example"
@@ -67,7 +66,7 @@ def add_post(app) -> Callable[..., str]:
                 **fields,
             )
             db.session.add(post)
-            content_changed()
+            SiteState.bump()
             db.session.commit()
         return permalink
 
@@ -81,7 +80,7 @@ def edit_post(app) -> Callable[..., None]:
     def edit(permalink: str, **values) -> None:
         with app.app_context():
             db.session.execute(update(Post).where(Post.permalink == permalink).values(**values))
-            content_changed()
+            SiteState.bump()
             db.session.commit()
 
     return edit
@@ -132,7 +131,7 @@ def test_the_guid_survives_a_reimport(client, import_posts, write_post):
     app = client.application
     with app.app_context():
         db.session.execute(delete(Post))
-        content_changed()
+        SiteState.bump()
         db.session.commit()
     import_posts(path)
     _, after = fetch(client, "/atom.xml")
@@ -236,7 +235,7 @@ def test_items_are_capped_newest_first(make_app, path):
                     tags=[tag],
                 )
             )
-        content_changed()
+        SiteState.bump()
         db.session.commit()
     _, parsed = fetch(client, path)
     assert [entry.title for entry in parsed.entries] == ["Day 5", "Day 4", "Day 3"]
@@ -268,7 +267,7 @@ def test_excerpts_only_when_full_text_is_off(make_app, path):
                 tags=[tag],
             )
         )
-        content_changed()
+        SiteState.bump()
         db.session.commit()
     response, parsed = fetch(app.test_client(), path)
     assert parsed.entries[0].summary == "<p>Just the start.</p>"

@@ -6,9 +6,9 @@ import time
 
 import pytest
 from comment_helpers import insert_post
+from flask import current_app
 
 from microblog import moderation
-from microblog.caching import current_generation
 from microblog.extensions import db
 from microblog.models import Author, Comment, CommentStatus, Post
 from microblog.moderation import (
@@ -101,6 +101,11 @@ def new_comment(post: Post, status: CommentStatus = CommentStatus.PENDING) -> Co
     db.session.add(comment)
     db.session.commit()
     return comment
+
+
+def current_generation() -> int:
+    """The site's change counter as the cache reads it."""
+    return current_app.extensions["generation_reader"].read()
 
 
 def test_changes_record_who_and_when_and_bump_the_site_only_when_pages_change(ctx):

@@ -83,3 +83,29 @@ def test_pending_comment_stays_out_of_the_shared_page_when_its_writer_asks_first
         assert "Mine alone." not in page.get_data(as_text=True)
         assert "private" not in page.headers.get("Cache-Control", "")
     assert re.search(r"0 comments", other.get(PERMALINK).get_data(as_text=True))
+
+
+def test_a_hit_served_before_flask_keeps_its_page_in_the_cache(app, client, blog):
+    cache = app.extensions["response_cache"]
+    cache.max_entries = 2
+    assert client.get("/").status_code == 200
+    assert client.get("/tags/").status_code == 200
+    assert client.get("/").status_code == 200  # a hit, answered by the middleware
+    assert client.get(PERMALINK).status_code == 200  # a third page: one must go
+    assert list(cache.entries) == ["/", PERMALINK]  # the page read last stays
+
+
+@pytest.mark.parametrize(
+    ("cookies", "personal"),
+    [
+        ("pending_comments=x", True),
+        ("theme=dark; pending_comments=x", True),
+        ("xpending_comments=x", False),
+        ("theme=pending_comments=x", False),
+        ("theme=dark", False),
+        ("", False),
+    ],
+)
+def test_only_the_pending_comments_cookie_itself_makes_a_page_personal(app, cookies, personal):
+    is_personal = app.extensions["response_cache"].hooks.is_personal
+    assert is_personal({"HTTP_COOKIE": cookies}) is personal

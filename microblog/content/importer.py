@@ -5,7 +5,7 @@ piece a seed script can feed files or bytes to one at a time.
 
 Speed: what decides each file's fate (keys, content hashes, permalinks, old addresses, tag
 ids) is read once into dictionaries, so an unchanged file costs no query and a new one a
-handful of inserts; work is committed in batches, and `content_changed()` is called once per
+handful of inserts; work is committed in batches, and `SiteState.bump()` is called once per
 batch that changed something, in that batch's transaction. A unique-constraint race with
 another writer rolls the batch back and replays it one file per transaction, so that only
 the file that really clashes fails.
@@ -24,9 +24,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from ..caching import content_changed
 from ..extensions import db
-from ..models import Post, Redirect, Tag, post_tags
+from ..models import Post, Redirect, SiteState, Tag, post_tags
 from .errors import NotAPost, PostError
 from .files import content_hash, skip_reason_for_name, source_key_for
 from .jekyll import PostSource, parse_post
@@ -315,13 +314,13 @@ class Importer:
         )
 
     def flush_batch(self) -> None:
-        """Commit the batch (with one `content_changed()`), then report its files."""
+        """Commit the batch (with one `SiteState.bump()`), then report its files."""
         if self.dry_run:
             self.emit_pending()
             return
         try:
             if self.changed:
-                content_changed()
+                SiteState.bump()
             self.session.commit()
         except DBAPIError:
             self.session.rollback()
@@ -342,7 +341,7 @@ class Importer:
             try:
                 result = self.process(data, path, display)
                 if self.changed:
-                    content_changed()
+                    SiteState.bump()
                 self.session.commit()
             except DBAPIError as exc:
                 self.session.rollback()

@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     redirect,
@@ -27,6 +26,7 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from .. import moderation
 from ..caching import cached_response
@@ -251,7 +251,7 @@ def submit(path: str):
             "This form has expired or could not be verified. Your text is kept below; "
             "please send it again."
         )
-    if errors:
+    if errors or token is None:
         status = 400 if token is None else 422
         return render_post(
             post, status=status, comment_form=submission.as_form(), comment_errors=errors

@@ -1,21 +1,29 @@
-"""Friendly error pages that never show a traceback."""
+"""Friendly error pages that never show a traceback, while the log gets it."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import sys
+
+from flask import Flask, current_app, render_template
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 
 
-def render_http_error(error: HTTPException):
+def render_http_error(error: HTTPException) -> tuple[str, int]:
     """An error page for any HTTP error, with the error's own status."""
     db.session.rollback()
-    return render_template("errors/error.html", error=error), error.code
+    return render_template("errors/error.html", error=error), error.code or 500
 
 
-def render_server_error(error: Exception):
-    """A 500 page that says sorry and leaks nothing."""
+def render_server_error(error: Exception) -> tuple[str, int]:
+    """A 500 page that says sorry and leaks nothing; the traceback goes to the log.
+
+    A handler for every `Exception` takes the error before Flask's own 500 path, which is
+    where Flask would log it, so this logs it the way Flask does (`app.log_exception`:
+    "Exception on <path> [<method>]" and the traceback, on the server's error log).
+    """
+    current_app.log_exception(sys.exc_info())  # the handler runs inside the `except`
     db.session.rollback()
     return render_template("errors/500.html"), 500
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app
@@ -79,7 +80,7 @@ def render_feed(kind: FeedKind, slug: str | None) -> tuple[bytes, datetime | Non
     return body, last_modified(posts)
 
 
-def last_modified(posts: list[Post]) -> datetime | None:
+def last_modified(posts: Sequence[Post]) -> datetime | None:
     """The feed's Last-Modified: its newest entry's change, or a later edit of any entry.
 
     An edit that leaves `last_modified_at` alone still changes the feed's bytes, so the

@@ -22,6 +22,13 @@ def refuse_nul_in_path() -> None:
         abort(404)
 
 
+def current_endpoint() -> str:
+    """The endpoint this request was routed to (set whenever a route matched)."""
+    if request.endpoint is None:
+        abort(404)
+    return request.endpoint
+
+
 def page_number() -> int:
     """The `?page=` argument; anything that is not a positive whole number is a 404."""
     raw = request.args.get("page", "1")
@@ -78,7 +85,7 @@ def tag_or_404(slug: str) -> Tag:
             and db.session.execute(select(Tag.id).where(Tag.slug == canonical)).first()
         ):
             values = {**request.args.to_dict(), **(request.view_args or {}), "slug": canonical}
-            abort(redirect(url_for(request.endpoint, **values), code=301))
+            abort(redirect(url_for(current_endpoint(), **values), code=301))
         abort(404)
     return tag
 
@@ -170,11 +177,8 @@ def render_post_at(path: str) -> str:
 def url_for_page(number: int) -> str:
     """The current listing's URL at another page number."""
     args = dict(request.view_args or {})
-    return (
-        url_for(request.endpoint, **args, page=number)
-        if number > 1
-        else url_for(request.endpoint, **args)
-    )
+    endpoint = current_endpoint()
+    return url_for(endpoint, **args, page=number) if number > 1 else url_for(endpoint, **args)
 
 
 @bp.app_context_processor
