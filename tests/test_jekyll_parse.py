@@ -554,7 +554,9 @@ def test_markdown_extensions():
         "[^1]: The note.\n\nPara\n{: .notice--info}\n"
     )
     assert "<table>" in html
-    assert '<code class="language-python">' in html
+    # Highlighted by Pygments, the language named on the block as Jekyll's Rouge does
+    assert '<div class="language-python highlight">' in html
+    assert '<span class="n">x</span>' in html
     assert 'class="footnote"' in html
     assert '<p class="notice--info">Para</p>' in html
 

@@ -1,10 +1,23 @@
-"""Markdown → HTML for post bodies and excerpts, rendered once at import.
+"""Markdown → HTML for post bodies and excerpts, rendered once at import, as kramdown
+(Jekyll's Markdown) renders them.
 
-Python-Markdown with tables, fenced code, footnotes, attribute lists and header ids (toc).
+Python-Markdown with kept extensions: tables, footnotes, attribute lists, `markdown="1"`
+inside HTML (md_in_html), SmartyPants for kramdown's typographic quotes, dashes and
+ellipses (written as characters, as Jekyll's `entity_output: as_char`), pymdown-extensions'
+SuperFences (fenced code, also inside list items) with Highlight (Pygments, line numbers
+from `linenums="1"`) and Arithmatex (`$$` math kept as written for MathJax/KaTeX). What no
+extension does (two-space list nesting, block IALs, `{::comment}`, `{::nomarkdown}`,
+kramdown's heading ids) is in kramdown.py. `gfm` follows the site's `kramdown.input`
+(Jekyll's default is GFM).
+
 Excerpts follow Jekyll: the front matter's `excerpt`, else the text before the
 `excerpt_separator` (the front matter's, else `<!--more-->` when the body has one, else
 Jekyll's default "\\n\\n", i.e. the first paragraph), with the body's reference-style link
 definitions appended so that its links still resolve.
+
+The render is bounded: a text over MAX_SOURCE characters, or nested deeper than
+kramdown.py allows, is refused with MarkdownTooComplex instead of taking seconds or
+overflowing the stack.
 """
 
 from __future__ import annotations
@@ -15,26 +28,82 @@ from html.parser import HTMLParser
 
 import markdown
 
-EXTENSIONS = ["tables", "fenced_code", "footnotes", "attr_list", "toc"]
+from .kramdown import KramdownExtension, MarkdownTooComplex
+
+__all__ = ["MarkdownTooComplex", "render_markdown", "render_post", "balance_html"]
+
+MAX_SOURCE = 1_000_000  # characters: ~2 s of rendering; far above any real post
+SMART_CHARACTERS = {
+    "left-single-quote": "\u2018",
+    "right-single-quote": "\u2019",
+    "left-double-quote": "\u201c",
+    "right-double-quote": "\u201d",
+    "left-angle-quote": "\u00ab",
+    "right-angle-quote": "\u00bb",
+    "ndash": "\u2013",
+    "mdash": "\u2014",
+    "ellipsis": "\u2026",
+}
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]+\S.*$", re.MULTILINE)
 
 _local = threading.local()
 
 
-def renderer() -> markdown.Markdown:
+def new_renderer(gfm: bool) -> markdown.Markdown:
+    """A Markdown instance with kramdown's behaviour (GFM input or kramdown's own)."""
+    return markdown.Markdown(
+        extensions=[
+            "tables",
+            "sane_lists",
+            "footnotes",
+            "attr_list",
+            "md_in_html",
+            "smarty",
+            "pymdownx.superfences",
+            "pymdownx.highlight",
+            "pymdownx.arithmatex",
+            KramdownExtension(gfm=gfm),
+        ],
+        extension_configs={
+            "smarty": {"smart_angled_quotes": True, "substitutions": SMART_CHARACTERS},
+            "pymdownx.highlight": {
+                "use_pygments": True,
+                "guess_lang": False,
+                "pygments_lang_class": True,
+            },
+            "pymdownx.arithmatex": {
+                "generic": True,
+                "inline_syntax": [],  # kramdown's inline `$$` is InlineMath (kramdown.py)
+                "block_syntax": ["dollar"],
+            },
+        },
+        output_format="html",
+    )
+
+
+def renderer(gfm: bool = True) -> markdown.Markdown:
     """This thread's Markdown instance (building one per post would cost more than the post)."""
-    md = getattr(_local, "md", None)
+    cache = getattr(_local, "renderers", None)
+    if cache is None:
+        cache = _local.renderers = {}
+    md = cache.get(gfm)
     if md is None:
-        md = _local.md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+        md = cache[gfm] = new_renderer(gfm)
     return md
 
 
-def render_markdown(text: str) -> str:
-    """HTML for a Markdown text."""
-    md = renderer()
+def render_markdown(text: str, *, gfm: bool = True) -> str:
+    """HTML for a Markdown text; MarkdownTooComplex when it is too big or too deep."""
+    if len(text) > MAX_SOURCE:
+        raise MarkdownTooComplex(f"longer than {MAX_SOURCE:,} characters")
+    md = renderer(gfm)
     md.reset()
-    return md.convert(text)
+    try:
+        return md.convert(text)
+    except RecursionError:
+        md.reset()
+        raise MarkdownTooComplex("nested too deeply to render") from None
 
 
 def excerpt_source(body: str, separator: str | None) -> str:
@@ -60,12 +129,15 @@ def render_post(
     is_markdown: bool = True,
     excerpt: str | None = None,
     excerpt_separator: str | None = None,
+    gfm: bool = True,
 ) -> tuple[str, str]:
-    """(body_html, excerpt_html) for a post; an HTML body is kept as written."""
+    """(body_html, excerpt_html) for a post; an HTML body is kept as written.
+
+    `gfm` is the site's `kramdown.input` being GFM (Jekyll's default)."""
     source = excerpt if excerpt is not None else excerpt_source(body, excerpt_separator)
     if is_markdown:
-        body_html = render_markdown(body)
-        excerpt_html = render_markdown(source)
+        body_html = render_markdown(body, gfm=gfm)
+        excerpt_html = render_markdown(source, gfm=gfm)
     else:
         body_html = body
         excerpt_html = source
