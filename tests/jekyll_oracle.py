@@ -58,7 +58,16 @@ def jekyll_build(source: Path, destination: Path) -> None:
     """`jekyll build` of `source` into `destination`, leaving no cache in `source`."""
     assert JEKYLL, "jekyll is not installed"
     subprocess.run(
-        [JEKYLL, "build", "--quiet", "--disable-disk-cache", "-s", str(source), "-d", str(destination)],
+        [
+            JEKYLL,
+            "build",
+            "--quiet",
+            "--disable-disk-cache",
+            "-s",
+            str(source),
+            "-d",
+            str(destination),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -110,7 +119,7 @@ def structure(fragment: str) -> list[tuple[str, str]]:
         return parts
 
     def walk(element: lxml.html.HtmlElement, in_footnotes: bool = False) -> None:
-        for piece_index, child in enumerate([None, *element]):
+        for child in [None, *element]:
             if child is None:
                 text = element.text
             elif not isinstance(child.tag, str) or child.tag in SKIPPED:

@@ -3,13 +3,14 @@ compared, block by block, with what microblog renders from the same file."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from jekyll_oracle import JEKYLL, Comparison, jekyll_build, post_bodies, report, structure
 
 from microblog.content.jekyll import SiteSettings, parse_post
-from microblog.content.markdown import render_post
+from microblog.content.markdown import MarkdownTooComplex, render_post
 
 SITE = Path(__file__).parent / "data" / "jekyll-site"
 SETTINGS = SiteSettings(
@@ -22,7 +23,9 @@ NEEDS_LIQUID = {
     "2024-03-07-html-post.html",
 }
 
-pytestmark = pytest.mark.skipif(JEKYLL is None, reason="jekyll is not installed (apt-get install jekyll)")
+pytestmark = pytest.mark.skipif(
+    JEKYLL is None, reason="jekyll is not installed (apt-get install jekyll)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +92,31 @@ def test_kramdown_cases(text, expected):
 )
 def test_kramdown_input_differs_from_gfm(text, expected):
     assert render_post(text, gfm=False)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("[" * 5000, "brackets open"),
+        ("[a](" * 5000, "brackets open"),
+        ("\n".join("  " * depth + "- x" for depth in range(500)), "lists nested"),
+        ("\n".join("    " * depth + "- x" for depth in range(300)), "lists nested"),
+        (">" * 2000 + " x", "block quotes nested"),
+        ("*" * 5000 + "a" + "*" * 5000, "a run of more than"),
+        ("x" * 1_000_001, "longer than"),
+    ],
+    ids=["5000 [", "5000 [a](", "2-space lists", "4-space lists", "quotes", "stars", "size"],
+)
+def test_texts_that_would_take_seconds_or_overflow_are_refused_at_once(text, why):
+    started = time.perf_counter()
+    with pytest.raises(MarkdownTooComplex, match=why):
+        render_post(text)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_refused_text_is_a_failed_line_and_the_others_import(write_post, import_posts):
+    bad = write_post("2024-01-01-bad.md", "---\ntitle: Bad\n---\n" + "[" * 5000)
+    good = write_post("2024-01-02-good.md", "---\ntitle: Good\n---\nFine.\n")
+    output = import_posts(bad, good, expect_ok=False).output
+    assert f"failed: {bad}: more than 32 brackets open at once in one paragraph" in output
+    assert f"imported: {good}" in output

@@ -11,19 +11,17 @@ end, and refuses such a text (MarkdownTooComplex) before it is parsed.
 
 from __future__ import annotations
 
-import html
 import re
-import unicodedata
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 
 from markdown import Extension, Markdown
-from markdown.extensions.attr_list import AttrListTreeprocessor
-from markdown.extensions.toc import unescape
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import Treeprocessor
-from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
+from markdown.util import AtomicString
+
+from .errors import PostError
+from .kramdown_tree import BlockAttributes, HeadingIds, Typography
 
 # Nesting beyond these is refused: Python-Markdown recurses once per level (lists,
 # quotes) or rescans per open bracket, and real posts stay far below.
@@ -40,10 +38,9 @@ ALD = re.compile(r" *\{:[\w-]+:")
 EXTENSION = re.compile(r"\{::(comment|nomarkdown|options)\b[^}]*?(/)?\}")
 QUOTE_DEPTH = re.compile(r" *(?:> *)+")
 NOT_LAZY = re.compile(r" *(?:#|```|~~~|>|\||<)")
-IAL_TOKEN = re.compile("\ue000ial(\\d+)\ue001")
 
 
-class MarkdownTooComplex(ValueError):
+class MarkdownTooComplex(PostError):
     """A text nested too deeply to render in bounded time: refused with the reason."""
 
 
@@ -57,7 +54,7 @@ class _Item:
     marker_indent: int
 
 
-LONG_RUN = re.compile(r"[*_]{%d,}" % (MAX_MARKER_RUN + 1))
+LONG_RUN = re.compile(rf"[*_]{{{MAX_MARKER_RUN + 1},}}")
 
 
 def _check_brackets(line: str, depth: int) -> int:
@@ -270,118 +267,16 @@ class InlineMath(InlineProcessor):
         return element, m.start(0), m.end(0)
 
 
-class BlockAttributes(Treeprocessor):
-    """Applies block IAL tokens (from KramdownBlocks) to the block before or after them."""
+class Guillemets(InlineProcessor):
+    """kramdown's `<<` and `>>` → « », taken before `<<word>>` could look like an HTML tag."""
 
-    def __init__(self, md: Markdown, extension: KramdownExtension) -> None:
-        super().__init__(md)
-        self.extension = extension
-        self.assigner = AttrListTreeprocessor(md)
-
-    def run(self, root: etree.Element) -> None:
-        if not self.extension.attributes:
-            return
-        for parent in list(root.iter()):
-            children = list(parent)
-            for index, child in enumerate(children):
-                token = IAL_TOKEN.fullmatch((child.text or "").strip()) if child.tag == "p" else None
-                if token is None or len(child):
-                    continue
-                attributes, direction = self.extension.attributes[int(token.group(1))]
-                others = children[index + 1 :] if direction == "next" else children[:index][::-1]
-                target = next((el for el in others if not IAL_TOKEN.search(el.text or "")), None)
-                if target is not None:
-                    self.assigner.assign_attrs(target, attributes)
-                    if target.get("toc") is not None and target.tag in {"ul", "ol"}:
-                        self.extension.toc_lists.append(target)
-                parent.remove(child)
-
-
-def gfm_id(text: str) -> str:
-    """kramdown-parser-gfm's header id: lower case, only word characters, spaces and
-    hyphens kept (any script: `参考资料` stays), spaces become hyphens."""
-    kept = []
-    for char in text.lower():
-        if char in " \t-" or unicodedata.category(char)[0] in "LMN" or char == "_":
-            kept.append("-" if char in " \t" else char)
-        elif unicodedata.category(char) == "Pc":
-            kept.append(char)
-    return "".join(kept)
-
-
-def kramdown_id(text: str) -> str:
-    """kramdown's own header id: ASCII letters, digits and hyphens from the first letter."""
-    text = re.sub(r"^[^a-zA-Z]+", "", text)
-    text = re.sub(r"[^a-zA-Z0-9 -]", "", text)
-    return text.replace(" ", "-").lower() or "section"
-
-
-class HeadingIds(Treeprocessor):
-    """Heading ids as kramdown makes them, a counter suffix for repeats; and `{:toc}`."""
-
-    def __init__(self, md: Markdown, extension: KramdownExtension) -> None:
-        super().__init__(md)
-        self.extension = extension
-
-    def run(self, root: etree.Element) -> None:
-        make = gfm_id if self.extension.gfm else kramdown_id
-        used: dict[str, int] = {}
-        headings: list[tuple[int, str, str]] = []
-        for element in root.iter():
-            if element.tag == "div" and element.get("class") == "arithmatex":
-                # kramdown writes block math as \[…\], with no line breaks inside the brackets
-                math = (element.text or "").removeprefix("\\[\n").removesuffix("\n\\]")
-                element.text = AtomicString(f"\\[{math}\\]")
-            if element.tag not in {"h1", "h2", "h3", "h4", "h5", "h6"}:
-                continue
-            text = self.plain_text(element)
-            if element.get("id") is None:
-                base = make(text)
-                if not base:
-                    continue
-                count = used.get(base, 0)
-                used[base] = count + 1
-                element.set("id", f"{base}-{count}" if count else base)
-            headings.append((int(element.tag[1]), element.get("id") or "", text))
-        for target in self.extension.toc_lists:
-            _fill_toc(target, headings)
-
-
-    def plain_text(self, element: etree.Element) -> str:
-        """A heading's text as a reader sees it: inline HTML without its tags, entities
-        decoded, escapes undone (what kramdown makes the id from)."""
-        stash = self.md.htmlStash.rawHtmlBlocks
-
-        def raw_text(match: re.Match[str]) -> str:
-            index = int(match.group(1))
-            raw = stash[index] if index < len(stash) else ""
-            return html.unescape(re.sub(r"<[^>]+>", "", str(raw)))
-
-        return unescape(HTML_PLACEHOLDER_RE.sub(raw_text, "".join(element.itertext())))
-
-
-def _fill_toc(target: etree.Element, headings: list[tuple[int, str, str]]) -> None:
-    """kramdown's `* TOC\\n{:toc}`: the list becomes the post's headings, nested by level."""
-    del target.attrib["toc"]
-    target.set("id", "markdown-toc")
-    for child in list(target):
-        target.remove(child)
-    levels: list[tuple[int, etree.Element]] = [(0, target)]
-    for level, anchor, text in headings:
-        while len(levels) > 1 and levels[-1][0] >= level:
-            levels.pop()
-        parent = levels[-1][1]
-        if parent is not target and parent.tag == "li":
-            sub = parent.find(target.tag)
-            parent = sub if sub is not None else etree.SubElement(parent, target.tag)
-        item = etree.SubElement(parent, "li")
-        link = etree.SubElement(item, "a", {"href": f"#{anchor}", "id": f"markdown-toc-{anchor}"})
-        link.text = text
-        levels.append((level, item))
+    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+        return ("\u00ab" if m.group(0) == "<<" else "\u00bb"), m.start(0), m.end(0)
 
 
 class KramdownExtension(Extension):
-    """Registers the pieces above; `gfm` follows the site's `kramdown.input`."""
+    """Registers the pieces here and in kramdown_tree.py; `gfm` follows the site's
+    `kramdown.input`."""
 
     def __init__(self, gfm: bool = True) -> None:
         super().__init__()
@@ -391,13 +286,16 @@ class KramdownExtension(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
+        md.kramdown = self  # type: ignore[attr-defined]  # the tree processors' state
         # After whitespace normalising (30), before SuperFences takes the fences (25).
         md.preprocessors.register(KramdownBlocks(md, self), "kramdown_blocks", 27)
         pattern = r"(?<![\\$])\$\$(?!\$)(.+?)(?<!\\)\$\$"
         md.inlinePatterns.register(InlineMath(pattern, md), "kramdown_inline_math", 189.8)
+        md.inlinePatterns.register(Guillemets("<<|>>", md), "kramdown_guillemets", 95)
         # After inline parsing (20), before attr_list (8) and SmartyPants (6).
-        md.treeprocessors.register(BlockAttributes(md, self), "kramdown_block_ial", 9)
-        md.treeprocessors.register(HeadingIds(md, self), "kramdown_heading_ids", 7)
+        md.treeprocessors.register(BlockAttributes(md), "kramdown_block_ial", 9)
+        md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
+        md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
 
     def reset(self) -> None:
         self.attributes = []

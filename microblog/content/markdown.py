@@ -1,14 +1,14 @@
 """Markdown → HTML for post bodies and excerpts, rendered once at import, as kramdown
 (Jekyll's Markdown) renders them.
 
-Python-Markdown with kept extensions: tables, footnotes, attribute lists, `markdown="1"`
-inside HTML (md_in_html), SmartyPants for kramdown's typographic quotes, dashes and
-ellipses (written as characters, as Jekyll's `entity_output: as_char`), pymdown-extensions'
-SuperFences (fenced code, also inside list items) with Highlight (Pygments, line numbers
-from `linenums="1"`) and Arithmatex (`$$` math kept as written for MathJax/KaTeX). What no
-extension does (two-space list nesting, block IALs, `{::comment}`, `{::nomarkdown}`,
-kramdown's heading ids) is in kramdown.py. `gfm` follows the site's `kramdown.input`
-(Jekyll's default is GFM).
+Python-Markdown with kept extensions: tables, footnotes, sane lists, attribute lists,
+`markdown="1"` inside HTML (md_in_html), pymdown-extensions' SuperFences (fenced code, also
+inside list items; highlighted by highlight.py, `linenums="1"` numbers the lines) and
+Arithmatex (`$$` math kept as written for MathJax/KaTeX). What no extension does
+(two-space list nesting, block IALs, `{::comment}`, `{::nomarkdown}`, kramdown's heading
+ids, and its typographic quotes and dashes as characters, which SmartyPants would do at
+three times the cost) is in kramdown.py and kramdown_tree.py. `gfm` follows the site's
+`kramdown.input` (Jekyll's default is GFM).
 
 Excerpts follow Jekyll: the front matter's `excerpt`, else the text before the
 `excerpt_separator` (the front matter's, else `<!--more-->` when the body has one, else
@@ -27,23 +27,14 @@ import threading
 from html.parser import HTMLParser
 
 import markdown
+from pymdownx.superfences import highlight_validator
 
+from .highlight import fence_format
 from .kramdown import KramdownExtension, MarkdownTooComplex
 
 __all__ = ["MarkdownTooComplex", "render_markdown", "render_post", "balance_html"]
 
 MAX_SOURCE = 1_000_000  # characters: ~2 s of rendering; far above any real post
-SMART_CHARACTERS = {
-    "left-single-quote": "\u2018",
-    "right-single-quote": "\u2019",
-    "left-double-quote": "\u201c",
-    "right-double-quote": "\u201d",
-    "left-angle-quote": "\u00ab",
-    "right-angle-quote": "\u00bb",
-    "ndash": "\u2013",
-    "mdash": "\u2014",
-    "ellipsis": "\u2026",
-}
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]+\S.*$", re.MULTILINE)
 
@@ -59,14 +50,22 @@ def new_renderer(gfm: bool) -> markdown.Markdown:
             "footnotes",
             "attr_list",
             "md_in_html",
-            "smarty",
             "pymdownx.superfences",
             "pymdownx.highlight",
             "pymdownx.arithmatex",
             KramdownExtension(gfm=gfm),
         ],
         extension_configs={
-            "smarty": {"smart_angled_quotes": True, "substitutions": SMART_CHARACTERS},
+            "pymdownx.superfences": {
+                "custom_fences": [
+                    {
+                        "name": "*",
+                        "class": "highlight",
+                        "format": fence_format,
+                        "validator": highlight_validator,
+                    }
+                ]
+            },
             "pymdownx.highlight": {
                 "use_pygments": True,
                 "guess_lang": False,

@@ -1,0 +1,195 @@
+"""kramdown's tree-level behaviour for the Python-Markdown extension in kramdown.py: block
+attribute lists applied to their block, heading ids as kramdown makes them (with GFM
+input: any script kept, `## 参考资料` → `id="参考资料"`), `* TOC\\n{:toc}`, and block math
+written as kramdown writes it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+import xml.etree.ElementTree as etree
+from typing import Any
+
+from markdown import Markdown
+from markdown.extensions.attr_list import AttrListTreeprocessor
+from markdown.extensions.toc import unescape
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
+
+IAL_TOKEN = re.compile("\ue000ial(\\d+)\ue001")
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _extension(md: Markdown) -> Any:
+    """The KramdownExtension registered on `md` (its per-document state)."""
+    return md.kramdown  # type: ignore[attr-defined]
+
+
+class BlockAttributes(Treeprocessor):
+    """Applies block IAL tokens (from KramdownBlocks) to the block before or after them."""
+
+    def __init__(self, md: Markdown) -> None:
+        super().__init__(md)
+        self.assigner = AttrListTreeprocessor(md)
+
+    def run(self, root: etree.Element) -> None:
+        self.extension = _extension(self.md)
+        if not self.extension.attributes:
+            return
+        for parent in list(root.iter()):
+            children = list(parent)
+            for index, child in enumerate(children):
+                if child.tag != "p" or len(child):
+                    continue
+                token = IAL_TOKEN.fullmatch((child.text or "").strip())
+                if token is None:
+                    continue
+                attributes, direction = self.extension.attributes[int(token.group(1))]
+                others = children[index + 1 :] if direction == "next" else children[:index][::-1]
+                target = next((el for el in others if not IAL_TOKEN.search(el.text or "")), None)
+                if target is not None:
+                    self.assigner.assign_attrs(target, attributes)
+                    if target.get("toc") is not None and target.tag in {"ul", "ol"}:
+                        self.extension.toc_lists.append(target)
+                parent.remove(child)
+
+
+def gfm_id(text: str) -> str:
+    """kramdown-parser-gfm's header id: lower case, only word characters, spaces and
+    hyphens kept (any script: `参考资料` stays), spaces become hyphens."""
+    kept = []
+    for char in text.lower():
+        if char in " \t-" or unicodedata.category(char)[0] in "LMN" or char == "_":
+            kept.append("-" if char in " \t" else char)
+        elif unicodedata.category(char) == "Pc":
+            kept.append(char)
+    return "".join(kept)
+
+
+def kramdown_id(text: str) -> str:
+    """kramdown's own header id: ASCII letters, digits and hyphens from the first letter."""
+    text = re.sub(r"^[^a-zA-Z]+", "", text)
+    text = re.sub(r"[^a-zA-Z0-9 -]", "", text)
+    return text.replace(" ", "-").lower() or "section"
+
+
+class HeadingIds(Treeprocessor):
+    """Heading ids as kramdown makes them, a counter suffix for repeats; and `{:toc}`."""
+
+    def run(self, root: etree.Element) -> None:
+        self.extension = _extension(self.md)
+        make = gfm_id if self.extension.gfm else kramdown_id
+        used: dict[str, int] = {}
+        headings: list[tuple[int, str, str]] = []
+        for element in root.iter():
+            if element.tag == "div" and element.get("class") == "arithmatex":
+                # kramdown writes block math as \[…\], with no line breaks inside the brackets
+                math = (element.text or "").removeprefix("\\[\n").removesuffix("\n\\]")
+                element.text = AtomicString(f"\\[{math}\\]")
+            if element.tag not in HEADINGS:
+                continue
+            text = self.plain_text(element)
+            if element.get("id") is None:
+                base = make(text)
+                if not base:
+                    continue
+                count = used.get(base, 0)
+                used[base] = count + 1
+                element.set("id", f"{base}-{count}" if count else base)
+            headings.append((int(element.tag[1]), element.get("id") or "", text))
+        for target in self.extension.toc_lists:
+            _fill_toc(target, headings)
+
+    def plain_text(self, element: etree.Element) -> str:
+        """A heading's text as a reader sees it: inline HTML without its tags, entities
+        decoded, escapes undone (what kramdown makes the id from)."""
+        stash = self.md.htmlStash.rawHtmlBlocks
+
+        def raw_text(match: re.Match[str]) -> str:
+            index = int(match.group(1))
+            raw = stash[index] if index < len(stash) else ""
+            return html.unescape(re.sub(r"<[^>]+>", "", str(raw)))
+
+        return unescape(HTML_PLACEHOLDER_RE.sub(raw_text, "".join(element.itertext())))
+
+
+def _fill_toc(target: etree.Element, headings: list[tuple[int, str, str]]) -> None:
+    """kramdown's `* TOC\\n{:toc}`: the list becomes the post's headings, nested by level."""
+    del target.attrib["toc"]
+    target.set("id", "markdown-toc")
+    for child in list(target):
+        target.remove(child)
+    levels: list[tuple[int, etree.Element]] = [(0, target)]
+    for level, anchor, text in headings:
+        while len(levels) > 1 and levels[-1][0] >= level:
+            levels.pop()
+        parent = levels[-1][1]
+        if parent is not target and parent.tag == "li":
+            sub = parent.find(target.tag)
+            parent = sub if sub is not None else etree.SubElement(parent, target.tag)
+        item = etree.SubElement(parent, "li")
+        link = etree.SubElement(item, "a", {"href": f"#{anchor}", "id": f"markdown-toc-{anchor}"})
+        link.text = text
+        levels.append((level, item))
+
+
+TYPOGRAPHY = re.compile(r"---|--|\.\.\.|[\"']")
+SYMBOLS = {"---": "\u2014", "--": "\u2013", "...": "\u2026"}
+QUOTES = {
+    ('"', True): "\u201c",
+    ('"', False): "\u201d",
+    ("'", True): "\u2018",
+    ("'", False): "\u2019",
+}
+LITERAL_TAGS = frozenset({"code", "pre", "kbd", "samp", "script", "style", "math"})
+DECADE = re.compile(r"\d\ds\b")
+
+
+class Typography(Treeprocessor):
+    """kramdown's typographic symbols: “ ” ‘ ’ – — …, as characters (« » are
+    kramdown.Guillemets, which must come before inline HTML).
+
+    One regex pass over the text nodes: SmartyPants (`smarty`) does the same with some
+    fifteen inline patterns and a second inline pass, which tripled the cost of a post;
+    the quote rules are kramdown's (smart_quotes.rb) as they fall on text.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        self.previous = " "
+        self.walk(root)
+
+    def walk(self, element: etree.Element) -> None:
+        if element.tag in LITERAL_TAGS:
+            self.previous = "x"
+        else:
+            element.text = self.convert(element.text)
+            for child in element:
+                self.walk(child)
+        element.tail = self.convert(element.tail)
+
+    def convert(self, text: str | None) -> str | None:
+        if not text or isinstance(text, AtomicString):
+            if text:
+                self.previous = text[-1]
+            return text
+        previous = self.previous
+        self.previous = text[-1]
+
+        def replace(match: re.Match[str]) -> str:
+            symbol = match.group(0)
+            if symbol in SYMBOLS:
+                return SYMBOLS[symbol]
+            start, end = match.start(), match.end()
+            before = text[start - 1] if start else previous
+            after = text[end] if end < len(text) else ""
+            if symbol == "'" and DECADE.match(text, end):
+                opening = False  # the '80s
+            elif before.isspace() or before in "([{-\u2014\u2013\ue000":
+                opening = not after.isspace()
+            else:
+                opening = False
+            return QUOTES[symbol, opening]
+
+        return TYPOGRAPHY.sub(replace, text)
