@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-posts_cli = AppGroup("posts", help="Import and export posts.")
+posts_cli = AppGroup("posts", help="Import, delete and export posts.")
 author_cli = AppGroup("author", help="Manage the author's account.")
 
 
@@ -16,18 +16,25 @@ author_cli = AppGroup("author", help="Manage the author's account.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds a post.")
-def import_posts(paths: tuple[str, ...], dry_run: bool, if_empty: bool) -> None:
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also remove the posts once imported from under PATHS whose files are gone.",
+)
+@click.option("--force", is_flag=True, help="Overwrite (or prune) posts edited in the app since.")
+def import_posts(
+    paths: tuple[str, ...], dry_run: bool, if_empty: bool, prune: bool, force: bool
+) -> None:
     """Import Jekyll posts from PATHS (files, or folders searched recursively)."""
-    from flask import current_app
-
+    from .content.import_report import FileResult
     from .content.importer import database_has_posts, import_paths
-    from .content.jekyll import SiteSettings
+    from .content.settings import SiteSettings
 
     if if_empty and database_has_posts():
         click.echo("nothing imported: the database already holds posts (--if-empty)")
         return
 
-    def show(result) -> None:
+    def show(result: FileResult) -> None:
         for line in result.lines():
             click.echo(line)
 
@@ -36,10 +43,34 @@ def import_posts(paths: tuple[str, ...], dry_run: bool, if_empty: bool) -> None:
         settings.zone  # noqa: B018 (fail before the first file on an unknown TIMEZONE)
     except (ValueError, KeyError) as exc:
         raise click.UsageError(f"TIMEZONE {settings.timezone!r} is not a known zone") from exc
-    report = import_paths(paths, settings, dry_run=dry_run, on_result=show)
+    report = import_paths(
+        paths, settings, dry_run=dry_run, force=force, prune=prune, on_result=show
+    )
+    for note in report.notes:
+        click.echo(note)
     click.echo(report.summary())
     if report.failed:
         click.get_current_context().exit(1)
+
+
+@posts_cli.command("delete")
+@click.argument("permalinks", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask before deleting.")
+def delete_posts(permalinks: tuple[str, ...], yes: bool) -> None:
+    """Delete the posts at PERMALINKS, with their comments (asks first unless --yes)."""
+    from .content.deletion import find_posts, remove_posts
+
+    found, missing = find_posts(permalinks)
+    for permalink in missing:
+        click.echo(f"not found: {permalink}: no post has this permalink", err=True)
+    if missing:
+        raise click.ClickException("nothing was deleted")
+    for post, comments in found:
+        click.echo(f"{post.permalink}: {post.title!r}, {comments} comment(s)")
+    if not yes:
+        click.confirm(f"Delete {len(found)} post(s) and their comments for good?", abort=True)
+    for post, comments in remove_posts([post for post, _ in found]):
+        click.echo(f"removed: {post.permalink} ({comments} comment(s))")
 
 
 @author_cli.command("create")

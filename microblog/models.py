@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     exists,
+    false,
     func,
     select,
     update,
@@ -43,18 +44,29 @@ post_tags = Table(
 
 
 class Post(Model):
-    """One post, as imported from a Jekyll file, with its body rendered once at import."""
+    """One post, with its body rendered once when written (content/posts.py is its writer).
+
+    A post may come from a Jekyll file (then `source_key` names it) or from the app alone.
+    """
 
     __tablename__ = "posts"
     __table_args__ = (Index("ix_posts_is_draft_published_at", "is_draft", "published_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # What identifies the source file across re-imports (see content/importer.py).
-    source_key: Mapped[str] = mapped_column(String(500), unique=True)
+    # What identifies the source file across re-imports (see content/importer.py); None
+    # for a post written in the app.
+    source_key: Mapped[str | None] = mapped_column(String(500), unique=True)
     source_path: Mapped[str] = mapped_column(String(1000), default="")
     # The Jekyll file as imported (for export); pages never need it, so it loads on demand.
     source_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
+    # The body as the author wrote it (Markdown or HTML, Liquid resolved): what an editor
+    # shows and an export writes.
+    body_source: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
+    # Grows by one with every change (import, edit): the editor's optimistic lock.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The version the last import wrote; a larger `version` = edited in the app since.
+    imported_version: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(500))
     slug: Mapped[str] = mapped_column(String(300))
     permalink: Mapped[str] = mapped_column(String(1000), unique=True)
@@ -78,6 +90,11 @@ class Post(Model):
     redirects: Mapped[list[Redirect]] = relationship(
         back_populates="post", cascade="all, delete-orphan"
     )
+
+    @property
+    def edited_since_import(self) -> bool:
+        """Whether the app changed the post after its file was last imported."""
+        return self.imported_version is not None and self.version != self.imported_version
 
     @property
     def changed_at(self) -> datetime:
@@ -137,13 +154,15 @@ class Post(Model):
 
 
 class Redirect(Model):
-    """An old path (`redirect_from`) that answers 301 to a post's permalink."""
+    """An old path that answers 301 to a post's permalink: the author's `redirect_from`, or
+    (`automatic`) a permalink the post had before."""
 
     __tablename__ = "redirects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     path: Mapped[str] = mapped_column(String(1000), unique=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     post: Mapped[Post] = relationship(back_populates="redirects")
 
 

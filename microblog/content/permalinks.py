@@ -117,6 +117,33 @@ def sanitize(url: str) -> str:
     return re.sub(r"/{2,}", "/", path)
 
 
+def check_reserved(path: str) -> None:
+    """Refuse a path the application itself answers."""
+    if path in RESERVED_PATHS or path.startswith(RESERVED_PREFIXES):
+        raise PermalinkError(f"permalink {path!r} is a path the blog itself uses")
+
+
+def check_path(path: str) -> str:
+    """`path` itself when it can be a post's address as written, else a PermalinkError.
+
+    For a permalink given as a path (the editor, a built one passed on): nothing is
+    expanded or rewritten, only refused: a URL, `..`, `?`, `#`, control characters, a path
+    not starting with `/`, a path the blog uses.
+    """
+    check_not_absolute(path)
+    decoded = unquote(path)
+    if not path.startswith("/"):
+        raise PermalinkError(f"permalink {path!r} is not a path starting with '/'")
+    if "?" in decoded or "#" in decoded:
+        raise PermalinkError(f"permalink {path!r} contains '?' or '#'")
+    if any(ord(ch) < 32 for ch in decoded):
+        raise PermalinkError(f"permalink {path!r} contains control characters")
+    if ".." in decoded or "\\" in decoded:
+        raise PermalinkError(f"permalink {path!r} contains '..' or a backslash")
+    check_reserved(path)
+    return path
+
+
 def build(
     template: str,
     *,
@@ -129,6 +156,5 @@ def build(
     check_not_absolute(template)
     values = placeholders(date, slug, categories, output_ext)
     path = sanitize(expand(template_for(template), values))
-    if path in RESERVED_PATHS or path.startswith(RESERVED_PREFIXES):
-        raise PermalinkError(f"permalink {path!r} is a path the blog itself uses")
+    check_reserved(path)
     return path

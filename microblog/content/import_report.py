@@ -1,0 +1,57 @@
+"""What an import says: one result per file (and per removed post), then a summary line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+# The summary always names these five; `conflict` and `removed` only when there are some.
+STATUSES = ("imported", "updated", "unchanged", "skipped", "failed")
+OCCASIONAL = ("conflict", "removed")
+
+
+@dataclass
+class FileResult:
+    """What became of one file."""
+
+    path: str
+    status: str
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+    permalink: str | None = None
+
+    def lines(self) -> list[str]:
+        """The report: `status: file[: why]`, then one `warning: file: …` line per warning."""
+        head = f"{self.status}: {self.path}" + (f": {self.reason}" if self.reason else "")
+        return [head] + [f"warning: {self.path}: {w}" for w in self.warnings]
+
+
+@dataclass
+class ImportReport:
+    """Every file's result, notes for the author, and how long the whole import took."""
+
+    results: list[FileResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def counts(self) -> Counter[str]:
+        """How many files ended in each status."""
+        return Counter(result.status for result in self.results)
+
+    @property
+    def failed(self) -> bool:
+        """Whether any file failed."""
+        return self.counts["failed"] > 0
+
+    def summary(self) -> str:
+        """One line with the counts, the time and the rate."""
+        counts = self.counts
+        shown = list(STATUSES) + [status for status in OCCASIONAL if counts[status]]
+        done = ", ".join(f"{counts[status]} {status}" for status in shown)
+        posts = counts["imported"] + counts["updated"] + counts["unchanged"]
+        files = len(self.results) - counts["removed"]
+        rate = posts / self.seconds if self.seconds > 0 else 0.0
+        line = f"{done} ({files} files in {self.seconds:.2f} s, {rate:.0f} posts/s)"
+        return line + (" — dry run, nothing was changed" if self.dry_run else "")
