@@ -187,7 +187,7 @@ def test_the_migration_keeps_comments_and_marks_imported_posts(tmp_path, databas
     no comment goes with it (foreign keys cascade on a dropped table)."""
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
-        downgrade(revision="b7e2c4a91d30")  # the revision before posts without files
+        downgrade(revision="a1c7e2f0b9d4")  # the revision before posts without files
         db.session.execute(
             text(
                 "INSERT INTO posts (id, source_key, source_path, source_text, content_hash, title,"

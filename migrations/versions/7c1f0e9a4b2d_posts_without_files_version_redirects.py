@@ -7,7 +7,7 @@ post was edited in the app since. `redirects.automatic` marks the old permalinks
 keeps by itself, apart from the author's own `redirect_from`.
 
 Revision ID: 7c1f0e9a4b2d
-Revises: b7e2c4a91d30
+Revises: a1c7e2f0b9d4
 Create Date: 2026-12-02 06:10:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7c1f0e9a4b2d"
-down_revision = "b7e2c4a91d30"
+down_revision = "a1c7e2f0b9d4"
 branch_labels = None
 depends_on = None
 
