@@ -219,3 +219,27 @@ def test_the_migration_keeps_comments_and_marks_imported_posts(tmp_path, databas
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
         engine.dispose()
+
+
+def test_an_imported_post_comes_back_as_its_author_wrote_it(app, write_post, import_posts):
+    path = write_post(
+        "2025-01-01-round.md",
+        "---\ntitle: Round\ntags: [a, B]\nexcerpt: Short.\nredirect_from: /old-round/\n---\n"
+        "Body with **bold**.\n",
+    )
+    import_posts(path)
+    with app.app_context():
+        post_id = db.session.execute(select(Post.id)).scalar_one()
+        draft = writer(app).input_of(post_id)
+        assert (draft.title, draft.body, draft.tag_names) == (
+            "Round",
+            "Body with **bold**.\n",
+            ["a", "B"],
+        )
+        assert (draft.excerpt, draft.redirect_from) == ("Short.", ["/old-round/"])
+        # Saved back unchanged, it renders the same and keeps its address.
+        before = db.session.get(Post, post_id).body_html
+        saved = writer(app).save(draft, post_id=post_id, expected_version=1)
+        db.session.commit()
+        assert (saved.permalink, saved.version) == ("/posts/2025/01/round/", 2)
+        assert db.session.get(Post, post_id).body_html == before

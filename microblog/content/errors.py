@@ -1,4 +1,4 @@
-"""The two ways a file can fail to become a post, each carrying the reason for the report."""
+"""What goes wrong on the way to a stored post, each error carrying the reason to show."""
 
 from __future__ import annotations
 
@@ -9,3 +9,21 @@ class NotAPost(Exception):
 
 class PostError(Exception):
     """A post that cannot be imported as written: reported as failed, with the reason."""
+
+
+class PostRejected(Exception):
+    """A post the writer will not store as given; the message says why, naming the field."""
+
+
+class PostNotFound(PostRejected):
+    """No post has that id (or permalink)."""
+
+
+class VersionConflict(PostRejected):
+    """The post changed since the version the save was based on."""
+
+    def __init__(self, current_version: int, expected: int) -> None:
+        super().__init__(
+            f"the post was changed (now version {current_version}) since version {expected}"
+        )
+        self.current_version = current_version

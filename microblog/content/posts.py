@@ -19,20 +19,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import delete, event, exists, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, exists, insert, select, update
 
 from ..extensions import db
-from ..models import Comment, Post, Redirect, SiteState, Tag, post_tags
+from ..models import Comment, Post, Redirect, Tag, post_tags
 from . import permalinks
-from .files import is_markdown
+from .errors import PostNotFound, PostRejected, VersionConflict
 from .markdown import render_post
 from .post_index import PostIndex, SessionLike, StoredPost
 from .post_input import MAX_PERMALINK, MAX_SLUG, MAX_TITLE, PostInput
+from .post_reader import stored_input
 from .settings import SiteSettings
+from .site_changes import mark_changed
 from .slugs import tag_slug
 
 __all__ = [
@@ -45,24 +45,6 @@ __all__ = [
     "StoredPost",
     "VersionConflict",
 ]
-
-
-class PostRejected(Exception):
-    """A post the writer will not store as given; the message says why, naming the field."""
-
-
-class PostNotFound(PostRejected):
-    """No post has that id (or permalink)."""
-
-
-class VersionConflict(PostRejected):
-    """The post changed since the version the save was based on."""
-
-    def __init__(self, post: StoredPost, expected: int) -> None:
-        super().__init__(
-            f"the post was changed (now version {post.version}) since version {expected}"
-        )
-        self.current_version = post.version
 
 
 @dataclass(frozen=True)
@@ -84,28 +66,6 @@ class Saved:
     version: int
     created: bool
     warnings: list[str] = field(default_factory=list)
-
-
-# Set in a session's `info` when posts changed in its current transaction.
-POSTS_CHANGED = "microblog.posts_changed"
-
-
-def mark_changed(session: SessionLike) -> None:
-    """Note that posts changed in the session's transaction (bumped at its commit)."""
-    session.info[POSTS_CHANGED] = True
-
-
-@event.listens_for(Session, "before_commit")
-def bump_before_commit(session: Session) -> None:
-    """Mark every cached page and feed stale, in the transaction that changed posts."""
-    if session.info.pop(POSTS_CHANGED, False):
-        SiteState.bump()
-
-
-@event.listens_for(Session, "after_rollback")
-def forget_changes(session: Session) -> None:
-    """A rolled-back transaction changed nothing."""
-    session.info.pop(POSTS_CHANGED, None)
 
 
 def note_slug(published_at: datetime, settings: SiteSettings) -> str:
@@ -141,25 +101,7 @@ class PostWriter:
 
     def input_of(self, post_id: int) -> PostInput:
         """A stored post as a PostInput (what an editor form or `q=source` starts from)."""
-        post = self.session.get(Post, post_id)
-        if post is None:
-            raise PostNotFound(f"no post has the id {post_id}")
-        declared = [r.path for r in post.redirects if not r.automatic]
-        return PostInput(
-            title=post.title,
-            body=post.body_source,
-            published_at=post.published_at,
-            permalink=post.permalink,
-            slug=post.slug,
-            is_markdown=is_markdown(PurePath(post.source_key)) if post.source_key else True,
-            tag_names=list(post.tag_names),
-            categories=list(post.categories),
-            is_draft=post.is_draft,
-            comments_enabled=post.comments_enabled,
-            redirect_from=declared,
-            last_modified_at=post.last_modified_at,
-            front_matter=dict(post.front_matter or {}),
-        )
+        return stored_input(self.session, post_id)
 
     # -- checks ----------------------------------------------------------------------------
 
@@ -247,7 +189,7 @@ class PostWriter:
             if current is None:
                 raise PostNotFound(f"no post has the id {post_id}")
             if expected_version is not None and current.version != expected_version:
-                raise VersionConflict(current, expected_version)
+                raise VersionConflict(current.version, expected_version)
         permalink = self.permalink_for(post)
         self.check(post, permalink, current)
         warnings: list[str] = []
@@ -325,7 +267,7 @@ class PostWriter:
             fresh = self.index.load(Post.id == current.id)
             if fresh is None:
                 raise PostNotFound(f"no post has the id {current.id}")
-            raise VersionConflict(fresh, expected_version or current.version)
+            raise VersionConflict(fresh.version, expected_version or current.version)
         return current.id, version
 
     def write_links(
