@@ -116,7 +116,8 @@ def test_warnings_name_the_file(write_post, import_posts):
     lines = import_posts(path).output.splitlines()
     assert lines[:2] == [
         f"imported: {path}",
-        f"warning: {path}: dropped Liquid it cannot run: {{% include %}}",
+        f"warning: {path}: line 4: {{% include x.html %}} left out: no _includes folder"
+        " (import the whole site to have it)",
     ]
 
 

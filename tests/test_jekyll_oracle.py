@@ -3,25 +3,48 @@ compared, block by block, with what microblog renders from the same file."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 from jekyll_oracle import JEKYLL, Comparison, jekyll_build, post_bodies, report, structure
 
+from microblog.content.front_matter import load_yaml, split_front_matter
 from microblog.content.jekyll import SiteSettings, parse_post
+from microblog.content.liquid import SiteContext
 from microblog.content.markdown import MarkdownTooComplex, render_post
 
 SITE = Path(__file__).parent / "data" / "jekyll-site"
 SETTINGS = SiteSettings(
     site_url="https://oracle.example/notes", permalink="/:year/:month/:day/:title/"
 )
-# Posts whose Liquid the stop-gap renderer cannot run yet (python-liquid comes next).
-NEEDS_LIQUID = {
-    "2024-03-04-liquid-basics.md",
-    "2024-03-05-includes-and-links.md",
-    "2024-03-07-html-post.html",
-}
+CONFIG = yaml.safe_load((SITE / "_config.yml").read_text())
+POSTS = sorted((SITE / "_posts").iterdir())
+
+
+def oracle_site() -> SiteContext:
+    """What the site gives its posts' Liquid, read here as the site importer will:
+    `_config.yml`, `_data`, `_includes`, and every post's and page's URL."""
+    data = {path.stem: yaml.safe_load(path.read_text()) for path in (SITE / "_data").iterdir()}
+    bare = SiteContext(variables={"baseurl": CONFIG["baseurl"], "url": CONFIG["url"]})
+    links: dict[str, str] = {}
+    for path in POSTS:
+        source = parse_post(path.read_bytes(), path, SETTINGS, site=bare)
+        links[f"_posts/{path.name}"] = source.permalink
+    for page in SITE.glob("*.md"):
+        meta = load_yaml(split_front_matter(page.read_text())[0])
+        links[page.name] = meta["permalink"]
+    names = {Path(key).stem: url for key, url in links.items() if key.startswith("_posts/")}
+    return SiteContext(
+        variables={**CONFIG, "data": data},
+        includes_dir=SITE / "_includes",
+        site_root=SITE,
+        post_url=names.get,
+        link=links.get,
+    )
+
 
 pytestmark = pytest.mark.skipif(
     JEKYLL is None, reason="jekyll is not installed (apt-get install jekyll)"
@@ -38,9 +61,11 @@ def jekyll_bodies(tmp_path_factory) -> dict[str, str]:
 def compare_site(bodies: dict[str, str]) -> list[Comparison]:
     """Each post of the site: Jekyll's body structure against ours."""
     comparisons = []
-    for path in sorted((SITE / "_posts").iterdir()):
-        source = parse_post(path.read_bytes(), path, SETTINGS)
-        html, _ = render_post(source.body, is_markdown=source.is_markdown)
+    site = oracle_site()
+    gfm = CONFIG["kramdown"]["input"] == "GFM"
+    for path in POSTS:
+        source = parse_post(path.read_bytes(), path, SETTINGS, site=site)
+        html, _ = render_post(source.body, is_markdown=source.is_markdown, gfm=gfm)
         expected = structure(bodies[source.permalink])
         comparisons.append(Comparison(path.name, expected, structure(html)))
     return comparisons
@@ -49,8 +74,26 @@ def compare_site(bodies: dict[str, str]) -> list[Comparison]:
 def test_every_post_matches_jekylls_structure(jekyll_bodies):
     comparisons = compare_site(jekyll_bodies)
     assert len(comparisons) == 7
-    checked = [c for c in comparisons if c.name not in NEEDS_LIQUID]
-    assert all(c.matches for c in checked), report(checked)
+    assert all(c.matches for c in comparisons), report(comparisons)
+
+
+def test_links_and_line_numbers_are_jekylls(jekyll_bodies):
+    site = oracle_site()
+    rendered = {}
+    for path in POSTS:
+        source = parse_post(path.read_bytes(), path, SETTINGS, site=site)
+        html, _ = render_post(source.body, is_markdown=source.is_markdown)
+        rendered[source.permalink] = (html, source.warnings)
+    html, warnings = rendered["/2024/03/05/includes-and-links/"]
+    for href in re.findall(r'href="([^"]*)"', jekyll_bodies["/2024/03/05/includes-and-links/"]):
+        assert f'href="{href}"' in html
+    assert warnings == []
+    html, warnings = rendered["/2024/03/06/highlight-and-raw/"]
+    assert re.search(r'<td class="linenos">.*1.*2.*3', html, re.DOTALL)
+    assert warnings == [
+        "line 21: Liquid tag {% aside %} is from a plugin the app does not have: left out"
+        " (a block's content is kept)"
+    ]
 
 
 def test_hidden_text_and_kramdown_syntax_never_show(jekyll_bodies):

@@ -9,13 +9,15 @@ rules live beside their concern: file names in `files.py`, the YAML block in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from datetime import datetime
+from pathlib import Path, PurePath
+from typing import Any
 
 from . import fields
 from .errors import NotAPost, PostError
 from .files import content_hash, decode, is_markdown, skip_reason_for_name, source_key_for
 from .front_matter import json_safe, load_yaml, split_front_matter
-from .liquid_minimal import render_liquid
+from .liquid import LiquidContext, SiteContext, render_liquid
 from .post_input import PostInput
 from .settings import SiteSettings
 
@@ -26,6 +28,7 @@ __all__ = [
     "SiteSettings",
     "parse_post",
     "render_liquid",
+    "site_context_for",
 ]
 
 
@@ -41,17 +44,38 @@ class PostSource(PostInput):
     warnings: list[str] = field(default_factory=list)
 
 
+def site_context_for(settings: SiteSettings) -> SiteContext:
+    """The Liquid site of a folder imported without its site: `site.url` and `baseurl`
+    from SITE_URL, and `post_url` from the named file's date and slug."""
+
+    def post_url(name: str) -> str | None:
+        found = fields.file_name(PurePath(name.split("/")[-1] + ".md"))
+        if found.date is None:
+            return None
+        date = fields.date_of({}, found, settings.zone, [])
+        return fields.permalink_of({}, settings, date, found.slug, [])
+
+    variables = {"url": settings.site_url.removesuffix(settings.base_path)}
+    return SiteContext(variables={**variables, "baseurl": settings.base_path}, post_url=post_url)
+
+
 def resolve_liquid(
-    body: str, excerpt: str | None, settings: SiteSettings, warnings: list[str]
+    body: str, excerpt: str | None, context: LiquidContext, warnings: list[str]
 ) -> tuple[str, str | None]:
-    """The body and excerpt with their Liquid resolved; what was dropped is one warning."""
-    dropped: list[str] = []
-    body = render_liquid(body, settings, dropped)
+    """The body and excerpt with their Liquid run (Jekyll's order: before Markdown)."""
+    result = render_liquid(body, context)
+    warnings.extend(result.warnings)
     if excerpt is not None:
-        excerpt = render_liquid(excerpt, settings, dropped)
-    if dropped:
-        warnings.append(f"dropped Liquid it cannot run: {', '.join(dict.fromkeys(dropped))}")
-    return body, excerpt
+        excerpt_result = render_liquid(excerpt, context)
+        warnings.extend(excerpt_result.warnings)
+        excerpt = excerpt_result.text
+    return result.text, excerpt
+
+
+def page_variables(meta: dict[str, Any], **facts: Any) -> dict[str, Any]:
+    """`page.*`: the front matter and what the app made of it (Jekyll's page fields)."""
+    published_at: datetime = facts.pop("published_at")
+    return {**meta, **facts, "date": published_at.astimezone(facts.pop("zone"))}
 
 
 def parse_post(
@@ -61,17 +85,20 @@ def parse_post(
     *,
     source_key: str | None = None,
     source_path: str | None = None,
+    site: SiteContext | None = None,
 ) -> PostSource:
     """Read one Jekyll file's bytes into a PostSource.
 
     Raises NotAPost for a file Jekyll would not treat as a post, PostError for a post that
-    cannot be imported as written; both carry the reason for the report.
+    cannot be imported as written; both carry the reason for the report. `site` is what
+    the whole site gives its Liquid (`_config.yml`, `_data`, `_includes`, other posts).
     """
     reason = skip_reason_for_name(path)
     if reason:
         raise NotAPost(reason)
     text = decode(data)
-    front, body = split_front_matter(text.replace("\r\n", "\n"))
+    lf_text = text.replace("\r\n", "\n")
+    front, body = split_front_matter(lf_text)
     meta = load_yaml(front)
     warnings: list[str] = []
     name = fields.file_name(path)
@@ -82,7 +109,24 @@ def parse_post(
     permalink = fields.permalink_of(meta, settings, published_at, slug, categories)
     redirects = fields.redirects_of(meta, permalink, warnings)
     last_modified_at = fields.last_modified_of(meta, settings.zone, warnings)
-    body, excerpt = resolve_liquid(body, fields.excerpt_of(meta), settings, warnings)
+    liquid = LiquidContext(
+        site=site or site_context_for(settings),
+        page=page_variables(
+            meta,
+            title=title,
+            published_at=published_at,
+            zone=settings.zone,
+            url=permalink,
+            slug=slug,
+            categories=categories,
+            tags=fields.tags_of(meta),
+            path=source_path if source_path is not None else str(path),
+        ),
+        source_dir=Path(path).parent,
+        is_markdown=is_markdown(path),
+        first_line=lf_text.count("\n", 0, len(lf_text) - len(body)) + 1,
+    )
+    body, excerpt = resolve_liquid(body, fields.excerpt_of(meta), liquid, warnings)
     return PostSource(
         source_key=source_key or source_key_for(path),
         source_path=source_path if source_path is not None else str(path),
