@@ -12,6 +12,7 @@ and all its workers at once, like a power cut to the application (not to the dat
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import signal
 import socket
@@ -24,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,6 +104,28 @@ def http_get(
             return response.status, dict(response.headers.items()), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers.items()), error.read()
+
+
+class Browser:
+    """A reader or the author over real HTTP: keeps cookies, never follows redirects."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self) -> None:
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), self.NoRedirect()
+        )
+
+    def send(self, url: str, form: dict[str, str] | None = None) -> tuple[int, str, dict]:
+        data = urlencode(form).encode() if form is not None else None
+        try:
+            with self.opener.open(urllib.request.Request(url, data=data), timeout=30) as answer:
+                return answer.status, answer.read().decode(), dict(answer.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(), dict(error.headers)
 
 
 def wait_until_up(server: Server, path: str = "/", timeout: float = 30) -> None:

@@ -1,17 +1,16 @@
 """Two app hosts (two separate gunicorns, two workers each) on one database behave as one blog:
-a change made through one host, or by the CLI, shows on every page and feed of both at once."""
+a change made through one host, or by the CLI, shows on every page and feed of both at once;
+and behind one nginx (deploy/nginx.conf, its page cache in front of both) within 2 seconds."""
 
 from __future__ import annotations
 
-import http.cookiejar
 import re
-import urllib.error
-import urllib.request
-from urllib.parse import urlencode
+import time
 
 import pytest
 from comment_helpers import AUTHOR, CSRF_RE, TOKEN_RE
-from servers import GunicornSettings, Server, flask_cli, gunicorn_server, http_get
+from nginx_server import nginx_binary, nginx_front
+from servers import Browser, GunicornSettings, Server, flask_cli, gunicorn_server, http_get
 
 SETTINGS = GunicornSettings(workers=2, worker_class="gthread", threads=2)
 PERMALINK = "/posts/2025/03/shared-state/"
@@ -28,28 +27,6 @@ tags: [Scaling]
 
 {body}
 """
-
-
-class Browser:
-    """A reader or the author: keeps cookies, never follows redirects."""
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    def __init__(self) -> None:
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), self.NoRedirect()
-        )
-
-    def send(self, url: str, form: dict[str, str] | None = None) -> tuple[int, str, dict]:
-        data = urlencode(form).encode() if form is not None else None
-        try:
-            with self.opener.open(urllib.request.Request(url, data=data), timeout=30) as answer:
-                return answer.status, answer.read().decode(), dict(answer.headers)
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(), dict(error.headers)
 
 
 def every_copy(hosts: list[Server], path: str) -> list[str]:
@@ -146,3 +123,59 @@ def test_an_approved_comment_shows_on_both_hosts_and_a_pending_one_on_neither(ho
 
     for path in (PERMALINK, comment_feed):
         assert all("Two hosts, one blog." in body for body in every_copy([one, two], path)), path
+
+
+def shown_within(url: str, text: str, seconds: float) -> float:
+    """Poll `url` until its body holds `text`; how long that took (fails after `seconds`)."""
+    started = time.monotonic()
+    while True:
+        status, _, body = http_get(url)
+        if status == 200 and text in body.decode():
+            return time.monotonic() - started
+        assert time.monotonic() - started <= seconds, f"{url}: no {text!r} after {seconds} s"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed (apt-get install nginx)")
+def test_two_hosts_behind_one_nginx_serve_one_blog(hosts, tmp_path):
+    env, post, servers = hosts
+    with nginx_front(tmp_path / "nginx", [server.port for server in servers]) as front:
+        for path in PAGES:
+            assert "First title" in http_get(front.url(path))[2].decode(), path
+        # Requests the cache does not answer are shared between the hosts.
+        before = [server.log().count('"GET / HTTP') for server in servers]
+        for _ in range(6):
+            http_get(front.url("/"), {"Cookie": "session=not-signed-in"})
+        after = [server.log().count('"GET / HTTP') for server in servers]
+        assert all(a > b for a, b in zip(after, before, strict=True)), (before, after)
+
+        post.write_text(POST.format(title="Second title", permalink=PERMALINK, body="Edited."))
+        assert "updated" in flask_cli(env, "posts", "import", str(post))
+        for path in PAGES:
+            shown_within(front.url(path), "Second title", 2.5)
+
+        # A reader comments through nginx, the author approves through nginx: whichever host
+        # each request reached, every reader sees the comment within 2 s, and not before.
+        reader, stranger, author = Browser(), Browser(), Browser()
+        _, page, _ = reader.send(front.url(PERMALINK))
+        form = {"name": "Ada", "email": "", "url": "", "body": "Behind one nginx."}
+        form["comment_token"] = TOKEN_RE.search(page).group(1)
+        status, _, headers = reader.send(front.url(PERMALINK + "comments"), form)
+        assert status == 303, status
+        comment_id = int(re.search(r"#comment-(\d+)$", headers["Location"]).group(1))
+        assert "Behind one nginx." in reader.send(front.url(PERMALINK))[1]
+        for _ in range(4):
+            assert "Behind one nginx." not in stranger.send(front.url(PERMALINK))[1]
+
+        _, login, _ = author.send(front.url("/admin/login"))
+        credentials = {
+            "username": AUTHOR[0],
+            "password": AUTHOR[1],
+            "csrf_token": CSRF_RE.search(login).group(1),
+        }
+        assert author.send(front.url("/admin/login"), credentials)[0] == 303
+        _, queue, _ = author.send(front.url("/admin/comments?status=pending"))
+        approve = front.url(f"/admin/comments/{comment_id}/approve")
+        assert author.send(approve, {"csrf_token": CSRF_RE.search(queue).group(1)})[0] == 303
+        for path in (PERMALINK, PERMALINK + "comments/feed.xml"):
+            shown_within(front.url(path), "Behind one nginx.", 2.5)
