@@ -50,10 +50,12 @@ tags: [{tag}]
 {body}
 """
 # How late a change may show: nginx keeps an entry 1 to 2 s (it counts whole seconds); a
-# reader arriving while one request refreshes it may get the old copy for as long as the
-# app takes to answer that refresh (allowed here: up to half a second on a busy machine).
+# reader arriving while one request refreshes it gets the old copy until the app has answered
+# that request (on a busy machine, up to REFRESH_ALLOWANCE).
 CHANGE_SHOWS_WITHIN = 2.0
 REFRESH_ALLOWANCE = 0.5
+# Scheduling noise between a test's clock reading and nginx's own.
+SLACK = 0.1
 
 
 # ---------------------------------------------------------------------------- the probe
@@ -329,7 +331,7 @@ def test_a_change_shows_to_every_reader_within_two_seconds(blog):
         assert fetch(blog, path)[1]["X-Cache-Status"] == "HIT", path
 
     stop = threading.Event()
-    seen: dict[str, list[tuple[float, bool]]] = {path: [] for path in paths}
+    seen: dict[str, list[tuple[float, float, bool]]] = {path: [] for path in paths}
     broken: list[tuple[str, str]] = []
 
     def reader(path: str) -> None:
@@ -339,7 +341,7 @@ def test_a_change_shows_to_every_reader_within_two_seconds(blog):
             new, old = "After the change" in body, "Before the change" in body
             if new == old:
                 broken.append((path, body[:300]))
-            seen[path].append((asked, new))
+            seen[path].append((asked, time.monotonic(), new))
             time.sleep(0.01)
 
     readers = [threading.Thread(target=reader, args=(p,)) for p in paths for _ in range(2)]
@@ -357,12 +359,15 @@ def test_a_change_shows_to_every_reader_within_two_seconds(blog):
 
     assert not broken, broken[:3]
     for path, answers in seen.items():
-        stale = [asked - changed for asked, new in answers if not new and asked > changed]
-        assert max(stale, default=0) <= CHANGE_SHOWS_WITHIN + REFRESH_ALLOWANCE, (path, stale)
-        # Once a reader saw the change, nobody gets the old page back from another worker
-        # (beyond a refresh in flight).
-        first_new = min(asked for asked, new in answers if new)
-        assert all(new for asked, new in answers if asked > first_new + REFRESH_ALLOWANCE), path
+        # The copy from before the change expires within 2 s: the first request after that
+        # asks the app, and gets the new page.
+        first_new = min((a for a in answers if a[2]), default=None)
+        assert first_new is not None, f"{path}: the change never showed"
+        assert first_new[0] - changed <= CHANGE_SHOWS_WITHIN + SLACK, (path, first_new[0] - changed)
+        # Readers arriving while that request waits for the app get the old copy, and nobody
+        # does once the app has answered it.
+        late = [asked for asked, _, new in answers if not new and asked > first_new[1] + SLACK]
+        assert not late, (path, [round(a - changed, 2) for a in late])
 
 
 def test_a_scheduled_post_appears_on_time(blog):
