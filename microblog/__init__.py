@@ -74,7 +74,7 @@ def init_cache(app: Flask) -> None:
     from . import caching, security
     from .generation import GenerationReader
     from .models import SiteState
-    from .views.comments import PENDING_COOKIE
+    from .views.post_page import PENDING_COOKIE
 
     with app.app_context():
         reader = GenerationReader(db.engine)

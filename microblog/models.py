@@ -117,6 +117,11 @@ class Post(Model):
         return Post.published(now).where(Post.permalink == path)
 
     @staticmethod
+    def find_published(path: str) -> Post | None:
+        """The published post at exactly `path`: the one lookup every view uses."""
+        return db.session.execute(Post.at_permalink(path)).scalar_one_or_none()
+
+    @staticmethod
     def next_scheduled(now: datetime | None = None) -> Select:
         """The publication time of the next post dated in the future."""
         now = now or now_utc()

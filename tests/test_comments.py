@@ -21,9 +21,9 @@ from comment_helpers import (
     set_status,
 )
 
+from microblog.comments.tokens import issue_form_token
 from microblog.models import CommentStatus
-from microblog.moderation import issue_form_token
-from microblog.views.comments import PENDING_COOKIE
+from microblog.views.post_page import PENDING_COOKIE
 
 PENDING_NOTE = "your comment awaits moderation"
 

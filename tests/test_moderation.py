@@ -1,4 +1,4 @@
-"""Moderation rules without HTTP: the token, intake rules, transitions, the safe `next`."""
+"""Comment rules without HTTP: the token, intake rules, transitions, the safe `next`."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ import pytest
 from comment_helpers import insert_post
 from flask import current_app
 
-from microblog import moderation
+from microblog.comments import status as comment_status
+from microblog.comments.intake import Submission
+from microblog.comments.rules import IntakeRules
+from microblog.comments.status import TransitionError
+from microblog.comments.tokens import issue_form_token, read_form_token
 from microblog.extensions import db
 from microblog.models import Author, Comment, CommentStatus, Post
-from microblog.moderation import (
-    IntakeRules,
-    Submission,
-    TransitionError,
-    issue_form_token,
-    read_form_token,
-)
 from microblog.views.admin import safe_next
 
 
@@ -112,16 +109,16 @@ def test_changes_record_who_and_when_and_bump_the_site_only_when_pages_change(ct
     post, author = ctx
     comment = new_comment(post)
     start = current_generation()
-    moderation.trash(comment, author)
+    comment_status.apply(comment, "trash", author)
     db.session.commit()
     assert current_generation() == start  # pending → trash: no public page changed
     assert comment.status_changed_by_id == author.id and comment.status_changed_at
     assert comment.previous_status == CommentStatus.PENDING
-    moderation.restore(comment, author)
-    moderation.approve(comment, author)
+    comment_status.apply(comment, "restore", author)
+    comment_status.apply(comment, "approve", author)
     db.session.commit()
     assert current_generation() == start + 1
-    moderation.mark_spam(comment, author)
+    comment_status.apply(comment, "spam", author)
     db.session.commit()
     assert current_generation() == start + 2
 
@@ -137,20 +134,21 @@ def test_changes_record_who_and_when_and_bump_the_site_only_when_pages_change(ct
 )
 def test_transition_table(ctx, start, allowed):
     post, author = ctx
-    for action in moderation.ACTIONS:
+    for action in comment_status.ACTIONS:
         comment = new_comment(post, start)
         if action in allowed:
-            moderation.apply(action, comment, author)
+            comment_status.apply(comment, action, author)
         else:
             with pytest.raises(TransitionError):
-                moderation.apply(action, comment, author)
+                comment_status.apply(comment, action, author)
         db.session.rollback()
 
 
 def test_apply_many_skips_what_does_not_apply(ctx):
     post, author = ctx
     comments = [new_comment(post), new_comment(post, CommentStatus.TRASH), new_comment(post)]
-    done, skipped = moderation.apply_many("approve", comments, author)
+    result = comment_status.apply_many(comments, "approve", author)
+    done, skipped = result.done, result.skipped
     assert done == 2 and len(skipped) == 1 and f"#{comments[1].id}" in skipped[0]
 
 
@@ -159,7 +157,7 @@ def test_status_counts(ctx):
     new_comment(post)
     new_comment(post)
     new_comment(post, CommentStatus.SPAM)
-    counts = moderation.status_counts()
+    counts = comment_status.counts()
     assert counts[CommentStatus.PENDING] == 2 and counts[CommentStatus.SPAM] == 1
     assert counts[CommentStatus.TRASH] == 0
 

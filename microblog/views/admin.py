@@ -1,7 +1,8 @@
 """The author's pages: login, logout, the moderation queue and its actions.
 
 Every form here carries Flask-WTF's session CSRF token (`csrf_token`), checked app-wide by
-`CSRFProtect`. The status changes themselves live in `moderation.py`.
+`CSRFProtect`. The status changes themselves, and the table of which are allowed from
+where, live in `comments/status.py`; this view commits what they did.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import moderation
+from ..comments import status as comment_status
 from ..extensions import db, limiter, login_manager
 from ..models import Author, Comment, CommentStatus
 
@@ -69,7 +70,7 @@ def admin_context():
     def pending_count() -> int:
         if not current_user.is_authenticated:
             return 0
-        return moderation.status_counts()[CommentStatus.PENDING]
+        return comment_status.counts()[CommentStatus.PENDING]
 
     return {"admin_pending_count": pending_count}
 
@@ -179,19 +180,11 @@ def comments():
         "admin/comments.html",
         status=status,
         page=page,
-        counts=moderation.status_counts(),
+        counts=comment_status.counts(),
         statuses=list(CommentStatus),
-        actions=ACTIONS_FOR[status],
+        # The buttons: what the transitions table allows from this tab's status.
+        actions=comment_status.actions_from(status),
     )
-
-
-# Which buttons each tab shows (the transitions moderation.py allows from there).
-ACTIONS_FOR: dict[CommentStatus, list[str]] = {
-    CommentStatus.PENDING: ["approve", "spam", "trash"],
-    CommentStatus.APPROVED: ["unapprove", "spam", "trash"],
-    CommentStatus.SPAM: ["approve", "restore", "trash"],
-    CommentStatus.TRASH: ["restore", "delete"],
-}
 
 
 def refuse(message: str, status: int):
@@ -204,12 +197,12 @@ def refuse(message: str, status: int):
 @login_required
 def act(comment_id: int, action: str):
     """One moderation action on one comment; 303 back to the queue."""
-    if action not in moderation.ACTIONS:
+    if action not in comment_status.ACTIONS:
         abort(404)
     comment = db.get_or_404(Comment, comment_id)
     try:
-        moderation.apply(action, comment, current_user)
-    except moderation.TransitionError as error:
+        comment_status.apply(comment, action, current_user)
+    except comment_status.TransitionError as error:
         return refuse(str(error), 409)
     db.session.commit()
     flash(f"Comment #{comment_id}: {action} done.", "info")
@@ -221,7 +214,7 @@ def act(comment_id: int, action: str):
 def bulk():
     """One action on every selected comment; those it does not apply to are skipped."""
     action = request.form.get("action", "")
-    if action not in moderation.ACTIONS:
+    if action not in comment_status.ACTIONS:
         return refuse("Choose an action for the selected comments.", 400)
     raw_ids = request.form.getlist("ids")
     if not raw_ids or not all(i.isdigit() and len(i) < 12 for i in raw_ids):
@@ -230,9 +223,9 @@ def bulk():
     found = db.session.execute(select(Comment).where(Comment.id.in_(ids))).scalars().all()
     if len(found) != len(ids):
         abort(404)
-    done, skipped = moderation.apply_many(action, found, current_user)
+    result = comment_status.apply_many(found, action, current_user)
     db.session.commit()
-    flash(f"{action}: {done} of {len(ids)} comments done.", "info")
-    for message in skipped:
+    flash(f"{action}: {result.done} of {len(ids)} comments done.", "info")
+    for message in result.skipped:
         flash(message, "warning")
     return redirect(queue_url(request.form.get("status"), request.form.get("page")), code=303)

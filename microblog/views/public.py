@@ -10,7 +10,7 @@ from ..content.slugs import tag_slug
 from ..extensions import db
 from ..models import Post, Redirect, Tag, post_tags
 from ..timeutil import now_utc
-from . import comments as comment_views
+from . import post_page
 
 bp = Blueprint("public", __name__)
 
@@ -140,36 +140,31 @@ def robots():
     return current_app.response_class(body, mimetype="text/plain")
 
 
-def published_post_at(path: str) -> Post | None:
-    """The published post whose permalink is exactly `path`."""
-    return db.session.execute(Post.at_permalink(path)).scalar_one_or_none()
-
-
 @bp.get("/<path:path>")
 def permalink(path: str):
     """A post at its permalink; the slash-less form and `redirect_from` paths answer 301."""
     path = "/" + path
     # A reader with comments awaiting moderation gets a private page, never the cached one.
-    personal = comment_views.personalised_post_response_at(path)
+    personal = post_page.personalised_post_response_at(path)
     if personal is not None:
         return personal
     # The page embeds the comment form's token: its cached copy must not outlive it.
-    lifetime = comment_views.form_token_page_lifetime()
+    lifetime = post_page.form_token_page_lifetime()
     return cached_page(lambda: render_post_at(path), lifetime=lifetime)
 
 
 def render_post_at(path: str) -> str:
     """The post page for `path`, or the HTTP answer that replaces it (301 or 404)."""
-    post = published_post_at(path)
+    post = Post.find_published(path)
     if post is not None:
-        return render_template("public/post.html", post=post)
-    if not path.endswith("/") and published_post_at(path + "/") is not None:
+        return post_page.shared_post_html(post)
+    if not path.endswith("/") and Post.find_published(path + "/") is not None:
         abort(redirect(path + "/", code=301))
     old_paths = {path, path + "/"} if not path.endswith("/") else {path, path.rstrip("/")}
     old = db.session.execute(
         select(Redirect).where(Redirect.path.in_(old_paths)).limit(1)
     ).scalar_one_or_none()
-    if old is not None and published_post_at(old.post.permalink) is not None:
+    if old is not None and Post.find_published(old.post.permalink) is not None:
         abort(redirect(old.post.permalink, code=301))
     abort(404)
 

@@ -1,0 +1,193 @@
+"""Intake: what a reader sent, cleaned, validated, judged (spam.py) and stored once.
+
+The view reads the request and hands in a `Submission` of plain strings; `validate` says
+what is wrong with it, field by field; `receive` stores it in the caller's transaction (the
+caller commits, see the package docstring).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import sanitize
+from ..extensions import db
+from ..models import Comment, CommentStatus, Post, SiteState
+from ..timeutil import now_utc
+from . import spam
+from .rules import LIMITS, IntakeRules, comments_open
+from .tokens import FormToken
+
+EMAIL_RE = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]+$")
+# Characters that have no place in text and that XML (the comment feed) cannot carry.
+UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def _printable(value: str) -> str:
+    return UNPRINTABLE.sub("", value)
+
+
+@dataclass
+class Submission:
+    """What a reader sent, as plain text (the view reads the request, not this module)."""
+
+    name: str = ""
+    email: str = ""
+    url: str = ""
+    body: str = ""
+    parent_id: str = ""
+    honeypot: str = ""
+    remote_addr: str | None = None
+
+    def __post_init__(self) -> None:
+        self.name = " ".join(_printable(self.name).split())
+        # Stored lower-case, so that "is this a returning reader" is an indexed lookup.
+        self.email = _printable(self.email).strip().lower()
+        self.url = _printable(self.url).strip()
+        # Browsers send line breaks as CRLF; count and store them as one character.
+        self.body = _printable(self.body.replace("\r\n", "\n").replace("\r", "\n"))
+        self.parent_id = self.parent_id.strip()
+
+    def as_form(self) -> dict[str, str]:
+        """The values to put back in the form when it is shown again."""
+        return {
+            "name": self.name,
+            "email": self.email,
+            "url": self.url,
+            "body": self.body,
+            "parent_id": self.parent_id,
+        }
+
+
+def valid_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, without spaces."""
+    if len(value) > LIMITS.url or any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def reply_target(post: Post, parent_id: str) -> Comment | None:
+    """The approved comment on `post` a reply answers (replies nest one level only)."""
+    if not parent_id.isdigit():
+        return None
+    parent = db.session.get(Comment, int(parent_id))
+    if parent is None or parent.post_id != post.id or parent.status != CommentStatus.APPROVED:
+        return None
+    # One level: answering a reply answers the thread it is in.
+    if parent.parent_id is not None and parent.parent is not None:
+        return parent.parent
+    return parent
+
+
+def validate(
+    post: Post, submission: Submission, rules: IntakeRules, now: datetime | None = None
+) -> dict[str, str]:
+    """A message per field that is refused; empty when the submission may be stored."""
+    errors: dict[str, str] = {}
+    if not comments_open(post, rules, now):
+        errors["form"] = "Comments are closed on this post."
+    if not submission.name:
+        errors["name"] = "Please give a name (any name you like)."
+    elif len(submission.name) > LIMITS.name:
+        errors["name"] = f"The name is too long: at most {LIMITS.name} characters."
+    if submission.email and (
+        len(submission.email) > LIMITS.email or not EMAIL_RE.match(submission.email)
+    ):
+        errors["email"] = "That does not look like an email address (it is optional)."
+    if submission.url and not valid_url(submission.url):
+        errors["url"] = "The website must be a full http:// or https:// address (it is optional)."
+    if not submission.body.strip():
+        errors["body"] = "Please write a comment."
+    elif len(submission.body) > LIMITS.body:
+        errors["body"] = (
+            f"The comment is too long: {len(submission.body)} characters, at most {LIMITS.body}."
+        )
+    if submission.parent_id and reply_target(post, submission.parent_id) is None:
+        errors["parent_id"] = "That comment cannot be answered; choose another or none."
+    return errors
+
+
+def submission_key(token: FormToken, post: Post, submission: Submission) -> str:
+    """The one-time key of a submission: the form's nonce with what the reader sent.
+
+    A POST sent twice (a double click, a browser retry) gives the same key and stores one
+    comment; two readers writing different comments from one cached page get two keys.
+    """
+    digest = hashlib.blake2b(digest_size=24)
+    for part in (
+        token.nonce,
+        str(post.id),
+        submission.name,
+        submission.email,
+        submission.url,
+        submission.parent_id,
+        submission.body,
+    ):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+    return digest.hexdigest()
+
+
+def stored_with_key(key: str) -> Comment | None:
+    """The comment a submission with this key already became, if any."""
+    return db.session.execute(
+        select(Comment).where(Comment.submission_key == key)
+    ).scalar_one_or_none()
+
+
+def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeRules) -> Comment:
+    """Store a validated submission once, in the caller's transaction (the caller commits);
+    a submission sent again returns the comment it already became.
+
+    The comment is pending unless a spam signal files it as spam or a returning reader's
+    earlier approved comment lets it through at once (then the site's pages change).
+    """
+    key = submission_key(token, post, submission)
+    existing = stored_with_key(key)
+    if existing is not None:
+        return existing
+
+    body_html = sanitize.render_comment(submission.body, rules.sanitizer)
+    found = spam.signals(submission, body_html, time.time() - token.issued_at, rules)
+    status = spam.first_status(found, submission.email, rules)
+    parent = reply_target(post, submission.parent_id) if submission.parent_id else None
+    now = now_utc()
+    comment = Comment(
+        post_id=post.id,
+        parent_id=parent.id if parent else None,
+        author_name=submission.name,
+        author_email=submission.email or None,
+        author_url=submission.url or None,
+        body_source=submission.body,
+        body_html=body_html,
+        status=status,
+        previous_status=CommentStatus.PENDING if status == CommentStatus.SPAM else None,
+        hold_reason=found.reasons(),
+        submission_key=key,
+        remote_addr=(submission.remote_addr or "")[:64] or None,
+        created_at=now,
+        status_changed_at=now,
+    )
+    try:
+        # In a savepoint: the same submission stored a moment ago by a concurrent request
+        # (a double click) clashes on its key, and the caller's transaction carries on.
+        with db.session.begin_nested():
+            db.session.add(comment)
+    except IntegrityError:
+        existing = stored_with_key(key)
+        if existing is None:
+            raise
+        return existing
+    if status == CommentStatus.APPROVED:
+        SiteState.bump()
+    return comment

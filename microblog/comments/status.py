@@ -1,0 +1,135 @@
+"""Moderation: every status change a comment can go through, in one table.
+
+`apply(comment, action, by)` is the one way to change a comment's status: it checks the
+table, records who and when, remembers the status a restorable action leaves, and bumps the
+site's change counter when what a public page shows changes (a comment becomes approved or
+stops being approved). The admin queue reads the same table for its buttons. The caller
+commits (see the package docstring).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Author, Comment, CommentStatus, SiteState
+from ..timeutil import now_utc
+
+PENDING, APPROVED, SPAM, TRASH = (
+    CommentStatus.PENDING,
+    CommentStatus.APPROVED,
+    CommentStatus.SPAM,
+    CommentStatus.TRASH,
+)
+
+
+class TransitionError(ValueError):
+    """An action that is not allowed from the comment's current status (or no such action)."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One action: the statuses it applies to and where it takes the comment."""
+
+    sources: frozenset[CommentStatus]
+    # None: `restore` (back to the status before) or `delete` (gone).
+    target: CommentStatus | None
+    # As a refusal says it: "Cannot <verb> a comment that is …".
+    verb: str
+    # Keep the status left, so that `restore` can put the comment back.
+    remember_previous: bool = False
+
+
+# The one table. Its order is the order of the queue's buttons.
+TRANSITIONS: dict[str, Transition] = {
+    "approve": Transition(frozenset({PENDING, SPAM}), APPROVED, "approve"),
+    "unapprove": Transition(frozenset({APPROVED}), PENDING, "unapprove"),
+    "restore": Transition(frozenset({TRASH, SPAM}), None, "restore"),
+    "spam": Transition(frozenset({PENDING, APPROVED}), SPAM, "mark as spam", True),
+    "trash": Transition(frozenset({PENDING, APPROVED, SPAM}), TRASH, "trash", True),
+    # Only from the trash, so that one click never loses a comment.
+    "delete": Transition(frozenset({TRASH}), None, "delete"),
+}
+ACTIONS = tuple(TRANSITIONS)
+
+
+def actions_from(status: CommentStatus) -> list[str]:
+    """The actions allowed on a comment in `status`, in the table's order."""
+    return [name for name, move in TRANSITIONS.items() if status in move.sources]
+
+
+def refusal(action: str, comment: Comment) -> str:
+    """Why `action` cannot be applied to `comment` as it is."""
+    if action == "delete":
+        return f"Only a comment in the trash can be deleted; this one is {comment.status.value}."
+    names = ", ".join(sorted(s.value for s in TRANSITIONS[action].sources))
+    verb = TRANSITIONS[action].verb
+    return f"Cannot {verb} a comment that is {comment.status.value} (only from: {names})."
+
+
+def restored_status(comment: Comment) -> CommentStatus:
+    """Where `restore` takes a comment: the status it had before, pending if none."""
+    target = comment.previous_status or PENDING
+    return PENDING if target in (comment.status, TRASH) else target
+
+
+def apply(comment: Comment, action: str, by: Author | None) -> Comment | None:
+    """Do `action` on `comment` for `by`, in the caller's transaction.
+
+    Returns the comment, or None once deleted. Raises TransitionError for an unknown action
+    or one the comment's status does not allow (nothing is changed then).
+    """
+    move = TRANSITIONS.get(action)
+    if move is None:
+        raise TransitionError(f"No such action: {action}.")
+    if comment.status not in move.sources:
+        raise TransitionError(refusal(action, comment))
+    if action == "delete":
+        db.session.delete(comment)
+        return None
+    target = move.target or restored_status(comment)
+    was_public = comment.status == APPROVED
+    if move.remember_previous:
+        comment.previous_status = comment.status
+    elif action == "restore":
+        comment.previous_status = None
+    comment.status = target
+    comment.status_changed_at = now_utc()
+    comment.status_changed_by = by
+    if was_public != (target == APPROVED):
+        SiteState.bump()
+    return comment
+
+
+@dataclass
+class BatchResult:
+    """What one action on several comments did."""
+
+    done: int = 0
+    # One message per comment the action did not apply to.
+    skipped: list[str] = field(default_factory=list)
+
+
+def apply_many(comments: Iterable[Comment], action: str, by: Author | None) -> BatchResult:
+    """Do `action` on each comment; those it does not apply to are skipped, not fatal."""
+    result = BatchResult()
+    for comment in comments:
+        try:
+            apply(comment, action, by)
+        except TransitionError as error:
+            result.skipped.append(f"#{comment.id}: {error}")
+        else:
+            result.done += 1
+    return result
+
+
+def counts() -> dict[CommentStatus, int]:
+    """How many comments each status holds."""
+    rows = db.session.execute(select(Comment.status, func.count()).group_by(Comment.status))
+    found = dict.fromkeys(CommentStatus, 0)
+    for status, count in rows:
+        found[status] = count
+    return found

@@ -1,0 +1,158 @@
+"""The post page, shared by the permalink route (public.py) and the comment POST (comments.py).
+
+The view builds everything the page shows, the comment section included (queries, the
+form's signed token), and hands it to the template; templates query nothing.
+
+Two kinds of copy:
+- the shared page, the same for every reader, which public.py serves through the response
+  cache (its lifetime bounded by the form token's, see `form_token_page_lifetime`);
+- a reader's private page, for a reader whose signed cookie lists comments of theirs still
+  awaiting moderation on this post: rendered outside the cache with `Cache-Control:
+  private, no-store`, so a pending comment never enters a page other readers get.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, render_template, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
+
+from ..comments import threads
+from ..comments.rules import LIMITS, FieldLimits, IntakeRules, comments_open
+from ..comments.tokens import issue_form_token
+from ..models import Comment, Post
+
+# The reader's own pending comments: a signed list of ids, on the post's path only. A
+# request that carries it is personal: the response cache is told so (see create_app).
+PENDING_COOKIE = "pending_comments"
+PENDING_SALT = "pending-comments"
+PENDING_KEEP = 20  # the newest ids a reader's cookie remembers per post
+PENDING_MAX_AGE = 30 * 24 * 3600
+
+
+@dataclass
+class CommentSection:
+    """What the comments block under a post shows, built by the view for the template."""
+
+    threads: list[Comment]
+    replies: dict[int, list[Comment]]
+    count: int
+    open: bool
+    token: str
+    feed_url: str
+    limits: FieldLimits = LIMITS
+    # The reader's own comments awaiting moderation (only on a private page).
+    pending: list[Comment] = field(default_factory=list)
+
+
+def intake_rules() -> IntakeRules:
+    """The comment intake rules from the app's config."""
+    return IntakeRules.from_config(current_app.config)
+
+
+def comment_section(post: Post, pending: list[Comment] | None = None) -> CommentSection:
+    """The comments block for `post`: approved threads, the form's fresh token, and (on a
+    reader's private page) their pending comments."""
+    approved = threads.approved_threads(post)
+    return CommentSection(
+        threads=approved.threads,
+        replies=approved.replies,
+        count=approved.count,
+        open=comments_open(post, intake_rules()),
+        token=issue_form_token(current_app.config["SECRET_KEY"], post.id),
+        feed_url=f"{post.permalink}comments/feed.xml",
+        pending=pending or [],
+    )
+
+
+def shared_post_html(post: Post) -> str:
+    """The post page every reader gets (cacheable)."""
+    return render_template("public/post.html", post=post, section=comment_section(post))
+
+
+# ---------------------------------------------------------------------------- the pending cookie
+
+
+def _cookie_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=PENDING_SALT)
+
+
+def pending_ids_from_cookie() -> list[int]:
+    """The comment ids this reader's signed cookie lists (for the post whose path it is on).
+
+    The cookie's path is the post's permalink, so the browser only sends it there.
+    """
+    raw = request.cookies.get(PENDING_COOKIE)
+    if not raw:
+        return []
+    try:
+        ids = _cookie_serializer().loads(raw)
+    except BadSignature:
+        return []
+    if not isinstance(ids, list):
+        return []
+    return [i for i in ids if isinstance(i, int)][-PENDING_KEEP:]
+
+
+def remember_pending(response: Response, post: Post, comment_id: int) -> None:
+    """Add a comment to the reader's pending cookie for this post."""
+    ids = [i for i in pending_ids_from_cookie() if i != comment_id] + [comment_id]
+    response.set_cookie(
+        PENDING_COOKIE,
+        _cookie_serializer().dumps(ids[-PENDING_KEEP:]),
+        max_age=PENDING_MAX_AGE,
+        path=post.permalink,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def reader_pending(post: Post) -> list[Comment]:
+    """This reader's own comments on `post` that still await moderation."""
+    return threads.pending_of_reader(post, pending_ids_from_cookie())
+
+
+# ---------------------------------------------------------------------------- private pages
+
+
+def private(response: Response) -> Response:
+    """Mark a response personalised: no shared cache may keep it."""
+    response.headers["Cache-Control"] = "private, no-store"
+    response.vary.add("Cookie")
+    return response
+
+
+def render_post(
+    post: Post, status: int = 200, pending: list[Comment] | None = None, **context: Any
+) -> Response:
+    """The post page with this reader's own additions (never cached)."""
+    pending = reader_pending(post) if pending is None else pending
+    section = comment_section(post, pending=pending)
+    body = render_template("public/post.html", post=post, section=section, **context)
+    return private(current_app.response_class(body, status=status, mimetype="text/html"))
+
+
+def personalised_post_response_at(path: str) -> Response | None:
+    """The private post page for a reader with pending comments on the post at `path`; None
+    when the shared page fits (cheap when there is no cookie). Call it before any cache
+    lookup: only the shared page may be cached."""
+    if PENDING_COOKIE not in request.cookies:
+        return None
+    post = Post.find_published(path)
+    if post is None:
+        return None
+    pending = reader_pending(post)
+    return render_post(post, pending=pending) if pending else None
+
+
+def form_token_page_lifetime() -> float:
+    """How long a cached post page may be served: half the form token's lifetime.
+
+    The cached page carries the token of the moment it was rendered, so a served token is
+    never more than half its lifetime old and a reader always has the other half to write.
+    """
+    return max(float(current_app.config["COMMENTS_TOKEN_MAX_AGE"]) / 2, 1.0)
