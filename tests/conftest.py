@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from servers import PROJECT_ROOT, reset_postgres_schema
 from sqlalchemy import create_engine, text
 
 from microblog import create_app
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What the whole suite shares is defined here once (test modules and tests/browser import it).
 SAMPLE_POSTS = PROJECT_ROOT / "content" / "_posts"
 EXAMPLE_POST = SAMPLE_POSTS / "2025-09-30-alg-blog-post-2.md"
 EXAMPLE_PERMALINK = "/posts/2025/09/alg-blog-post-2/"
+EXAMPLE_TITLE = "ALG Blog 2: How Generative AI Works and How It Fails"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
@@ -62,11 +64,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
     """The PostgreSQL test database, emptied and migrated once per session."""
-    engine = create_engine(TEST_DATABASE_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    reset_postgres_schema(TEST_DATABASE_URL)
     migrated_app(TEST_DATABASE_URL)
     return TEST_DATABASE_URL
 

@@ -1,7 +1,8 @@
 """Run the blog (or any WSGI app) under a real gunicorn on a free port, for tests and benchmarks.
 
-Shared by the default suite (several hosts on one database, the crash test) and by the
-benchmark harness in `tests/bench/harness.py`, which re-exports what is here:
+The one place that starts a server for the tests: the default suite (several hosts on one
+database, the crash and error-log tests), the browser tests' live site, and the benchmark
+harness in `tests/bench/harness.py`, which re-exports what is here:
 
     with gunicorn_server("wsgi:app", env={"DATABASE_URL": url}) as server:
         status, headers, body = http_get(server.url("/"))
@@ -85,6 +86,15 @@ class Server:
             return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
+
+
+def app_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a test server or `flask` command runs with: this process's, less the
+    developer's own app settings (only what a test gives configures the app), plus `env`."""
+    from microblog.config import ENV_TYPES
+
+    inherited = {name: value for name, value in os.environ.items() if name not in ENV_TYPES}
+    return {**inherited, "PYTHONUNBUFFERED": "1", **(env or {})}
 
 
 def free_port() -> int:
@@ -171,7 +181,7 @@ def start_gunicorn(
         process = subprocess.Popen(
             command,
             cwd=str(cwd),
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            env=app_environment(env),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -251,7 +261,7 @@ def flask_cli(
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=PROJECT_ROOT,
-        env={**os.environ, **env},
+        env=app_environment(env),
         input=stdin,
         capture_output=True,
         text=True,
@@ -261,12 +271,30 @@ def flask_cli(
     return done.stdout
 
 
-def reset_postgres_schema(url: str) -> None:
-    """Drop every table of the `public` schema, for a run that migrates from nothing."""
+def reset_postgres_schema(url: str, schema: str = "public") -> None:
+    """Drop every table of `schema` (made anew, empty), for a run that migrates from nothing."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
+
+
+def drop_postgres_schema(url: str, schema: str) -> None:
+    """Remove `schema` and everything in it (leave the database as a test found it)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+
+
+def in_postgres_schema(url: str, schema: str) -> str:
+    """`url` with its search_path set to `schema`: the app's tables live there alone."""
+    from sqlalchemy import make_url
+
+    own = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return own.render_as_string(hide_password=False)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from comment_helpers import csrf_from, insert_post, log_in, post_comment
 from flask import render_template
+from servers import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VNU_JAR = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 STATIC = PROJECT_ROOT / "microblog" / "static"
 AUTHOR = ("author", "a long enough password for the test")

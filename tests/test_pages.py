@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import EXAMPLE_PERMALINK
-
-EXAMPLE_TITLE = "ALG Blog 2: How Generative AI Works and How It Fails"
+from conftest import EXAMPLE_PERMALINK, EXAMPLE_TITLE
 
 
 def post_text(title: str, date: str, tags: str = "", extra: str = "", body: str = "Body.") -> str:

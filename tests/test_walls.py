@@ -32,3 +32,15 @@ def test_only_config_reads_the_environment():
         if lines:
             readers[str(path.relative_to(PACKAGE))] = lines
     assert set(readers) == {"config.py"}, readers
+
+
+MAX_LINES = 400
+
+
+def test_no_module_is_over_400_lines():
+    long = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if (lines := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}, f"split these rooms (at most {MAX_LINES} lines each): {long}"

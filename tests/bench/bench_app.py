@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_PERMALINK
 from harness import (
     BENCH_DIR,
     PROJECT_ROOT,
@@ -75,7 +76,7 @@ SETTINGS = GunicornSettings(
     worker_class=os.environ.get("BENCH_WORKER_CLASS", "gthread"),
     threads=int(os.environ.get("BENCH_THREADS", "4")),
 )
-EXAMPLE_POST = "/posts/2025/09/alg-blog-post-2/"
+EXAMPLE_POST = EXAMPLE_PERMALINK
 TAG_PAGE = "/tags/topic-1/"  # `flask dev seed` names its tags "Topic 0", "Topic 1", ...
 TAG_FEED = "/tags/topic-1/feed.xml"
 COLD_PAGES = [EXAMPLE_POST, "/", TAG_PAGE, TAG_FEED, "/feed.xml"]

@@ -26,6 +26,7 @@ from pathlib import Path
 # Starting and stopping gunicorn is shared with the default suite (tests/servers.py, on the
 # import path because tests/conftest.py is); re-exported here for the benchmarks.
 from servers import (  # noqa: F401
+    PROJECT_ROOT,
     GunicornSettings,
     Server,
     free_port,
@@ -37,7 +38,6 @@ from servers import (  # noqa: F401
     wait_until_up,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BENCH_DIR = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
 

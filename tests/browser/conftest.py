@@ -10,26 +10,29 @@ Chromium is not installed.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from conftest import BACKENDS, EXAMPLE_PERMALINK, EXAMPLE_TITLE, SAMPLE_POSTS, TEST_DATABASE_URL
+from servers import (
+    PROJECT_ROOT,
+    GunicornSettings,
+    Server,
+    drop_postgres_schema,
+    flask_cli,
+    free_port,
+    in_postgres_schema,
+    reset_postgres_schema,
+    start_gunicorn,
+    stop,
+    wait_until_up,
+)
 
-from microblog.config import ENV_TYPES
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_MISSING = (
     f"Chromium not installed at {CHROMIUM}: browser tests skipped (apt-get install chromium)"
@@ -50,14 +53,16 @@ AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots-latest"
 
 SITE_TITLE = "microblog"
-SAMPLE_POSTS = PROJECT_ROOT / "content" / "_posts"
-EXAMPLE_PERMALINK = "/posts/2025/09/alg-blog-post-2/"
-EXAMPLE_TITLE = "ALG Blog 2: How Generative AI Works and How It Fails"
 EXAMPLE_TAG = ("Generative AI", "generative-ai")
-
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
-BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+# The rest of the suite owns PostgreSQL's `public` schema and drops it at will; the live
+# server's tables live in a schema of their own, out of its way.
 PG_SCHEMA = "browser_tests"
+# Threads, not sync workers: a browser talks to gunicorn directly here (no proxy buffering in
+# front), and Chromium's idle preconnected sockets would each hold a sync worker until it
+# timed out. The access log is kept: a 5xx anywhere fails the session (see `live_site`).
+LIVE_SETTINGS = GunicornSettings(
+    workers=2, worker_class="gthread", threads=4, extra_args=("--access-logfile", "-")
+)
 
 # Hooks every page gets before its own scripts run: record alert() calls and CSP reports
 # instead of showing a dialog, so a test can assert that no injected script ever ran.
@@ -80,36 +85,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         terminalreporter.write_line(CHROMIUM_MISSING, yellow=True, bold=True)
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def postgres_url_in_own_schema(url: str) -> str:
-    """`url` with its search_path set to a schema only the browser tests use, made empty.
-
-    The rest of the suite owns `public` in the same database and drops it at will; a
-    schema of our own keeps the live server's tables out of its way and its out of ours.
-    """
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
-    engine.dispose()
-    own = make_url(url).update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
-    return own.render_as_string(hide_password=False)
-
-
-def drop_own_schema(url: str) -> None:
-    """Leave the database as the browser tests found it."""
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-    engine.dispose()
-
-
 @dataclass
 class LiveSite:
     """The blog as served by gunicorn, with what a test needs to drive it."""
@@ -117,49 +92,17 @@ class LiveSite:
     backend: str
     url: str
     env: dict[str, str]
-    log_path: Path
+    server: Server | None = None
     username: str = "author"
     password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
 
-    def flask(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    def flask(self, *args: str, stdin: str | None = None) -> str:
         """Run `flask --app wsgi …` against this site's database; fail loudly on error."""
-        result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if result.returncode != 0:
-            pytest.fail(
-                f"flask {' '.join(args)} exited {result.returncode}\n"
-                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}",
-                pytrace=False,
-            )
-        return result
+        return flask_cli(self.env, *args, stdin=stdin, timeout=120)
 
     def log(self) -> str:
         """What gunicorn printed so far (for failure messages)."""
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, log_path: Path) -> None:
-    """Poll until the server answers, or fail with its log."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(url + "/robots.txt", timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return  # it answers; what it answers is for the tests to judge
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    process.kill()
-    pytest.fail(f"gunicorn did not start serving {url}:\n{log_path.read_text()}", pytrace=False)
+        return self.server.log() if self.server is not None else ""
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -170,12 +113,11 @@ def live_site(request, tmp_path_factory) -> Iterator[LiveSite]:
     if backend == "sqlite":
         database_url = f"sqlite:///{folder / 'blog.sqlite'}"
     else:
-        database_url = postgres_url_in_own_schema(TEST_DATABASE_URL)
+        reset_postgres_schema(TEST_DATABASE_URL, PG_SCHEMA)
+        database_url = in_postgres_schema(TEST_DATABASE_URL, PG_SCHEMA)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
-        # The developer's own settings stay out: only what is given here configures the app.
-        **{name: value for name, value in os.environ.items() if name not in ENV_TYPES},
         "FLASK_APP": "wsgi",
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_hex(32),
@@ -183,56 +125,25 @@ def live_site(request, tmp_path_factory) -> Iterator[LiveSite]:
         "COMMENTS_MIN_SECONDS": "0",
         "RATELIMIT_ENABLED": "0",
         "SITE_TITLE": SITE_TITLE,
-        "PYTHONUNBUFFERED": "1",
     }
-    site = LiveSite(backend=backend, url=url, env=env, log_path=folder / "gunicorn.log")
+    site = LiveSite(backend=backend, url=url, env=env)
     site.flask("db", "upgrade")
-
-    # gunicorn boots while the posts are imported and the author created.
-    with site.log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                # Threads, not the production config's sync workers: a browser talks to
-                # gunicorn directly here (no proxy buffering in front), and Chromium's idle
-                # preconnected sockets would each hold a sync worker until it timed out.
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-                # gunicorn also reads ./gunicorn.conf.py (production settings); the options
-                # given here take precedence over it.
-                "wsgi:app",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    # gunicorn boots while the posts are imported and the author created. It also reads
+    # ./gunicorn.conf.py (production settings); LIVE_SETTINGS' options take precedence.
+    site.server = start_gunicorn(
+        "wsgi:app", env=env, settings=LIVE_SETTINGS, log_dir=folder, port=port
+    )
     try:
         site.flask("posts", "import", str(SAMPLE_POSTS))
         site.flask(
             "author", "create", site.username, "--password-stdin", stdin=site.password + "\n"
         )
-        wait_until_serving(url, process, site.log_path)
+        wait_until_up(site.server, "/robots.txt")
         yield site
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(site.server.process)
         if backend == "postgresql":
-            drop_own_schema(TEST_DATABASE_URL)
+            drop_postgres_schema(TEST_DATABASE_URL, PG_SCHEMA)
     # A request the app answered with 5xx or a traceback is a failure wherever it came from.
     log_text = site.log()
     assert "Traceback" not in log_text, log_text
