@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -156,6 +156,12 @@ class Post(Model):
                 Post.published_at <= now,
             )
         )
+
+
+# Core handles on the tables, for bulk statements (to a type checker a declarative class's
+# `__table__` is only a FromClause, which insert() / update() / delete() do not take).
+def _table(model: type[Model]) -> Table:
+    return cast(Table, model.__table__)
 
 
 class Redirect(Model):
@@ -374,3 +380,7 @@ class Job(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+posts_table = _table(Post)
+tags_table = _table(Tag)

@@ -82,7 +82,7 @@ def environment(includes_dir: Path | None) -> Environment:
     env = Environment(loader=loader, strict_filters=False)
     env.keyword_assignment = True
     for tag in JEKYLL_TAGS:
-        env.add_tag(tag)
+        env.add_tag(tag)  # type: ignore[type-abstract]  # a list of concrete Tag classes
     for name, function in JEKYLL_FILTERS.items():
         env.add_filter(name, function)
     return env

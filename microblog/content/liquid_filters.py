@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from io import StringIO
@@ -195,7 +196,7 @@ def jsonify(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
-JEKYLL_FILTERS = {
+JEKYLL_FILTERS: dict[str, Callable[..., Any]] = {
     "relative_url": relative_url,
     "absolute_url": absolute_url,
     "date_to_xmlschema": date_to_xmlschema,

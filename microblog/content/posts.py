@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import delete, exists, insert, select, update
 
 from ..extensions import db
-from ..models import Comment, Post, Redirect, Tag, post_tags
+from ..models import Comment, Post, Redirect, Tag, post_tags, posts_table, tags_table
 from . import permalinks
 from .errors import PostNotFound, PostRejected, VersionConflict
 from .markdown import render_post
@@ -246,7 +246,7 @@ class PostWriter:
         imported: bool,
     ) -> tuple[int, int]:
         """Insert or update the post's row; its id and new version."""
-        posts = Post.__table__
+        posts = posts_table
         if current is None:
             row = self.session.execute(
                 insert(posts)
@@ -304,7 +304,7 @@ class PostWriter:
         slug = tag_slug(name)
         found = self.index.tag_id(slug)
         if found is None:
-            tags = Tag.__table__
+            tags = tags_table
             found = self.session.execute(
                 insert(tags).values(name=name, slug=slug).returning(tags.c.id)
             ).scalar_one()
@@ -370,7 +370,7 @@ class PostWriter:
             session.execute(delete(Comment).where(Comment.post_id.in_(ids)))
             session.execute(delete(Redirect).where(Redirect.post_id.in_(ids)))
             session.execute(delete(post_tags).where(post_tags.c.post_id.in_(ids)))
-            session.execute(delete(Post.__table__).where(Post.__table__.c.id.in_(ids)))
+            session.execute(delete(posts_table).where(posts_table.c.id.in_(ids)))
             if orphans:
                 in_use = exists().where(post_tags.c.tag_id == Tag.id)
                 gone = session.execute(
