@@ -23,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "FEED_MAX_ITEMS": 20,
     "FEED_FULL_TEXT": True,
     "FEED_MAX_AGE": 300,
+    # The WebSub hub every feed names (rel="hub"); None: no hub link.
+    "WEBSUB_HUB": None,
     "PAGE_MAX_AGE": 0,
     "COMMENTS_MIN_SECONDS": 2,
     "COMMENTS_MAX_LINKS": 2,
@@ -80,6 +82,7 @@ ENV_TYPES: dict[str, type] = {
     "FEED_MAX_ITEMS": int,
     "FEED_FULL_TEXT": bool,
     "FEED_MAX_AGE": int,
+    "WEBSUB_HUB": str,
     "PAGE_MAX_AGE": int,
     "COMMENTS_MIN_SECONDS": float,
     "COMMENTS_MAX_LINKS": int,

@@ -20,6 +20,7 @@ from microblog.timeutil import now_utc
 SITE = "http://blog.example"
 RSS = "application/rss+xml; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
+JSON_FEED = "application/feed+json; charset=utf-8"
 FEEDS = [
     ("/feed.xml", RSS, "rss20"),
     ("/atom.xml", ATOM, "atom10"),
@@ -377,6 +378,7 @@ def test_if_modified_since_sees_an_edit(client, add_post, edit_post, path):
     """An edit that sets no `last_modified_at` still moves Last-Modified on."""
     old = datetime(2024, 1, 1, tzinfo=UTC)
     permalink = add_post(tags=["Generative AI"], published_at=old, updated_at=old)
+    backdate_site_change(client.application, old)
     first = client.get(path)
     assert first.headers["Last-Modified"] == "Mon, 01 Jan 2024 00:00:00 GMT"
     assert (
@@ -387,6 +389,14 @@ def test_if_modified_since_sees_an_edit(client, add_post, edit_post, path):
     response = client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
     assert response.status_code == 200
     assert b"Corrected." in response.data
+
+
+def backdate_site_change(app, moment: datetime) -> None:
+    """Make the site's last recorded change `moment`, as if the posts were imported then
+    (HTTP dates count whole seconds: a test's edits all fall in the same one)."""
+    with app.app_context():
+        db.session.execute(update(SiteState).values(changed_at=moment))
+        db.session.commit()
 
 
 def test_an_unrelated_change_keeps_the_tag_feed_not_modified(client, example, add_post):
@@ -439,6 +449,7 @@ def test_every_page_advertises_the_site_feeds(client, example):
         links = alternate_links(client.get(page).get_data(as_text=True))
         assert links.get("/feed.xml") == "application/rss+xml", page
         assert links.get("/atom.xml") == "application/atom+xml", page
+        assert links.get("/feed.json") == "application/feed+json", page
 
 
 def test_tag_page_advertises_and_shows_its_feed(client, example):
@@ -465,4 +476,4 @@ def test_every_advertised_feed_answers(client, example):
     for href in hrefs:
         response = client.get(href)
         assert response.status_code == 200, href
-        assert response.headers["Content-Type"] in {RSS, ATOM}
+        assert response.headers["Content-Type"] in {RSS, ATOM, JSON_FEED}

@@ -1,23 +1,31 @@
-"""Feed routes: site and per-tag RSS and Atom, with HTTP caching."""
+"""Feed routes: site and per-tag RSS, Atom and JSON Feed, paged (RFC 5005), with HTTP caching."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, abort, current_app, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 from werkzeug.wrappers import Response
 
 from ..caching import cached_response
 from ..extensions import db
-from ..models import Post, Tag
-from ..syndication import MIMETYPES, FeedKind, FeedSettings, build_feed, entry_updated
-from ..timeutil import as_utc, now_utc
+from ..models import Post, SiteState, Tag
+from ..syndication import (
+    MIMETYPES,
+    FeedKind,
+    FeedPage,
+    FeedSettings,
+    build_feed,
+    parse_page_argument,
+)
+from ..timeutil import now_utc
 from .public import tag_or_404
 
 bp = Blueprint("feeds", __name__)
 
-FEED_FILES: dict[FeedKind, str] = {"rss": "feed.xml", "atom": "atom.xml"}
+FEED_FILES: dict[FeedKind, str] = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
 
 
 @bp.get("/feed.xml")
@@ -32,6 +40,12 @@ def site_atom() -> Response:
     return feed_response("atom")
 
 
+@bp.get("/feed.json")
+def site_json() -> Response:
+    """The whole site as JSON Feed 1.1."""
+    return feed_response("json")
+
+
 @bp.get("/tags/<slug>/feed.xml")
 def tag_rss(slug: str) -> Response:
     """One tag's posts as RSS 2.0."""
@@ -44,31 +58,58 @@ def tag_atom(slug: str) -> Response:
     return feed_response("atom", slug)
 
 
+@bp.get("/tags/<slug>/feed.json")
+def tag_json(slug: str) -> Response:
+    """One tag's posts as JSON Feed 1.1."""
+    return feed_response("json", slug)
+
+
 def feed_response(kind: FeedKind, slug: str | None = None) -> Response:
-    """A feed from the response cache: a conditional request is answered without rendering."""
+    """A feed page from the response cache: a conditional request is answered without rendering.
+
+    Page 1 is the bare URL; `?page=N` (N ≥ 2, written without leading zeros) the older
+    pages; any other `page` argument is a 404, so each page has one address.
+    """
+    number = parse_page_argument(request.args.get("page"))
+    if number is None:
+        abort(404)
     config = current_app.config
     return cached_response(
-        lambda: render_feed(kind, slug),
+        lambda: render_feed(kind, slug, number),
         MIMETYPES[kind],
         config["FEED_MAX_AGE"],
     )
 
 
-def render_feed(kind: FeedKind, slug: str | None) -> tuple[bytes, datetime | None]:
-    """The feed's bytes and its Last-Modified; an unknown or empty tag is a 404."""
+def render_feed(kind: FeedKind, slug: str | None, number: int) -> tuple[bytes, datetime | None]:
+    """Page `number` of the feed and its Last-Modified; an unknown tag or page is a 404."""
     config = current_app.config
+    per_page = max(1, int(config["FEED_MAX_ITEMS"]))
     now = now_utc()
     if slug is None:
         tag: Tag | None = None
         query = Post.published(now)
+        total = db.session.execute(
+            select(func.count()).select_from(query.order_by(None).subquery())
+        ).scalar_one()
         page_path = "/"
     else:
         tag = tag_or_404(slug)
         query = Post.tagged(tag, now)
+        total = db.session.execute(Post.count_tagged(tag, now)).scalar_one()
         page_path = f"/tags/{tag.slug}/"
-    posts = db.session.execute(query.limit(config["FEED_MAX_ITEMS"])).scalars().all()
-    if tag is not None and not posts:
+    if tag is not None and not total:
         abort(404)
+    page = FeedPage.of(number, total, per_page)
+    if not page.exists:
+        abort(404)
+    posts = (
+        db.session.execute(
+            query.options(undefer(Post.front_matter)).limit(per_page).offset(page.offset(per_page))
+        )
+        .scalars()
+        .all()
+    )
     body = build_feed(
         kind,
         posts,
@@ -76,18 +117,9 @@ def render_feed(kind: FeedKind, slug: str | None) -> tuple[bytes, datetime | Non
         self_path=page_path + FEED_FILES[kind],
         page_path=page_path,
         tag_name=tag.name if tag is not None else None,
+        page=page,
     )
-    return body, last_modified(posts)
-
-
-def last_modified(posts: Sequence[Post]) -> datetime | None:
-    """The feed's Last-Modified: its newest entry's change, or a later edit of any entry.
-
-    An edit that leaves `last_modified_at` alone still changes the feed's bytes, so the
-    rows' own `updated_at` counts too; a client that only sends If-Modified-Since then
-    still gets the new copy.
-    """
-    return max(
-        (max(entry_updated(post), as_utc(post.updated_at or post.published_at)) for post in posts),
-        default=None,
-    )
+    # The site's last change, not the newest entry's: when an entry leaves the feed (made a
+    # draft, deleted), Last-Modified must not move backwards, or a reader sending only
+    # If-Modified-Since would keep the copy that still shows it.
+    return body, SiteState.last_change(now)
