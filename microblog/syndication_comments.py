@@ -13,6 +13,7 @@ from feedgen.feed import FeedGenerator
 
 from .models import Comment, Post
 from .timeutil import as_utc
+from .uris import uri
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class FeedSite:
 
 def comment_url(site: FeedSite, post: Post, comment: Comment) -> str:
     """The absolute address of one comment on its post's page."""
-    return f"{site.url}{post.permalink}#comment-{comment.id}"
+    return uri(f"{site.url}{post.permalink}#comment-{comment.id}")
 
 
 def comments_feed_updated(post: Post, comments: Sequence[Comment]) -> datetime:
@@ -37,11 +38,12 @@ def comments_feed_updated(post: Post, comments: Sequence[Comment]) -> datetime:
 
 def comments_atom(site: FeedSite, post: Post, comments: Sequence[Comment]) -> bytes:
     """An Atom 1.0 feed of `comments` (approved, oldest first) on `post`."""
-    feed_url = f"{site.url}{post.permalink}comments/feed.xml"
+    post_url = uri(f"{site.url}{post.permalink}")
+    feed_url = f"{post_url}comments/feed.xml"
     fg = FeedGenerator()
     fg.id(feed_url)
     fg.title(f"Comments on “{post.title}” — {site.title}")
-    fg.link(href=f"{site.url}{post.permalink}", rel="alternate", type="text/html")
+    fg.link(href=post_url, rel="alternate", type="text/html")
     fg.link(href=feed_url, rel="self", type="application/atom+xml")
     fg.language(site.language)
     fg.updated(comments_feed_updated(post, comments))

@@ -16,8 +16,8 @@ from ..caching import cached_response
 from ..comments import intake
 from ..comments.tokens import read_form_token
 from ..extensions import csrf, db, limiter
-from ..models import Comment, CommentStatus, Post
-from ..syndication_comments import FeedSite, comments_atom, comments_feed_updated
+from ..models import Comment, CommentStatus, Post, SiteState
+from ..syndication_comments import FeedSite, comments_atom
 from .post_page import intake_rules, private, remember_pending, render_post
 
 bp = Blueprint("comments", __name__)
@@ -123,6 +123,9 @@ def feed(path: str) -> Response:
     def render() -> tuple[bytes, datetime | None]:
         comments = db.session.execute(Comment.approved_for(post)).scalars().all()
         site = FeedSite(config["SITE_URL"], config["SITE_TITLE"], config["SITE_LANGUAGE"])
-        return comments_atom(site, post, comments), comments_feed_updated(post, comments)
+        # Last-Modified is the site's last change, not the newest comment's: a comment taken
+        # back (unapproved) must not move it backwards, or a reader sending only
+        # If-Modified-Since would keep the copy that still shows it.
+        return comments_atom(site, post, comments), SiteState.last_change()
 
     return cached_response(render, "application/atom+xml", int(config["FEED_MAX_AGE"]))
