@@ -37,16 +37,16 @@ def test_example_post_through_the_cli_and_over_http(client, import_posts):
     response = client.get("/posts/2025/09/alg-blog-post-2/")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "<h1>ALG Blog 2: How Generative AI Works and How It Fails</h1>" in page
+    assert '<h1 class="p-name">ALG Blog 2: How Generative AI Works and How It Fails</h1>' in page
     assert "30 September 2025" in page
     for slug, name in [
         ("generative-ai", "Generative AI"),
         ("langauge-models", "Langauge Models"),
         ("deep-learning", "Deep learning"),
     ]:
-        assert f'<a href="/tags/{slug}/" rel="tag">{name}</a>' in page
+        assert f'<a href="/tags/{slug}/" rel="tag" class="p-category">{name}</a>' in page
         assert client.get(f"/tags/{slug}/").status_code == 200
-    body = page.split('<div class="post-body">')[1].split("</article>")[0]
+    body = page.split('<div class="post-body e-content">')[1].split("</article>")[0]
     assert body.count("<h2") == 5
     assert '<h2 id="case-study-summary">Case Study Summary</h2>' in body
     assert 'href="https://mit-serc.pubpub.org/pub/f3o5mpn6/release/1?readingCollection=' in body

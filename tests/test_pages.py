@@ -17,15 +17,18 @@ def test_example_post_renders_exactly(client, example_post):
     page = client.get(example_post)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert f"<h1>{EXAMPLE_TITLE}</h1>" in html
-    assert '<time datetime="2025-09-30">30 September 2025</time>' in html
+    assert f'<h1 class="p-name">{EXAMPLE_TITLE}</h1>' in html
+    assert (
+        '<time class="dt-published" datetime="2025-09-30T00:00:00+00:00">30 September 2025</time>'
+        in html
+    )
     for slug, name in [
         ("generative-ai", "Generative AI"),
         ("langauge-models", "Langauge Models"),
         ("deep-learning", "Deep learning"),
     ]:
-        assert f'<a href="/tags/{slug}/" rel="tag">{name}</a>' in html
-    body = html.split('<div class="post-body">', 1)[1].split("</article>", 1)[0]
+        assert f'<a href="/tags/{slug}/" rel="tag" class="p-category">{name}</a>' in html
+    body = html.split('<div class="post-body e-content">', 1)[1].split("</article>", 1)[0]
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", body)
     assert headings == [
         "Case Study Summary",

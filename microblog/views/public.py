@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
@@ -9,7 +11,10 @@ from ..caching import cached_page, cached_response
 from ..content.slugs import tag_slug
 from ..extensions import db
 from ..models import Post, Redirect, Tag, post_tags
-from ..timeutil import now_utc
+from ..syndication import entry_updated
+from ..syndication.entries import post_authors
+from ..timeutil import as_utc, now_utc
+from ..uris import uri
 from . import post_page
 
 bp = Blueprint("public", __name__)
@@ -196,4 +201,19 @@ def long_date(value) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+@bp.app_template_filter("iso_datetime")
+def iso_datetime(value: datetime) -> str:
+    """An instant as HTML's `datetime` attribute and microformats want it: UTC, to the second."""
+    return as_utc(value).isoformat(timespec="seconds")
+
+
+@bp.app_template_global("post_authors")
+def template_post_authors(post: Post) -> list[str]:
+    """Who wrote the post: its front matter's `author:`, else the site's author."""
+    return post_authors(post, current_app.config["SITE_AUTHOR"])
+
+
 bp.add_app_template_filter(tag_slug, "tag_slug")
+bp.add_app_template_filter(uri, "uri")
+# The post's last change as its feeds give it (shown as "updated", microformats' updated).
+bp.add_app_template_global(entry_updated, "post_updated")
