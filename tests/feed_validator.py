@@ -57,7 +57,7 @@ def json_feed_problems(body: bytes) -> list[str]:
     ]
     urls = [document.get(key) for key in ("home_page_url", "feed_url", "next_url")]
     for item in document.get("items", []):
-        urls += [item.get("id"), item.get("url")]
+        urls += [item.get("url"), item.get("external_url")]
     return found + [f"not a URI: {url!r}" for url in urls if url and not URI.fullmatch(url)]
 
 
