@@ -150,7 +150,10 @@ def test_the_validator_finds_what_the_w3c_validator_found():
     found = problems_in(json.dumps(bad_json).encode(), "application/feed+json")
     assert found[0] == "version: 'https://jsonfeed.org/version/1.1' was expected"
     assert found[1].startswith("items/0: ")  # no content_html nor content_text
-    assert found[2:] == ["items/0/url: 'http://x/a b/' is not a 'uri'", "not a URI: 'http://x/a b/'"]
+    assert found[2:] == [
+        "items/0/url: 'http://x/a b/' is not a 'uri'",
+        "not a URI: 'http://x/a b/'",
+    ]
 
 
 def test_atom_author_and_categories_come_from_the_front_matter(hostile_site):
