@@ -9,9 +9,8 @@ import feedparser
 import pytest
 from lxml import etree
 
-from microblog.caching import content_changed
 from microblog.extensions import db
-from microblog.models import Post, Tag
+from microblog.models import Post, SiteState, Tag
 from microblog.timeutil import now_utc
 
 SITE = "http://blog.example"
@@ -55,7 +54,7 @@ def paged_app(make_app):
                     tags=[cats],
                 )
             )
-        content_changed()
+        SiteState.bump()
         db.session.commit()
     return app
 

@@ -12,7 +12,6 @@ from feed_validator import problems_in
 from lxml import etree
 from sqlalchemy import select, update
 
-from microblog.caching import content_changed
 from microblog.extensions import db
 from microblog.models import Comment, CommentStatus, Post, SiteState
 
@@ -60,7 +59,7 @@ def hostile_site(make_app, write_post, tmp_path):
                 created_at=datetime(2025, 10, 2, tzinfo=UTC),
             )
         )
-        content_changed()
+        SiteState.bump()
         db.session.commit()
     return app
 
@@ -224,7 +223,7 @@ def test_last_modified_never_moves_back_when_an_entry_leaves(hostile_site, path)
     since = first.headers["Last-Modified"]
     with hostile_site.app_context():
         db.session.execute(update(Post).where(Post.permalink == ZURICH).values(is_draft=True))
-        content_changed()
+        SiteState.bump()
         db.session.commit()
     response = client.get(path, headers={"If-Modified-Since": since})
     assert response.status_code == 200
@@ -239,7 +238,7 @@ def test_comment_feed_last_modified_never_moves_back_when_a_comment_leaves(hosti
     first = client.get(path)
     with hostile_site.app_context():
         db.session.execute(update(Comment).values(status=CommentStatus.PENDING))
-        content_changed()
+        SiteState.bump()
         db.session.commit()
     response = client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
     assert response.status_code == 200

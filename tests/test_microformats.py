@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 import mf2py
 from sqlalchemy import select
 
-from microblog.caching import content_changed
 from microblog.extensions import db
-from microblog.models import Comment, CommentStatus, Post
+from microblog.models import Comment, CommentStatus, Post, SiteState
 
 SITE = "http://blog.example"
 EXAMPLE_TITLE = "ALG Blog 2: How Generative AI Works and How It Fails"
@@ -37,7 +36,7 @@ def add_comment(app, permalink: str, status: CommentStatus, **fields) -> int:
             **fields,
         )
         db.session.add(comment)
-        content_changed()
+        SiteState.bump()
         db.session.commit()
         return comment.id
 

@@ -60,7 +60,16 @@ def build_feed(
     it mirrors (both paths under the site URL); `tag_name` makes it that tag's feed; `page`
     says which page of the paged feed this document is.
     """
-    options = dict(self_path=self_path, page_path=page_path, tag_name=tag_name, page=page)
     if kind == "json":
-        return build_json_feed(posts, settings, **options)
-    return build_xml_feed(kind, posts, settings, **options)
+        return build_json_feed(
+            posts, settings, self_path=self_path, page_path=page_path, tag_name=tag_name, page=page
+        )
+    return build_xml_feed(
+        kind,
+        posts,
+        settings,
+        self_path=self_path,
+        page_path=page_path,
+        tag_name=tag_name,
+        page=page,
+    )
