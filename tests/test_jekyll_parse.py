@@ -376,10 +376,10 @@ CASES = [
         ("failed", "'2019-02-30' does not exist"),
     ),
     (
-        "a date that is not YYYY-MM-DD",
+        "a date Ruby's Time.parse would not read either",
         "2020-01-01-blog-post-1.md",
-        fm("title: x\ndate: 01-01-2020"),
-        ("failed", "not a date like YYYY-MM-DD"),
+        fm("title: x\ndate: sometime soon"),
+        ("failed", "'sometime soon' is not a date"),
     ),
     (
         "a date pushed past year 9999 by its offset",
@@ -453,6 +453,22 @@ def test_dates_without_a_zone_use_the_timezone_setting():
     assert source.permalink == "/posts/2015/07/code/"
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("4 March 2019", "2019-03-04T00:00:00+00:00"),
+        ("March 4, 2019 10:00", "2019-03-04T10:00:00+00:00"),
+        ("04/03/2019", "2019-03-04T00:00:00+00:00"),
+        ("2019/03/04 08:00", "2019-03-04T08:00:00+00:00"),
+        ("Mon, 4 Mar 2019 10:00:00 +0100", "2019-03-04T09:00:00+00:00"),
+    ],
+)
+def test_dates_in_the_forms_ruby_time_parse_takes(written, expected):
+    source = parse("2019-03-04-x.md", fm(f"title: x\ndate: {written}"))
+    assert source.published_at.isoformat() == expected
+    assert source.warnings == []
+
+
 def test_the_source_key_is_relative_to_the_posts_folder():
     data = fm("title: Nested").encode()
     nested = parse_post(data, PurePath("/site/_posts/es/2008-11-21-nested.md"), SITE)
@@ -465,7 +481,8 @@ def test_outside_posts_a_dateless_name_takes_the_front_matter_date():
     data = fm("title: Clear Goals\ndate: 2022-09-20").encode()
     source = parse_post(data, PurePath("/notes/001_clear_goals.md"), SITE)
     assert source.published_at.isoformat() == "2022-09-20T00:00:00+00:00"
-    assert source.permalink == "/posts/2022/09/001-clear-goals/"
+    # `:title` keeps the file's slug as written, underscores included (as Jekyll does).
+    assert source.permalink == "/posts/2022/09/001_clear_goals/"
     with pytest.raises(NotAPost, match="no date"):
         parse_post(fm("title: x").encode(), PurePath("/notes/undated.md"), SITE)
 

@@ -1,12 +1,24 @@
-"""Jekyll dates (`2015-10-20 11:12:00 -0400`, `2025-09-30`) → aware UTC datetimes."""
+"""Jekyll dates (`2015-10-20 11:12:00 -0400`, `2025-09-30`, `4 March 2019`) → aware UTC
+datetimes.
+
+The ISO-like form Jekyll sites mostly write is read by a regular expression (fast, and strict
+about what it ignores); anything else goes to python-dateutil's parser, which takes the
+forms Ruby's `Time.parse` takes (`4 March 2019`, `March 4, 2019 10:00`, `04/03/2019` day
+first as Ruby reads it, RFC 2822), missing parts filled in as Ruby fills them (this year).
+"""
 
 from __future__ import annotations
 
 import re
+import warnings as python_warnings
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
+from dateutil import parser as dateutil_parser
+
 from .errors import PostError
+
+YEAR_FIRST = re.compile(r"^\s*\d{4}\b")
 
 DATE_VALUE = re.compile(
     r"""^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)
@@ -38,7 +50,7 @@ def parse_date(raw: Any, zone: tzinfo, warnings: list[str], what: str = "date") 
     text = str(raw).strip()
     match = DATE_VALUE.match(text)
     if match is None:
-        raise PostError(f"{what} {text!r} is not a date like YYYY-MM-DD [HH:MM:SS] [+HHMM]")
+        return parse_free_form(text, zone, warnings, what)
     parts = match.groupdict()
     fraction = (parts["f"] or "0").ljust(6, "0")
     try:
@@ -58,6 +70,32 @@ def parse_date(raw: Any, zone: tzinfo, warnings: list[str], what: str = "date") 
     offset = parts["tz"]
     try:
         value = value.replace(tzinfo=zone if offset is None else parse_offset(offset))
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise PostError(f"{what} {text!r} is out of range ({exc})") from None
+
+
+def parse_free_form(text: str, zone: tzinfo, warnings: list[str], what: str) -> datetime:
+    """A date in another form Ruby's Time.parse reads (`4 March 2019`, `March 4, 2019 10:00`)."""
+    this_year = datetime.now(UTC).replace(
+        month=1, day=1, hour=0, minute=0, second=0, microsecond=0, tzinfo=None
+    )
+    with python_warnings.catch_warnings(record=True) as caught:
+        python_warnings.simplefilter("always")
+        try:
+            value = dateutil_parser.parse(
+                text, default=this_year, dayfirst=not YEAR_FIRST.match(text)
+            )
+        except (ValueError, OverflowError):
+            raise PostError(
+                f"{what} {text!r} is not a date (YYYY-MM-DD [HH:MM:SS] [+HHMM], 4 March 2019, …)"
+            ) from None
+    for warning in caught:
+        if "tzname" in str(warning.message):
+            warnings.append(f"ignored the unknown zone in the {what} {text!r}")
+    try:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
         return value.astimezone(UTC)
     except (ValueError, OverflowError) as exc:
         raise PostError(f"{what} {text!r} is out of range ({exc})") from None

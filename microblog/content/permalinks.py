@@ -32,9 +32,10 @@ RESERVED_PATHS = {
 ABSOLUTE_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 
 # Jekyll's slugify modes: "default" keeps letters, marks and digits; "pretty" also keeps
-# the URL-safe punctuation `._~!$&'()+,;=@`. Underscores count as separators in both.
+# the URL-safe punctuation `._~!$&'()+,;=@`, underscores included (so `:title` keeps a file
+# name's `my_post` as written).
 SLUG_DEFAULT = re.compile(r"(?:[^\w]|_)+")
-SLUG_PRETTY = re.compile(r"(?:[^\w.~!$&'()+,;=@]|_)+")
+SLUG_PRETTY = re.compile(r"[^\w.~!$&'()+,;=@]+")
 
 
 class PermalinkError(ValueError):

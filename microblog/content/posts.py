@@ -198,7 +198,8 @@ class PostWriter:
             post.body,
             is_markdown=post.is_markdown,
             excerpt=post.excerpt,
-            excerpt_separator=post.excerpt_separator,
+            excerpt_separator=post.excerpt_separator or self.settings.excerpt_separator,
+            gfm=self.settings.gfm,
         )
         values: dict[str, Any] = {
             "title": post.title,

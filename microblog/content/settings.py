@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 # Bump when the parsing or rendering changes, so that a re-import renders every post again.
-PIPELINE_VERSION = "2"  # 2: Markdown as kramdown renders it
+PIPELINE_VERSION = "3"  # 2: Markdown as kramdown renders it; 3: a site's _config.yml
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,10 @@ class SiteSettings:
     site_url: str = "http://127.0.0.1:5000"
     permalink: str = "/posts/:year/:month/:title/"
     timezone: str = "UTC"
+    # From a site's _config.yml (`flask posts import SITE_ROOT`); None = the post's own or
+    # Jekyll's default ("\n\n"), "GFM" = kramdown's input as Jekyll sets it by default.
+    excerpt_separator: str | None = None
+    kramdown_input: str = "GFM"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SiteSettings:
@@ -40,6 +44,20 @@ class SiteSettings:
         """The zone of dates written without an offset."""
         return UTC if self.timezone.upper() == "UTC" else ZoneInfo(self.timezone)
 
+    @property
+    def gfm(self) -> bool:
+        """Whether kramdown reads GFM (Jekyll's default `kramdown.input`)."""
+        return self.kramdown_input.upper() == "GFM"
+
     def fingerprint(self) -> str:
         """A string that changes whenever a setting that shapes a post changes."""
-        return f"{PIPELINE_VERSION}|{self.site_url}|{self.permalink}|{self.timezone}"
+        return "|".join(
+            [
+                PIPELINE_VERSION,
+                self.site_url,
+                self.permalink,
+                self.timezone,
+                repr(self.excerpt_separator),
+                self.kramdown_input,
+            ]
+        )
