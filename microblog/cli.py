@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -25,32 +26,99 @@ author_cli = AppGroup("author", help="Manage the author's account.")
 def import_posts(
     paths: tuple[str, ...], dry_run: bool, if_empty: bool, prune: bool, force: bool
 ) -> None:
-    """Import Jekyll posts from PATHS (files, or folders searched recursively)."""
-    from .content.import_report import FileResult
-    from .content.importer import database_has_posts, import_paths
+    """Import Jekyll posts from PATHS: a whole site (a folder holding _config.yml, read as
+    `jekyll build` reads it, its files copied into MEDIA_FOLDER), or files and folders of
+    posts (searched recursively)."""
+    from pathlib import Path
+
+    from .content.errors import PostError
+    from .content.importer import database_has_posts, import_paths, import_site
     from .content.settings import SiteSettings
+    from .content.site import is_site_root, load_site
 
     if if_empty and database_has_posts():
         click.echo("nothing imported: the database already holds posts (--if-empty)")
         return
-
-    def show(result: FileResult) -> None:
-        for line in result.lines():
-            click.echo(line)
-
     settings = SiteSettings.from_config(current_app.config)
-    try:
-        settings.zone  # noqa: B018 (fail before the first file on an unknown TIMEZONE)
-    except (ValueError, KeyError) as exc:
-        raise click.UsageError(f"TIMEZONE {settings.timezone!r} is not a known zone") from exc
-    report = import_paths(
-        paths, settings, dry_run=dry_run, force=force, prune=prune, on_result=show
-    )
+    sites = [Path(path) for path in paths if is_site_root(Path(path))]
+    if sites and len(paths) > 1:
+        raise click.UsageError(f"import the site {sites[0]} on its own (one SITE_ROOT per run)")
+    progress = ImportProgress()
+    with progress:
+        if sites:
+            try:
+                site = load_site(sites[0], settings)
+                check_zone(site.settings, "_config.yml's timezone")
+            except PostError as exc:
+                raise click.UsageError(str(exc)) from exc
+            media = Path(current_app.config["MEDIA_FOLDER"])
+            report = import_site(
+                site,
+                media_folder=media,
+                dry_run=dry_run,
+                force=force,
+                prune=prune,
+                on_result=progress.show,
+                on_start=progress.start,
+            )
+        else:
+            check_zone(settings)
+            report = import_paths(
+                paths,
+                settings,
+                dry_run=dry_run,
+                force=force,
+                prune=prune,
+                on_result=progress.show,
+                on_start=progress.start,
+            )
     for note in report.notes:
         click.echo(note)
+    for line in report.refusals():
+        click.echo(line)
     click.echo(report.summary())
     if report.failed:
         click.get_current_context().exit(1)
+
+
+def check_zone(settings: Any, where: str = "TIMEZONE") -> None:
+    """Fail before the first file on an unknown zone (TIMEZONE or _config.yml's timezone)."""
+    try:
+        settings.zone  # noqa: B018
+    except (ValueError, KeyError) as exc:
+        raise click.UsageError(f"{where} {settings.timezone!r} is not a known zone") from exc
+
+
+class ImportProgress:
+    """The per-file lines, and on a terminal click's progress bar (count and time left)
+    kept below them."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.terminal = sys.stdout.isatty()
+
+    def __enter__(self) -> ImportProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
+
+    def start(self, total: int) -> None:
+        if self.terminal and total > 1:
+            self.bar = click.progressbar(
+                length=total, label="importing", show_pos=True, show_eta=True
+            )
+            self.bar.render_progress()
+
+    def show(self, result: Any) -> None:
+        if self.bar is not None:
+            click.echo("\r\x1b[K", nl=False)  # clear the bar's line, write above it
+        for line in result.lines():
+            click.echo(line)
+        if self.bar is not None and result.status != "removed":
+            self.bar.update(1)
 
 
 @posts_cli.command("delete")

@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     "PERMALINK": "/posts/:year/:month/:title/",
     # The zone of post dates written without an offset (Jekyll's `timezone`).
     "TIMEZONE": "UTC",
+    # Where an imported site's files (images, downloads) are copied and served from, at the
+    # same paths as on the Jekyll site; None: `<instance>/media`.
+    "MEDIA_FOLDER": None,
     "POSTS_PER_PAGE": 10,
     "FEED_MAX_ITEMS": 20,
     "FEED_FULL_TEXT": True,
@@ -69,6 +72,7 @@ DEFAULTS: dict[str, Any] = {
 
 # Environment variables that are read, with the type each is parsed as.
 ENV_TYPES: dict[str, type] = {
+    "MEDIA_FOLDER": str,
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "SITE_URL": str,
@@ -157,6 +161,7 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = local_secret_key(instance_path)
     config["SITE_URL"] = str(config["SITE_URL"]).rstrip("/")
+    config["MEDIA_FOLDER"] = str(config.get("MEDIA_FOLDER") or Path(instance_path) / "media")
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or "memory://"
     if config.get("JOBS_RUNNER") is None:
         config["JOBS_RUNNER"] = not config.get("TESTING")

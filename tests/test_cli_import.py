@@ -80,13 +80,18 @@ def test_folders_are_searched_and_every_file_gets_a_line(write_post, import_post
     write_post("notes.txt", "not a post")
     result = import_posts(tmp_path / "_posts")
     lines = result.output.splitlines()
-    assert sorted(line.split(": ")[0] for line in lines[:-1]) == [
+    assert sorted(line.split(": ")[0] for line in lines[:-2]) == [
         "imported",
         "imported",
         "imported",
         "skipped",
     ]
     assert any(line.startswith("skipped: ") and "notes.txt" in line for line in lines)
+    # Before the summary, each kind of refusal once, with its count and its files.
+    assert lines[-2] == (
+        "skipped (1): not a Markdown or HTML file ('.txt'); posts are .md, .markdown or .html: "
+        f"{tmp_path / '_posts' / 'notes.txt'}"
+    )
     assert counts(result.output) == (3, 0, 0, 1, 0, 4)
 
 

@@ -100,8 +100,8 @@ def test_full_corpus(app, import_posts):
     failed = {name: line for name, line in lines.items() if line.startswith("failed")}
     skipped = {name for name, line in lines.items() if line.startswith("skipped")}
     assert len(lines) == 117
+    # `date: 01-01-2020` is read as Ruby's Time.parse reads it (day first), as Jekyll does.
     assert sorted(failed) == [
-        "academicpages/01-01-2020-blog-post-1.md",
         "academicpages/1000-00-00-future-post.md",
         "academicpages/20124-08-09-blog-post.md",
         "academicpages/2014-08-14-blog-post-0.md",
@@ -123,7 +123,7 @@ def test_full_corpus(app, import_posts):
         "minimal-mistakes/2022-06-29-피터모빌의 UX 7요소.md",
     }
     with app.app_context():
-        assert db.session.scalar(select(func.count(Post.id))) == 117 - 11 - 5
+        assert db.session.scalar(select(func.count(Post.id))) == 117 - 11 - 4
         traversal = db.session.execute(
             select(Post.permalink).where(Post.source_key == "2014-01-06-permalink-traversal.md")
         ).scalar_one()

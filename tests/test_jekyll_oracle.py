@@ -73,7 +73,7 @@ def compare_site(bodies: dict[str, str]) -> list[Comparison]:
 
 def test_every_post_matches_jekylls_structure(jekyll_bodies):
     comparisons = compare_site(jekyll_bodies)
-    assert len(comparisons) == 7
+    assert len(comparisons) == 8
     assert all(c.matches for c in comparisons), report(comparisons)
 
 

@@ -50,10 +50,19 @@ def slug_of(meta: dict[str, Any], name: FileName) -> str:
     return name.slug if is_blank(meta.get("slug")) else str(meta["slug"])
 
 
-def date_of(meta: dict[str, Any], name: FileName, zone: tzinfo, warnings: list[str]) -> datetime:
-    """The front matter's `date`, else the file name's (midnight in the site's zone)."""
+def date_of(
+    meta: dict[str, Any],
+    name: FileName,
+    zone: tzinfo,
+    warnings: list[str],
+    fallback: datetime | None = None,
+) -> datetime:
+    """The front matter's `date`, else the file name's (midnight in the site's zone), else
+    `fallback` (a draft's: its file's last change, as Jekyll dates drafts)."""
     if not is_blank(meta.get("date")):
         return parse_date(meta["date"], zone, warnings)
+    if name.date is None and fallback is not None:
+        return fallback.astimezone(UTC)
     if name.date is None:
         raise NotAPost("no date: neither a YYYY-MM-DD- file name nor a 'date' in the front matter")
     year, month, day = (int(part) for part in name.date)

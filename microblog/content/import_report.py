@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 # The summary always names these five; `conflict` and `removed` only when there are some.
 STATUSES = ("imported", "updated", "unchanged", "skipped", "failed")
+REFUSALS = ("failed", "conflict", "skipped")
+NAMED_FILES = 10  # files named per kind of refusal in the closing lines
 OCCASIONAL = ("conflict", "removed")
 
 
@@ -55,3 +57,17 @@ class ImportReport:
         rate = posts / self.seconds if self.seconds > 0 else 0.0
         line = f"{done} ({files} files in {self.seconds:.2f} s, {rate:.0f} posts/s)"
         return line + (" — dry run, nothing was changed" if self.dry_run else "")
+
+    def refusals(self) -> list[str]:
+        """Each kind of refusal once, with its count and the files behind it, most first:
+        `failed (3): <reason>: a.md, b.md, c.md`."""
+        kinds: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for result in self.results:
+            if result.status in REFUSALS:
+                kinds[(result.status, result.reason)].append(result.path)
+        lines = []
+        for (status, reason), paths in sorted(kinds.items(), key=lambda kind: -len(kind[1])):
+            named = ", ".join(paths[:NAMED_FILES])
+            more = f" and {len(paths) - NAMED_FILES} more" if len(paths) > NAMED_FILES else ""
+            lines.append(f"{status} ({len(paths)}): {reason or 'no reason given'}: {named}{more}")
+        return lines

@@ -34,8 +34,17 @@ from .post_index import SessionLike, StoredPost
 from .posts import ImportOrigin, PostRejected, PostWriter
 from .pruning import absolute, file_is_gone, prune_gone
 from .settings import SiteSettings
+from .site import JekyllSite
+from .site_files import copy_static_files
 
-__all__ = ["FileResult", "ImportReport", "Importer", "database_has_posts", "import_paths"]
+__all__ = [
+    "FileResult",
+    "ImportReport",
+    "Importer",
+    "database_has_posts",
+    "import_paths",
+    "import_site",
+]
 
 # A file to import: its bytes (None = read it from disk), its path, how the report names it.
 Pending = tuple[bytes | None, PurePath, str, FileResult]
@@ -70,8 +79,10 @@ class Importer:
         force: bool = False,
         batch_size: int = 500,
         on_result: Callable[[FileResult], None] | None = None,
+        site: JekyllSite | None = None,
     ) -> None:
-        self.settings = settings
+        self.site = site
+        self.settings = site.settings if site else settings
         self.session = session if session is not None else db.session
         self.dry_run = dry_run
         self.force = force
@@ -110,7 +121,7 @@ class Importer:
 
     def process(self, data: bytes | None, path: PurePath, display: str) -> FileResult:
         """Decide what one file is, and write it when it is a change."""
-        key = source_key_for(path)
+        key = self.site.key_for(Path(path)) if self.site else source_key_for(path)
         try:
             if data is None:
                 reason = skip_reason_for_name(path)
@@ -122,13 +133,16 @@ class Importer:
                     f"another file in this import, {self.seen_keys[key]}, has the same "
                     f"name ({key}); rename one of them"
                 )
-            known = self.writer.index.with_key(key)
+            known = self.known_for(key, path)
             same = known is not None and known.content_hash == content_hash(data, self.settings)
             if known and same and not (self.force and known.edited_since_import):
                 self.seen_keys[key] = display
                 return FileResult(display, "unchanged", permalink=known.permalink)
             source_path = str(absolute(path)) if isinstance(path, Path) else str(path)
-            source = parse_post(data, path, self.settings, source_key=key, source_path=source_path)
+            options = self.site.parse_options(Path(path)) if self.site else {}
+            source = parse_post(
+                data, path, self.settings, source_key=key, source_path=source_path, **options
+            )
             self.seen_keys[key] = display
             return self.store(source, known, display)
         except NotAPost as exc:
@@ -137,6 +151,16 @@ class Importer:
             return FileResult(display, "failed", str(exc))
         except OSError as exc:
             return FileResult(display, "failed", f"cannot read it ({exc.strerror or exc})")
+
+    def known_for(self, key: str, path: PurePath) -> StoredPost | None:
+        """The post this file updates: the one with its key, or (importing a whole site) the
+        one a folder import made from this very file under its shorter key."""
+        known = self.writer.index.with_key(key)
+        if known is None and self.site and isinstance(path, Path):
+            earlier = self.writer.index.with_key(source_key_for(path))
+            if earlier and earlier.source_path and absolute(earlier.source_path) == absolute(path):
+                return earlier
+        return known
 
     def renamed_from(self, source: PostSource) -> StoredPost | None:
         """The post this file takes over: the one at its permalink whose own file is gone."""
@@ -163,6 +187,14 @@ class Importer:
             and absolute(known.source_path) != absolute(source.source_path)
         )
         if moved and known and not reasons:
+            if not file_is_gone(known):
+                # Two files of the same name in different folders are two posts in Jekyll.
+                why = (
+                    f"another folder's file of the same name, {known.source_path}, has its post"
+                    f" ({known.permalink}); import the whole site (flask posts import"
+                    " SITE_ROOT) to keep both, or delete that post first"
+                )
+                return FileResult(display, "failed", why, permalink=known.permalink)
             reasons.append(f"replaces the post imported from {known.source_path}")
         if source.is_draft:
             reasons.append("a draft (published: false), not shown")
@@ -244,9 +276,11 @@ def import_paths(
     prune: bool = False,
     batch_size: int = 500,
     on_result: Callable[[FileResult], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
     session: SessionLike | None = None,
 ) -> ImportReport:
-    """Import Jekyll files and folders of them; one FileResult per file found.
+    """Import Jekyll files and folders of them; one FileResult per file found
+    (`on_start` is told how many files there are, before the first).
 
     Posts once imported from under `paths` whose files are gone are counted in a note, or
     removed with `prune`.
@@ -261,7 +295,10 @@ def import_paths(
         batch_size=batch_size,
         on_result=on_result,
     )
-    for path in find_post_files(roots):
+    files = list(find_post_files(roots))
+    if on_start:
+        on_start(len(files))
+    for path in files:
         importer.add_file(path)
     importer.prune(roots, remove=prune)
     report = importer.close()
@@ -273,3 +310,47 @@ def database_has_posts(session: SessionLike | None = None) -> bool:
     """Whether any post exists (for `--if-empty`)."""
     session = session if session is not None else db.session
     return session.execute(select(Post.id).limit(1)).first() is not None
+
+
+def import_site(
+    site: JekyllSite,
+    *,
+    media_folder: Path | None,
+    dry_run: bool = False,
+    force: bool = False,
+    prune: bool = False,
+    batch_size: int = 500,
+    on_result: Callable[[FileResult], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    session: SessionLike | None = None,
+) -> ImportReport:
+    """Import a whole Jekyll site: its posts and drafts with its `_config.yml`, `_data` and
+    `_includes`; its static files copied into `media_folder` (not on a dry run)."""
+    started = time.perf_counter()
+    importer = Importer(
+        site.settings,
+        session=session,
+        dry_run=dry_run,
+        force=force,
+        batch_size=batch_size,
+        on_result=on_result,
+        site=site,
+    )
+    importer.report.notes.extend(site.config_notes())
+    paths = site.post_paths()
+    if on_start:
+        on_start(len(paths))
+    for path in paths:
+        importer.add_file(path)
+    importer.prune([site.root], remove=prune)
+    report = importer.close()
+    if media_folder is not None and not dry_run:
+        copied = copy_static_files(site.root, site.files.static, media_folder)
+        report.notes.append(
+            f"site files: {copied.copied} copied to {media_folder}, {copied.unchanged} unchanged"
+        )
+        report.notes.extend(f"failed to copy: {failure}" for failure in copied.failed)
+    elif site.files.static:
+        report.notes.append(f"site files: {len(site.files.static)} would be copied")
+    report.seconds = time.perf_counter() - started
+    return report

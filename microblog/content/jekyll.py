@@ -8,6 +8,7 @@ rules live beside their concern: file names in `files.py`, the YAML block in
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -86,12 +87,18 @@ def parse_post(
     source_key: str | None = None,
     source_path: str | None = None,
     site: SiteContext | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    folder_categories: Sequence[str] = (),
+    draft_date: datetime | None = None,
 ) -> PostSource:
     """Read one Jekyll file's bytes into a PostSource.
 
     Raises NotAPost for a file Jekyll would not treat as a post, PostError for a post that
     cannot be imported as written; both carry the reason for the report. `site` is what
-    the whole site gives its Liquid (`_config.yml`, `_data`, `_includes`, other posts).
+    the whole site gives its Liquid (`_config.yml`, `_data`, `_includes`, other posts);
+    `defaults` the `_config.yml` defaults that apply to the file (its front matter wins),
+    `folder_categories` the folders above its `_posts`; `draft_date` makes it a `_drafts`
+    post (a draft, dated by its file unless its front matter says).
     """
     reason = skip_reason_for_name(path)
     if reason:
@@ -100,12 +107,14 @@ def parse_post(
     lf_text = text.replace("\r\n", "\n")
     front, body = split_front_matter(lf_text)
     meta = load_yaml(front)
+    if defaults:
+        meta = {**defaults, **meta}
     warnings: list[str] = []
     name = fields.file_name(path)
     slug = fields.slug_of(meta, name)
-    published_at = fields.date_of(meta, name, settings.zone, warnings)
+    published_at = fields.date_of(meta, name, settings.zone, warnings, draft_date)
     title = fields.title_of(meta, slug)
-    categories = fields.categories_of(meta)
+    categories = list(dict.fromkeys([*folder_categories, *fields.categories_of(meta)]))
     permalink = fields.permalink_of(meta, settings, published_at, slug, categories)
     redirects = fields.redirects_of(meta, permalink, warnings)
     last_modified_at = fields.last_modified_of(meta, settings.zone, warnings)
@@ -141,7 +150,7 @@ def parse_post(
         permalink=permalink,
         tag_names=fields.tags_of(meta),
         categories=categories,
-        is_draft=fields.is_draft_of(meta),
+        is_draft=draft_date is not None or fields.is_draft_of(meta),
         comments_enabled=fields.comments_enabled_of(meta),
         excerpt=excerpt,
         excerpt_separator=fields.excerpt_separator_of(meta),

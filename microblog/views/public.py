@@ -1,4 +1,5 @@
-"""Public pages: the index, permalinks, tags, sitemap and robots.txt."""
+"""Public pages: the index, permalinks (and the site files under them), tags, sitemap and
+robots.txt."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ..syndication.entries import post_authors
 from ..timeutil import as_utc, now_utc
 from ..uris import uri
 from . import post_page
+from .media import media_response
 
 bp = Blueprint("public", __name__)
 
@@ -149,6 +151,10 @@ def robots():
 def permalink(path: str):
     """A post at its permalink; the slash-less form and `redirect_from` paths answer 301."""
     path = "/" + path
+    # An imported site's image or download, where no post has this path.
+    media = media_response(path)
+    if media is not None:
+        return media
     # A reader with comments awaiting moderation gets a private page, never the cached one.
     personal = post_page.personalised_post_response_at(path)
     if personal is not None:
