@@ -75,8 +75,9 @@ def task(name: str, *, attempts: int = 8) -> Callable:
     return register
 
 
-def enqueue(kind: str, *, delay: float = 0, **args: Any) -> Job:
-    """Record a job in the current session: it exists once, and only if, the caller commits."""
+def enqueue(kind: str, *, delay: float = 0, session: Any = None, **args: Any) -> Job:
+    """Record a job in the current session (or `session`): it exists once, and only if, the
+    caller commits."""
     if kind not in TASKS:
         raise KeyError(f"no job kind named {kind!r}")
     job = Job(
@@ -87,9 +88,10 @@ def enqueue(kind: str, *, delay: float = 0, **args: Any) -> Job:
         attempts=0,
         max_attempts=TASKS[kind].attempts,
     )
-    db.session.add(job)
+    session = db.session if session is None else session
+    session.add(job)
     # Wake this process's runner once the transaction commits (see `wake_after_commit`).
-    db.session.info["jobs_enqueued"] = True
+    session.info["jobs_enqueued"] = True
     return job
 
 

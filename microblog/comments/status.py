@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from ..content.site_changes import mark_comments_changed
 from ..extensions import db
 from ..models import Author, Comment, CommentStatus, SiteState
 from ..timeutil import now_utc
@@ -101,6 +102,7 @@ def apply(comment: Comment, action: str, by: Author | None) -> Comment | None:
     comment.status_changed_by = by
     if was_public != (target == APPROVED):
         SiteState.bump()
+        mark_comments_changed(db.session, comment.post.permalink)
     return comment
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..timeutil import as_utc, now_utc
+
 # Column sizes of the `posts` / `tags` tables.
 MAX_TITLE = 500
 MAX_SLUG = 300
@@ -40,3 +42,8 @@ class PostInput:
     last_modified_at: datetime | None = None
     # Front matter keys the app has no column for, kept so that an export gives them back.
     front_matter: dict[str, Any] = field(default_factory=dict)
+
+    def goes_live(self) -> datetime | None:
+        """When a post dated later than now goes live (None: a draft, or live already)."""
+        published = as_utc(self.published_at)
+        return published if not self.is_draft and published > now_utc() else None

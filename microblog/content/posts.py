@@ -226,9 +226,11 @@ class PostWriter:
         if self.dry_run:
             new_id, version = self.pretend(current)
         else:
+            touched = self.tag_slugs_of([current.id]) if current is not None else set()
             new_id, version = self.write(values, current, expected_version, origin is not None)
             self.write_links(new_id, post.tag_names, redirects, permalink, current is None)
-            mark_changed(self.session)
+            touched.update(tag_slug(name) for name in post.tag_names)
+            mark_changed(self.session, touched, post.goes_live())
         self.remember(new_id, values, version, current, origin, redirects, permalink)
         return Saved(new_id, permalink, version, current is None, warnings)
 
@@ -352,6 +354,11 @@ class PostWriter:
             )
         )
 
+    def tag_slugs_of(self, post_ids: list[int]) -> set[str]:
+        """The slugs of the tags these posts carry now (their feeds change with them)."""
+        query = select(Tag.slug).join(post_tags).where(post_tags.c.post_id.in_(post_ids))
+        return set(self.session.execute(query).scalars())
+
     def delete(self, post_ids: Iterable[int]) -> list[StoredPost]:
         """Remove these posts with their comments, tags' links and old addresses.
 
@@ -368,6 +375,7 @@ class PostWriter:
             session = self.session
             tag_ids = select(post_tags.c.tag_id).where(post_tags.c.post_id.in_(ids))
             orphans = list(session.execute(tag_ids.distinct()).scalars())
+            touched = self.tag_slugs_of(ids)
             session.execute(delete(Comment).where(Comment.post_id.in_(ids)))
             session.execute(delete(Redirect).where(Redirect.post_id.in_(ids)))
             session.execute(delete(post_tags).where(post_tags.c.post_id.in_(ids)))
@@ -379,7 +387,7 @@ class PostWriter:
                 ).scalars()
                 for slug in gone:
                     self.index.tag_ids.pop(slug, None)
-            mark_changed(self.session)
+            mark_changed(self.session, touched)
         for post in removed:
             self.index.forget(post)
             self.index.drop_redirects(post.id)

@@ -1,0 +1,73 @@
+"""WebSub publishing: tell the hub (`WEBSUB_HUB`) which feeds changed, from the queue.
+
+The writers only mark what changed (`content/site_changes.py`); at the commit of that same
+transaction this module turns the marks into one `websub.ping` job, so a ping exists once,
+and only if, the change is stored. A post dated later changes its feeds when it goes live,
+with nothing written then: the ping for it is queued at save time, due at that moment.
+"""
+
+from __future__ import annotations
+
+import requests
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .. import jobs
+from ..content.site_changes import FeedChanges, take_feed_changes
+from ..timeutil import now_utc
+from ..uris import uri
+
+FEED_FILES = ("feed.xml", "atom.xml", "feed.json")
+PING_TIMEOUT = 10.0
+
+
+def feed_urls(site_url: str, site: bool, tag_slugs: set[str], permalinks: set[str]) -> list[str]:
+    """The absolute URLs of the changed feeds, as each names itself (`rel="self"`)."""
+    base = site_url.rstrip("/")
+    paths = [f"/{name}" for name in FEED_FILES] if site else []
+    for slug in sorted(tag_slugs):
+        paths += [f"/tags/{slug}/{name}" for name in FEED_FILES]
+    paths += [f"{permalink}comments/feed.xml" for permalink in sorted(permalinks)]
+    return [uri(base + path) for path in paths]
+
+
+def queue_pings(session: Session, changes: FeedChanges, site_url: str) -> None:
+    """One ping job for what changed now, and one due when each scheduled post goes live."""
+    urls = feed_urls(site_url, changes.site, changes.tag_slugs, changes.comment_feeds)
+    if urls:
+        jobs.enqueue("websub.ping", session=session, urls=urls)
+    now = now_utc()
+    for moment, slugs in sorted(changes.going_live.items()):
+        delay = (moment - now).total_seconds()
+        urls = feed_urls(site_url, True, slugs, set())
+        jobs.enqueue("websub.ping", session=session, delay=max(0.0, delay) + 1, urls=urls)
+
+
+@event.listens_for(Session, "before_commit")
+def ping_before_commit(session: Session) -> None:
+    """Queue the pings in the transaction that changed the feeds (nothing without a hub)."""
+    changes = take_feed_changes(session)
+    if changes is None or not has_app_context() or not current_app.config.get("WEBSUB_HUB"):
+        return
+    queue_pings(session, changes, str(current_app.config["SITE_URL"]))
+
+
+@jobs.task("websub.ping", attempts=8)
+def ping(urls: list[str]) -> None:
+    """`hub.mode=publish` for each feed URL; any refusal or error raises (a retry with backoff).
+
+    One request per URL: the spec names one `hub.url`, and hubs differ on lists.
+    """
+    hub = current_app.config.get("WEBSUB_HUB")
+    if not hub:
+        return  # the hub was removed from the settings since: nobody to tell
+    for url in urls:
+        answer = requests.post(
+            hub,
+            data={"hub.mode": "publish", "hub.url": url},
+            timeout=PING_TIMEOUT,
+            allow_redirects=False,
+        )
+        if not 200 <= answer.status_code < 300:
+            raise RuntimeError(f"the hub {hub} answered {answer.status_code} for {url}")
