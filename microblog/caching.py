@@ -146,15 +146,24 @@ def build_entry(
     max_age: int,
     valid_until: datetime | None,
     extra_headers: Iterable[tuple[str, str]] = (),
+    equivalent: Callable[[bytes], bytes] | None = None,
 ) -> CachedResponse:
-    """A cache entry with every header its responses will carry."""
-    etag = etag_for(body)
+    """A cache entry with every header its responses will carry.
+
+    The ETag is strong (the same bytes, the same ETag) unless `equivalent` is given: then it
+    is a weak ETag of `equivalent(body)`, for a body with a part that differs per render but
+    not in meaning (a form token), so that every worker and host gives the same validator.
+    """
+    if equivalent is None:
+        etag, weak = etag_for(body), False
+    else:
+        etag, weak = etag_for(equivalent(body)), True
     content_type = mimetype if "charset" in mimetype else f"{mimetype}; charset=utf-8"
     cache_control = f"public, max-age={max_age}" + (", must-revalidate" if max_age == 0 else "")
     headers = [
         ("Content-Type", content_type),
         ("Content-Length", str(len(body))),
-        ("ETag", quote_etag(etag)),
+        ("ETag", quote_etag(etag, weak)),
         ("Cache-Control", cache_control),
     ]
     if last_modified is not None:
@@ -169,13 +178,17 @@ def response_cache() -> ResponseCache:
     return cache
 
 
-def cached_page(render_html: Callable[[], str], lifetime: float | None = None) -> Response:
+def cached_page(
+    render_html: Callable[[], str],
+    lifetime: float | None = None,
+    equivalent: Callable[[bytes], bytes] | None = None,
+) -> Response:
     """An HTML page served through the response cache; browsers revalidate it every time.
 
     max-age 0 (PAGE_MAX_AGE) because a reader who just commented is sent back to the page
     and must see it. `lifetime` (seconds) bounds how long the entry is served even if nothing
-    changes. Last-Modified is when pages last changed (the hooks say); a post page re-rendered
-    only for a fresh form token keeps it (its ETag changes, and If-None-Match wins).
+    changes. Last-Modified is when pages last changed (the hooks say). `equivalent`: see
+    `build_entry` (a post page's ETag leaves its per-render form token out).
     """
     changed_at = response_cache().hooks.pages_changed_at
 
@@ -187,6 +200,7 @@ def cached_page(render_html: Callable[[], str], lifetime: float | None = None) -
         "text/html",
         current_app.config["PAGE_MAX_AGE"],
         lifetime=lifetime,
+        equivalent=equivalent,
     )
 
 
@@ -195,6 +209,7 @@ def cached_response(
     mimetype: str,
     max_age: int,
     lifetime: float | None = None,
+    equivalent: Callable[[bytes], bytes] | None = None,
 ) -> Response:
     """Serve this URL from the cache while the site has not changed, else `render` it once.
 
@@ -215,7 +230,14 @@ def cached_response(
             valid_until = expires if valid_until is None else min(valid_until, expires)
         body, last_modified = render()
         entry = build_entry(
-            generation, body, mimetype, last_modified, max_age, valid_until, cache.hooks.headers
+            generation,
+            body,
+            mimetype,
+            last_modified,
+            max_age,
+            valid_until,
+            cache.hooks.headers,
+            equivalent,
         )
         cache.put(url, entry)
     response: Response = current_app.response_class(entry.body, headers=list(entry.headers))

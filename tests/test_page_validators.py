@@ -5,6 +5,7 @@ another reader gets, whichever of them asks first."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -109,3 +110,34 @@ def test_a_hit_served_before_flask_keeps_its_page_in_the_cache(app, client, blog
 def test_only_the_pending_comments_cookie_itself_makes_a_page_personal(app, cookies, personal):
     is_personal = app.extensions["response_cache"].hooks.is_personal
     assert is_personal({"HTTP_COOKIE": cookies}) is personal
+
+
+def test_a_post_page_has_the_same_etag_on_every_worker_and_its_token_stays_its_own(
+    app, make_app, blog
+):
+    # Two apps on one database: two workers (or hosts), each rendering the page itself.
+    other = make_app()
+    one, two = app.test_client().get(PERMALINK), other.test_client().get(PERMALINK)
+    tokens = [TOKEN_RE.search(page.get_data(as_text=True)).group(1) for page in (one, two)]
+    assert tokens[0] != tokens[1], "each render mints its own form token"
+    assert one.headers["ETag"] == two.headers["ETag"] and one.headers["ETag"].startswith("W/")
+    # A browser's copy from one worker revalidates at the other.
+    again = other.test_client().get(PERMALINK, headers={"If-None-Match": one.headers["ETag"]})
+    assert again.status_code == 304
+    # Either token is good for a comment.
+    for client, token in zip((app.test_client(), other.test_client()), tokens, strict=True):
+        form = {"name": "Ada", "email": "", "url": "", "body": "Fine.", "comment_token": token}
+        assert client.post(PERMALINK + "comments", data=form).status_code == 303
+
+
+def test_a_post_page_s_etag_changes_with_its_token_window(make_app, blog):
+    # Windows of one second (half of a two-second token lifetime).
+    app = make_app(COMMENTS_TOKEN_MAX_AGE=2)
+    client = app.test_client()
+    time.sleep(1.02 - time.time() % 1)  # at the start of a window
+    first = client.get(PERMALINK).headers["ETag"]
+    assert client.get(PERMALINK).headers["ETag"] == first
+    time.sleep(1.0)
+    later = client.get(PERMALINK)
+    assert later.headers["ETag"] != first
+    assert client.get(PERMALINK, headers={"If-None-Match": first}).status_code == 200

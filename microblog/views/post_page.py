@@ -13,6 +13,8 @@ Two kinds of copy:
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,10 +151,32 @@ def personalised_post_response_at(path: str) -> Response | None:
     return render_post(post, pending=pending) if pending else None
 
 
-def form_token_page_lifetime() -> float:
-    """How long a cached post page may be served: half the form token's lifetime.
-
-    The cached page carries the token of the moment it was rendered, so a served token is
-    never more than half its lifetime old and a reader always has the other half to write.
-    """
+def token_window() -> float:
+    """The length of a form-token window: half the token's lifetime (at least a second)."""
     return max(float(current_app.config["COMMENTS_TOKEN_MAX_AGE"]) / 2, 1.0)
+
+
+def form_token_page_lifetime(now: float | None = None) -> float:
+    """How long a cached post page may be served: until the current token window ends.
+
+    Windows are counted from the epoch, so every worker and host starts and ends them at the
+    same moments. A cached page carries the token of the moment it was rendered, so a served
+    token is never more than half its lifetime old and a reader always has the other half.
+    """
+    window = token_window()
+    now = time.time() if now is None else now
+    return window - now % window
+
+
+TOKEN_FIELD = re.compile(rb'(name="comment_token" value=")[^"]*(")')
+
+
+def page_without_token(body: bytes) -> bytes:
+    """A post page's bytes as the same for every render in this token window: its form token
+    (its own time and nonce on each render) stands as the window's number.
+
+    Its ETag is computed from this, so every worker and host gives a post page the same
+    (weak) ETag, and a browser's copy revalidates anywhere while its token is still good.
+    """
+    window = int(time.time() // token_window())
+    return TOKEN_FIELD.sub(rb"\g<1>window-%d\g<2>" % window, body)

@@ -159,9 +159,14 @@ def permalink(path: str):
     personal = post_page.personalised_post_response_at(path)
     if personal is not None:
         return personal
-    # The page embeds the comment form's token: its cached copy must not outlive it.
+    # The page embeds the comment form's token: its cached copy must not outlive it, and its
+    # ETag leaves it out (the same on every worker).
     lifetime = post_page.form_token_page_lifetime()
-    return cached_page(lambda: render_post_at(path), lifetime=lifetime)
+    return cached_page(
+        lambda: render_post_at(path),
+        lifetime=lifetime,
+        equivalent=post_page.page_without_token,
+    )
 
 
 def render_post_at(path: str) -> str:
