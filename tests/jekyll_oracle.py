@@ -5,8 +5,9 @@ Structure = the sequence of block elements and their text, whitespace collapsed:
 - `div`, `figure`, `span`-like wrappers, `article`, `section`, `aside` are transparent (their
   bare text counts as a `text` block): Rouge and Pygments wrap code differently, and
   kramdown writes block math as bare text where Arithmatex wraps it in a div;
-- a `p` directly inside an `li` is transparent (whether an item is "loose" is a spacing
-  detail that kramdown and Python-Markdown decide a little differently);
+- a loose list item's first paragraph is the item's own text, and any other `p` directly
+  inside an `li` is transparent (whether an item is "loose" is a spacing detail that
+  kramdown and Python-Markdown decide a little differently);
 - every code block is one `code` entry with its text, highlighting markup and line-number
   gutters aside;
 - a footnote separator `hr` inside the footnotes is left out (Python-Markdown writes one).
@@ -97,6 +98,11 @@ def _code_text(pre: lxml.html.HtmlElement) -> str:
     return source.text_content().strip("\n")
 
 
+def _is_block(element: lxml.html.HtmlElement) -> bool:
+    tag = element.tag
+    return isinstance(tag, str) and (tag in BLOCKS or tag in TRANSPARENT or tag == "pre")
+
+
 def structure(fragment: str) -> list[tuple[str, str]]:
     """[(block tag or "code"/"text", its own text)] of an HTML fragment, in document order."""
     if not fragment.strip():
@@ -150,7 +156,17 @@ def structure(fragment: str) -> list[tuple[str, str]]:
             return
         if tag in BLOCKS:
             own = [_text(piece) for piece in "".join(inline_text(element)).split("\0")]
-            out.append((tag, " ".join(piece for piece in own if piece)))
+            text = " ".join(piece for piece in own if piece)
+            first = next((child for child in element if isinstance(child.tag, str)), None)
+            if tag == "li" and not text and first is not None and first.tag == "p":
+                # a loose item's first paragraph is the item's text, as in a tight one
+                text = _text("".join(inline_text(first)).replace("\0", " "))
+                out.append((tag, text))
+                for child in element:
+                    if child is not first and _is_block(child):
+                        visit(child, footnotes)
+                return
+            out.append((tag, text))
             walk_blocks(element, footnotes)
             return
         # an inline element standing alone (e.g. an <a> or <img> at the top level)
@@ -160,9 +176,7 @@ def structure(fragment: str) -> list[tuple[str, str]]:
 
     def walk_blocks(element: lxml.html.HtmlElement, footnotes: bool) -> None:
         for child in element:
-            if isinstance(child.tag, str) and (
-                child.tag in BLOCKS or child.tag in TRANSPARENT or child.tag == "pre"
-            ):
+            if _is_block(child):
                 visit(child, footnotes)
 
     walk(root)

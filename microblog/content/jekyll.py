@@ -8,6 +8,7 @@ rules live beside their concern: file names in `files.py`, the YAML block in
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,7 @@ from . import fields
 from .errors import NotAPost, PostError
 from .files import content_hash, decode, is_markdown, skip_reason_for_name, source_key_for
 from .front_matter import json_safe, load_yaml, split_front_matter
-from .liquid import LiquidContext, SiteContext, render_liquid
+from .liquid import JekyllTime, LiquidContext, SiteContext, render_liquid
 from .post_input import PostInput
 from .settings import SiteSettings
 
@@ -76,7 +77,9 @@ def resolve_liquid(
 def page_variables(meta: dict[str, Any], **facts: Any) -> dict[str, Any]:
     """`page.*`: the front matter and what the app made of it (Jekyll's page fields)."""
     published_at: datetime = facts.pop("published_at")
-    return {**meta, **facts, "date": published_at.astimezone(facts.pop("zone"))}
+    date = JekyllTime.of(published_at.astimezone(facts.pop("zone")))
+    page_id = posixpath.join(posixpath.dirname(facts["url"].rstrip("/")), facts["slug"])
+    return {**meta, **facts, "date": date, "id": page_id}
 
 
 def parse_post(

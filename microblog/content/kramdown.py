@@ -16,6 +16,7 @@ import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 
 from markdown import Extension, Markdown
+from markdown.blockprocessors import BlockProcessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.util import AtomicString
@@ -128,16 +129,23 @@ class KramdownBlocks(Preprocessor):
         gfm = self.extension.gfm
         out: list[str] = []
         stack: list[_Item] = []
-        fence: tuple[str, int] | None = None  # (closing run, shift)
-        previous = "blank"  # blank | paragraph | item | other
+        fence: tuple[str, int, int] | None = None  # (its run, shift, its indent)
+        previous = "blank"  # blank | paragraph | item | fence | other
         brackets = 0
         for line in lines:
             if fence is not None:
-                closing, shift = fence
+                closing, shift, opened_at = fence
                 out.append(_shift(line, shift))
-                if line.strip().startswith(closing) and not line.strip().strip(closing[0]):
+                bare = line.strip()
+                indent = len(line) - len(line.lstrip(" "))
+                # kramdown: the closing fence is indented at most three columns more
+                if (
+                    bare.startswith(closing)
+                    and not bare.strip(closing[0])
+                    and indent <= opened_at + 3
+                ):
                     fence = None
-                    previous = "other"
+                    previous = "fence"
                 continue
             if not line.strip():
                 out.append("")
@@ -154,6 +162,8 @@ class KramdownBlocks(Preprocessor):
                 previous = "blank"
                 continue
             marker = LIST_MARKER.match(line)
+            if previous == "fence" and not marker:
+                out.append("")  # text right after a closing fence is a paragraph of its own
             if marker and RULE.match(line):
                 marker = None
             if marker and previous != "blank" and stack and indent < stack[-1].source_column:
@@ -198,7 +208,7 @@ class KramdownBlocks(Preprocessor):
             out.append(rewritten)
             opening = FENCE.match(line)
             if opening:
-                fence = (opening.group(1), new_indent - indent)
+                fence = (opening.group(1), new_indent - indent, indent)
                 previous = "other"
             elif line.lstrip().startswith(("#", "|", "<")) or RULE.match(line):
                 previous = "other"
@@ -239,11 +249,12 @@ class KramdownBlocks(Preprocessor):
 def _fenced_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of fenced code blocks, so extensions inside code stay text."""
     spans: list[tuple[int, int]] = []
-    for match in re.finditer(r"^ *(`{3,}|~{3,})[^\n]*\n", text, re.MULTILINE):
+    for match in re.finditer(r"^( *)(`{3,}|~{3,})[^\n]*\n", text, re.MULTILINE):
         if spans and match.start() < spans[-1][1]:
             continue
-        run = match.group(1)
-        end = re.compile("^ *" + re.escape(run) + "[" + run[0] + "]* *$", re.MULTILINE)
+        indent, run = len(match.group(1)), match.group(2)
+        closing_line = f"^ {{0,{indent + 3}}}{re.escape(run)}[{run[0]}]* *$"
+        end = re.compile(closing_line, re.MULTILINE)
         closing = end.search(text, match.end())
         spans.append((match.start(), closing.end() if closing else len(text)))
     return spans
@@ -258,12 +269,61 @@ def _shift(line: str, shift: int) -> str:
     return line
 
 
+CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+PIPE = re.compile(r"(?<!\\)\|")
+TABLE_SEPARATOR = re.compile(r" *[|:+ \t-]*-[|:+ \t-]*$")
+NOT_A_TABLE = re.compile(r" {0,3}(?:[-*+] |\d+\. |>|#|<|\[|\ue000|\x02)| {4}")
+SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+) *$")
+
+
+def _cells(line: str) -> list[str] | None:
+    """A kramdown table row's cells (pipes in code spans are text); None if it has no pipe."""
+    spans = [(m.start(), m.end()) for m in CODE_SPAN.finditer(line)]
+    cuts = [m.start() for m in PIPE.finditer(line) if not any(a <= m.start() < b for a, b in spans)]
+    if not cuts:
+        return None
+    pieces = [line[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(line)], strict=True)]
+    if not pieces[0].strip():
+        pieces = pieces[1:]
+    if pieces and not pieces[-1].strip():
+        pieces = pieces[:-1]
+    return [piece.strip() for piece in pieces]
+
+
+class HeaderlessTable(BlockProcessor):
+    """kramdown's table without a header: a block whose first line holds a `|` (outside
+    code) is a table of the lines with pipes, every row in the body (`AND(&), OR(|)` too,
+    as Jekyll shows it). A header line and separator are left to the tables extension."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        lines = block.split("\n", 2)
+        if NOT_A_TABLE.match(lines[0]) or _cells(lines[0]) is None:
+            return False
+        return len(lines) < 2 or not (
+            TABLE_SEPARATOR.match(lines[1]) or SETEXT_UNDERLINE.match(lines[1])
+        )
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        lines = blocks.pop(0).split("\n")
+        body = etree.SubElement(etree.SubElement(parent, "table"), "tbody")
+        for index, line in enumerate(lines):
+            cells = _cells(line)
+            if cells is None:
+                blocks.insert(0, "\n".join(lines[index:]))
+                return
+            if TABLE_SEPARATOR.match(line):
+                continue
+            row = etree.SubElement(body, "tr")
+            for cell in cells:
+                etree.SubElement(row, "td").text = cell
+
+
 class InlineMath(InlineProcessor):
     """kramdown's `$$…$$` inside a paragraph: inline math, its TeX kept as written."""
 
     def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
         element = etree.Element("span", {"class": "arithmatex"})
-        element.text = AtomicString(f"\\({m.group(1)}\\)")
+        element.text = AtomicString(f"\\({m.group(1).strip()}\\)")
         return element, m.start(0), m.end(0)
 
 
@@ -289,6 +349,8 @@ class KramdownExtension(Extension):
         md.kramdown = self  # type: ignore[attr-defined]  # the tree processors' state
         # After whitespace normalising (30), before SuperFences takes the fences (25).
         md.preprocessors.register(KramdownBlocks(md, self), "kramdown_blocks", 27)
+        # Before the tables extension (75), after code blocks (80) and block math (79.9).
+        md.parser.blockprocessors.register(HeaderlessTable(md.parser), "kramdown_table", 76)
         pattern = r"(?<![\\$])\$\$(?!\$)(.+?)(?<!\\)\$\$"
         md.inlinePatterns.register(InlineMath(pattern, md), "kramdown_inline_math", 189.8)
         md.inlinePatterns.register(Guillemets("<<|>>", md), "kramdown_guillemets", 95)

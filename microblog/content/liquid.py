@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,17 @@ from .liquid_jekyll import JEKYLL_TAGS, STATE_KEY, RenderState
 INNER_TAGS = frozenset({"else", "elsif", "when", "break", "continue", "empty"})
 TAG = re.compile(r"\{%-?\s*(#|[A-Za-z_][\w-]*)(.*?)-?%\}", re.DOTALL)
 LIQUID_MARKUP = ("{{", "{%")
+
+
+class JekyllTime(datetime):
+    """A time as Jekyll's Liquid prints it (Ruby's Time#to_s): `2008-11-21 00:00:00 +0000`."""
+
+    def __str__(self) -> str:
+        return self.strftime("%Y-%m-%d %H:%M:%S %z")
+
+    @classmethod
+    def of(cls, moment: datetime) -> JekyllTime:
+        return cls.combine(moment.date(), moment.timetz())
 
 
 @dataclass(frozen=True)
