@@ -31,6 +31,7 @@ MAX_QUOTE_DEPTH = 24
 MAX_BRACKET_DEPTH = 32
 MAX_MARKER_RUN = 64
 
+MARKER_STARTS = frozenset("-*+0123456789")
 LIST_MARKER = re.compile(r"( *)([-*+]|\d{1,9}\.)( +|$)(.*)")
 RULE = re.compile(r" {0,3}([-*_])(?: *\1){2,} *$")
 FENCE = re.compile(r" *(`{3,}|~{3,})")
@@ -63,8 +64,9 @@ def _check_brackets(line: str, depth: int) -> int:
     recurses once per emphasis marker of a long run)."""
     if ("*" in line or "_" in line) and LONG_RUN.search(line) and not RULE.match(line):
         raise MarkdownTooComplex(f"a run of more than {MAX_MARKER_RUN} '*' or '_' characters")
-    if "[" not in line and "(" not in line:
-        return depth
+    opens = line.count("[") + line.count("(")
+    if depth + opens <= MAX_BRACKET_DEPTH:  # cannot pass the limit on this line
+        return max(0, depth + opens - line.count("]") - line.count(")"))
     for char in line:
         if char in "[(":
             depth += 1
@@ -152,16 +154,21 @@ class KramdownBlocks(Preprocessor):
                 previous = "blank"
                 brackets = 0
                 continue
-            indent = len(line) - len(line.lstrip(" "))
-            quotes = QUOTE_DEPTH.match(line)
-            if quotes and quotes.group(0).count(">") > MAX_QUOTE_DEPTH:
-                raise MarkdownTooComplex(f"block quotes nested more than {MAX_QUOTE_DEPTH} deep")
+            stripped = line.lstrip(" ")
+            indent = len(line) - len(stripped)
+            first = stripped[0]
+            if first == ">":
+                quotes = QUOTE_DEPTH.match(line)
+                if quotes and quotes.group(0).count(">") > MAX_QUOTE_DEPTH:
+                    raise MarkdownTooComplex(
+                        f"block quotes nested more than {MAX_QUOTE_DEPTH} deep"
+                    )
             brackets = _check_brackets(line, brackets)
-            if BLOCK_IAL.match(line) or ALD.match(line):
+            if first == "{" and (BLOCK_IAL.match(line) or ALD.match(line)):
                 out.extend(self.attribute_list(line, previous, stack, indent))
                 previous = "blank"
                 continue
-            marker = LIST_MARKER.match(line)
+            marker = LIST_MARKER.match(line) if first in MARKER_STARTS else None
             if previous == "fence" and not marker:
                 out.append("")  # text right after a closing fence is a paragraph of its own
             if marker and RULE.match(line):
@@ -296,6 +303,8 @@ class HeaderlessTable(BlockProcessor):
     as Jekyll shows it). A header line and separator are left to the tables extension."""
 
     def test(self, parent: etree.Element, block: str) -> bool:
+        if "|" not in block:
+            return False
         lines = block.split("\n", 2)
         if NOT_A_TABLE.match(lines[0]) or _cells(lines[0]) is None:
             return False

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from types import NoneType
 from typing import Any
 
 from liquid import CachingFileSystemLoader, DictLoader, Environment
@@ -31,6 +32,7 @@ from .liquid_jekyll import JEKYLL_TAGS, STATE_KEY, RenderState
 INNER_TAGS = frozenset({"else", "elsif", "when", "break", "continue", "empty"})
 TAG = re.compile(r"\{%-?\s*(#|[A-Za-z_][\w-]*)(.*?)-?%\}", re.DOTALL)
 LIQUID_MARKUP = ("{{", "{%")
+SIMPLE_OUTPUT = re.compile(r"\{\{\s*((?:site|page)(?:\.[A-Za-z_][\w-]*)+)\s*\}\}")
 
 
 class JekyllTime(datetime):
@@ -161,6 +163,9 @@ def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
         "base_path": site.baseurl,  # academicpages' theme assigns this in every layout
         STATE_KEY: state,
     }
+    simple = plain_outputs(text, variables) if "{%" not in text else None
+    if simple is not None:
+        return LiquidResult(simple, warnings)
     try:
         rendered = env.from_string(text, globals=variables).render()
     except LiquidError as exc:
@@ -168,6 +173,27 @@ def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
     except RecursionError:
         raise PostError("Liquid: includes nested too deeply (does one include itself?)") from None
     return LiquidResult(rendered, warnings)
+
+
+def plain_outputs(text: str, variables: Mapping[str, Any]) -> str | None:
+    """`text` with its `{{ site.x }}` / `{{ page.x }}` outputs filled in, when that is all
+    the Liquid it holds and every value is a plain string or number; else None (parsing
+    a template costs more than a post's Markdown, and most posts need no more than this)."""
+
+    def value(match: re.Match[str]) -> str:
+        found: Any = variables
+        for key in match.group(1).split("."):
+            found = found.get(key) if isinstance(found, Mapping) else None
+        if isinstance(found, bool) or not isinstance(found, str | int | float | NoneType):
+            raise LookupError
+        return "" if found is None else str(found)
+
+    if SIMPLE_OUTPUT.sub("", text).find("{{") != -1:
+        return None
+    try:
+        return SIMPLE_OUTPUT.sub(value, text)
+    except LookupError:
+        return None
 
 
 def describe(error: LiquidError, first_line: int) -> str:
