@@ -164,3 +164,16 @@ def test_folders_one_by_one_never_replace_each_others_posts(site_app, tmp_path):
     assert "English desk" in client.get("/en/news/2024/folder-news/").get_data(as_text=True)
     with site_app.app_context():
         assert len(db.session.execute(select(Post.id)).scalars().all()) == 11
+
+
+def test_a_same_named_file_with_the_same_bytes_is_still_another_folders_post(
+    site_app, tmp_path
+):
+    for folder in ("a", "b"):
+        posts = tmp_path / folder / "_posts"
+        posts.mkdir(parents=True)
+        (posts / "2024-01-01-twin.md").write_text("---\ntitle: Twin\n---\nSame bytes.\n")
+    run_import(site_app, tmp_path / "a" / "_posts")
+    output = run_import(site_app, tmp_path / "b" / "_posts", expect_ok=False)
+    assert "another folder's file of the same name" in output
+    assert "unchanged" not in output.splitlines()[0]

@@ -134,7 +134,11 @@ class Importer:
                     f"name ({key}); rename one of them"
                 )
             known = self.known_for(key, path)
-            same = known is not None and known.content_hash == content_hash(data, self.settings)
+            same = (
+                known is not None
+                and known.content_hash == content_hash(data, self.settings)
+                and not self.another_files_post(known, path)
+            )
             if known and same and not (self.force and known.edited_since_import):
                 self.seen_keys[key] = display
                 return FileResult(display, "unchanged", permalink=known.permalink)
@@ -161,6 +165,14 @@ class Importer:
             if earlier and earlier.source_path and absolute(earlier.source_path) == absolute(path):
                 return earlier
         return known
+
+    @staticmethod
+    def another_files_post(known: StoredPost, path: PurePath) -> bool:
+        """Whether the post came from another file that still exists (a same-named file in
+        another folder: in Jekyll, another post)."""
+        if not isinstance(path, Path) or not known.source_path:
+            return False
+        return absolute(known.source_path) != absolute(path) and not file_is_gone(known)
 
     def renamed_from(self, source: PostSource) -> StoredPost | None:
         """The post this file takes over: the one at its permalink whose own file is gone."""

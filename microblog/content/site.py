@@ -165,7 +165,13 @@ class JekyllSite:
         )
 
     def relative(self, path: Path) -> PurePosixPath:
-        return PurePosixPath(Path(path).resolve().relative_to(self.root.resolve()).as_posix())
+        """The file's path in the site (no `resolve()` for the site's own paths: it costs
+        a system call per folder, per file)."""
+        try:
+            return PurePosixPath(Path(path).relative_to(self.root).as_posix())
+        except ValueError:
+            resolved = Path(path).resolve().relative_to(self.root.resolve())
+            return PurePosixPath(resolved.as_posix())
 
     def post_paths(self) -> list[Path]:
         """Every post and draft file, posts first, in a stable order."""
