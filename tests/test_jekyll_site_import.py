@@ -166,9 +166,7 @@ def test_folders_one_by_one_never_replace_each_others_posts(site_app, tmp_path):
         assert len(db.session.execute(select(Post.id)).scalars().all()) == 11
 
 
-def test_a_same_named_file_with_the_same_bytes_is_still_another_folders_post(
-    site_app, tmp_path
-):
+def test_a_same_named_file_with_the_same_bytes_is_still_another_folders_post(site_app, tmp_path):
     for folder in ("a", "b"):
         posts = tmp_path / folder / "_posts"
         posts.mkdir(parents=True)
