@@ -89,10 +89,23 @@ def test_folders_are_searched_and_every_file_gets_a_line(write_post, import_post
     assert any(line.startswith("skipped: ") and "notes.txt" in line for line in lines)
     # Before the summary, each kind of refusal once, with its count and its files.
     assert lines[-2] == (
-        "skipped (1): not a Markdown or HTML file ('.txt'); posts are .md, .markdown or .html: "
+        "skipped (1): not a Markdown or HTML file (…); posts are .md, .markdown or .html: "
         f"{tmp_path / '_posts' / 'notes.txt'}"
     )
     assert counts(result.output) == (3, 0, 0, 1, 0, 4)
+
+
+def test_the_summary_names_each_kind_of_refusal_once(write_post, import_posts, tmp_path):
+    for day in (1, 2, 3):
+        write_post(f"2025-01-0{day}-bad.md", f"---\ntitle: [unclosed {day}\n---\n")
+    write_post("2025-02-30-no-such-day.md", "---\ntitle: x\n---\n")
+    lines = import_posts(tmp_path / "_posts", expect_ok=False).output.splitlines()
+    kinds = [line for line in lines if line.startswith(("failed (", "skipped ("))]
+    folder = tmp_path / "_posts"
+    assert kinds[0].startswith("failed (3): front matter is not valid YAML at line …, column …")
+    assert kinds[0].endswith(", ".join(str(folder / f"2025-01-0{d}-bad.md") for d in (1, 2, 3)))
+    assert kinds[1].startswith("failed (1): the file name's date … does not exist")
+    assert len(kinds) == 2
 
 
 def test_a_failed_file_sets_the_exit_status_but_good_files_still_import(

@@ -4,12 +4,17 @@ and the site's files) asked of the app, and each post's body structure compared.
 
 from __future__ import annotations
 
+import os
+import pty
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import lxml.html
 import pytest
 from jekyll_oracle import JEKYLL, Comparison, jekyll_build, post_bodies, report, structure
+from servers import PROJECT_ROOT, app_environment
 from sqlalchemy import select
 
 from microblog.extensions import db
@@ -175,3 +180,38 @@ def test_a_same_named_file_with_the_same_bytes_is_still_another_folders_post(sit
     output = run_import(site_app, tmp_path / "b" / "_posts", expect_ok=False)
     assert "another folder's file of the same name" in output
     assert "unchanged" not in output.splitlines()[0]
+
+
+def test_on_a_terminal_a_progress_bar_stays_below_the_file_lines(sqlite_template, tmp_path):
+    database = tmp_path / "blog.sqlite"
+    shutil.copy(sqlite_template, database)
+    env = app_environment(
+        {
+            "DATABASE_URL": f"sqlite:///{database}",
+            "MEDIA_FOLDER": str(tmp_path / "media"),
+            "SITE_URL": SITE_URL,
+            "COLUMNS": "100",
+        }
+    )
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "posts", "import", str(SITE)]
+    process = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=env, stdin=follower, stdout=follower, stderr=follower
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the command is done
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert process.wait(timeout=120) == 0
+    shown = b"".join(chunks).decode()
+    assert "importing" in shown and "11/11" in shown  # the bar, with its count
+    # Each file's line is written over the bar's line, which is drawn again below it.
+    assert "\r\x1b[Kimported: " in shown
+    assert shown.rstrip().splitlines()[-1].startswith("11 imported")

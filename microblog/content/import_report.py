@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -9,6 +10,18 @@ from dataclasses import dataclass, field
 STATUSES = ("imported", "updated", "unchanged", "skipped", "failed")
 REFUSALS = ("failed", "conflict", "skipped")
 NAMED_FILES = 10  # files named per kind of refusal in the closing lines
+# What makes one refusal's reason differ from another of its kind: a path, a quoted value,
+# a number (`permalink /a/ is already the address of x.md` → `permalink … is … of …`).
+PARTICULARS = re.compile(
+    r"""(?<!\w)'[^']*'|"[^"]*"|[^\s;,()]*/[^\s;,()]*|0x[0-9a-f]+|(?<![\w-])\d+(?:\.\d+)?\b"""
+)
+
+
+def kind_of(reason: str) -> str:
+    """A refusal's reason with its particulars left out, naming its kind."""
+    return PARTICULARS.sub("…", reason) if reason else "no reason given"
+
+
 OCCASIONAL = ("conflict", "removed")
 
 
@@ -60,14 +73,15 @@ class ImportReport:
 
     def refusals(self) -> list[str]:
         """Each kind of refusal once, with its count and the files behind it, most first:
-        `failed (3): <reason>: a.md, b.md, c.md`."""
+        `failed (3): <reason, particulars left out>: a.md, b.md, c.md` (each file's own
+        line above says the particulars)."""
         kinds: dict[tuple[str, str], list[str]] = defaultdict(list)
         for result in self.results:
             if result.status in REFUSALS:
-                kinds[(result.status, result.reason)].append(result.path)
+                kinds[(result.status, kind_of(result.reason))].append(result.path)
         lines = []
         for (status, reason), paths in sorted(kinds.items(), key=lambda kind: -len(kind[1])):
             named = ", ".join(paths[:NAMED_FILES])
             more = f" and {len(paths) - NAMED_FILES} more" if len(paths) > NAMED_FILES else ""
-            lines.append(f"{status} ({len(paths)}): {reason or 'no reason given'}: {named}{more}")
+            lines.append(f"{status} ({len(paths)}): {reason}: {named}{more}")
         return lines
