@@ -44,15 +44,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
-    from . import access_tokens, database, security  # noqa: F401 (models)
+    from . import access_tokens, database, security, webmentions  # noqa: F401 (models)
 
     database.init_app(app)
     init_cache(app)
     security.init_app(app)
 
-    from .views import admin, comments, errors, feeds, public
+    from .views import admin, comments, errors, feeds, public, webmention
 
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(webmention.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(admin.bp)
     errors.init_app(app)

@@ -28,6 +28,12 @@ DEFAULTS: dict[str, Any] = {
     "FEED_MAX_AGE": 300,
     # The WebSub hub every feed names (rel="hub"); None: no hub link.
     "WEBSUB_HUB": None,
+    # Webmention: send to the sites posts link to; fetch sources on private addresses (tests);
+    # how often one source host may send; how many verifications may wait at once.
+    "WEBMENTION_SEND": False,
+    "WEBMENTION_ALLOW_PRIVATE": False,
+    "WEBMENTION_RATE_LIMIT": "20 per hour",
+    "WEBMENTION_MAX_QUEUED": 500,
     "PAGE_MAX_AGE": 0,
     "COMMENTS_MIN_SECONDS": 2,
     "COMMENTS_MAX_LINKS": 2,
@@ -87,6 +93,10 @@ ENV_TYPES: dict[str, type] = {
     "FEED_FULL_TEXT": bool,
     "FEED_MAX_AGE": int,
     "WEBSUB_HUB": str,
+    "WEBMENTION_SEND": bool,
+    "WEBMENTION_ALLOW_PRIVATE": bool,
+    "WEBMENTION_RATE_LIMIT": str,
+    "WEBMENTION_MAX_QUEUED": int,
     "PAGE_MAX_AGE": int,
     "COMMENTS_MIN_SECONDS": float,
     "COMMENTS_MAX_LINKS": int,

@@ -235,6 +235,8 @@ class Comment(Model):
     hold_reason: Mapped[str | None] = mapped_column(String(200))
     # The form's one-time nonce: a POST sent twice stores the comment once.
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A Webmention's source page (the comment was written there; shown "via" it).
+    source_url: Mapped[str | None] = mapped_column(String(1000))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

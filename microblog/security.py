@@ -22,6 +22,8 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
+    # Every page names the Webmention endpoint (relative: resolved against the page's URL).
+    "Link": '</webmention>; rel="webmention"',
 }
 
 

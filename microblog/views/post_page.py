@@ -25,7 +25,9 @@ from werkzeug.wrappers import Response
 from ..comments import threads
 from ..comments.rules import LIMITS, FieldLimits, IntakeRules, comments_open
 from ..comments.tokens import issue_form_token
+from ..extensions import db
 from ..models import Comment, Post
+from ..webmentions import Webmention
 
 # The reader's own pending comments: a signed list of ids, on the post's path only. A
 # request that carries it is personal: the response cache is told so (see create_app).
@@ -48,6 +50,8 @@ class CommentSection:
     limits: FieldLimits = LIMITS
     # The reader's own comments awaiting moderation (only on a private page).
     pending: list[Comment] = field(default_factory=list)
+    # Likes and reposts other sites sent as Webmentions.
+    reactions: list[Webmention] = field(default_factory=list)
 
 
 def intake_rules() -> IntakeRules:
@@ -67,6 +71,7 @@ def comment_section(post: Post, pending: list[Comment] | None = None) -> Comment
         token=issue_form_token(current_app.config["SECRET_KEY"], post.id),
         feed_url=f"{post.permalink}comments/feed.xml",
         pending=pending or [],
+        reactions=list(db.session.execute(Webmention.reactions(post.id)).scalars()),
     )
 
 
