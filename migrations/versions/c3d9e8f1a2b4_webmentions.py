@@ -1,7 +1,7 @@
 """webmentions received, and a comment's source page
 
 Revision ID: c3d9e8f1a2b4
-Revises: 7c1f0e9a4b2d
+Revises: d4e8f1a2b3c5
 Create Date: 2026-12-02 07:25:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c3d9e8f1a2b4"
-down_revision = "7c1f0e9a4b2d"
+down_revision = "d4e8f1a2b3c5"
 branch_labels = None
 depends_on = None
 
