@@ -215,3 +215,12 @@ def test_on_a_terminal_a_progress_bar_stays_below_the_file_lines(sqlite_template
     # Each file's line is written over the bar's line, which is drawn again below it.
     assert "\r\x1b[Kimported: " in shown
     assert shown.rstrip().splitlines()[-1].startswith("11 imported")
+
+
+def test_feeds_link_the_site_files_absolutely(site_app):
+    run_import(site_app, SITE)
+    client = site_app.test_client()
+    for feed in ("/feed.xml", "/atom.xml", "/feed.json"):
+        text = client.get(feed).get_data(as_text=True)
+        assert "https://oracle.example/notes/assets/images/dot.png" in text, feed
+        assert "https://oracle.example/notes/files/notes.txt" in text, feed

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from html import escape
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 # Attributes whose value is one URL, and those that hold a list of image candidates.
 URL_ATTRIBUTES = frozenset(
@@ -36,9 +36,16 @@ CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""")
 
 
 def absolute_url(url: str, site_url: str, page_url: str) -> str:
-    """`url` made absolute: `/x` against the site, `x` and `../x` against the page."""
+    """`url` made absolute: `/x` against the site, `x` and `../x` against the page.
+
+    A path that already starts with the site's base path (`/notes/x` on a site at
+    `https://h/notes`, as Jekyll's `relative_url` writes it) is taken as the browser takes
+    it, against the host: the base path is not added twice."""
     url = url.strip()
     if url.startswith("/") and not url.startswith("//"):
+        base = urlsplit(site_url).path.rstrip("/")
+        if base and (url == base or url.startswith(base + "/")):
+            return site_url[: len(site_url) - len(base)] + url
         return site_url + url
     try:
         return urljoin(page_url, url)
