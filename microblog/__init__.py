@@ -61,7 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(public.bp)
 
     from . import cli, devtools, jobs, notify
-    from .openweb import websub  # noqa: F401 (its job kind and commit hook)
+    from .openweb import sending, websub  # noqa: F401 (job kinds and commit hook)
 
     notify.init_app(app)
     jobs.init_app(app)

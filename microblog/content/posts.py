@@ -230,7 +230,7 @@ class PostWriter:
             new_id, version = self.write(values, current, expected_version, origin is not None)
             self.write_links(new_id, post.tag_names, redirects, permalink, current is None)
             touched.update(tag_slug(name) for name in post.tag_names)
-            mark_changed(self.session, touched, post.goes_live())
+            mark_changed(self.session, touched, post.goes_live(), post_id=new_id)
         self.remember(new_id, values, version, current, origin, redirects, permalink)
         return Saved(new_id, permalink, version, current is None, warnings)
 

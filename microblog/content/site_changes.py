@@ -37,6 +37,8 @@ class FeedChanges:
     comment_feeds: set[str] = field(default_factory=set)
     # When posts written now, dated later, go live (their feeds change then, unwritten).
     going_live: dict[datetime, set[str]] = field(default_factory=dict)
+    # The posts saved, with when each goes live (None: live now, or a draft).
+    saved_posts: dict[int, datetime | None] = field(default_factory=dict)
 
 
 def feed_changes(session: SessionLike) -> FeedChanges:
@@ -48,7 +50,10 @@ def feed_changes(session: SessionLike) -> FeedChanges:
 
 
 def mark_changed(
-    session: SessionLike, tag_slugs: Iterable[str] = (), goes_live: datetime | None = None
+    session: SessionLike,
+    tag_slugs: Iterable[str] = (),
+    goes_live: datetime | None = None,
+    post_id: int | None = None,
 ) -> None:
     """Note that posts changed in the session's transaction (bumped at its commit), with the
     tags whose feeds they touch and, for a post dated later, when it goes live."""
@@ -58,6 +63,8 @@ def mark_changed(
     changes.tag_slugs.update(tag_slugs)
     if goes_live is not None:
         changes.going_live.setdefault(goes_live, set()).update(tag_slugs)
+    if post_id is not None:
+        changes.saved_posts[post_id] = goes_live
 
 
 def mark_comments_changed(session: SessionLike, permalink: str) -> None:

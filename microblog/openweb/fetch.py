@@ -137,3 +137,21 @@ def fetch(url: str, *, allow_private: bool = False, accept: str = "text/html") -
         raise FetchRefused(f"more than {MAX_REDIRECTS} redirects")
     finally:
         manager.clear()
+
+
+def post_form(url: str, fields: dict[str, str], *, allow_private: bool = False) -> int:
+    """POST a form to `url` under the same guard (no redirect followed); the status."""
+    check_url(url, allow_private)
+    manager = _pool_manager(allow_private)
+    try:
+        response = manager.request(
+            "POST",
+            url,
+            fields=fields,
+            encode_multipart=False,
+            headers={"User-Agent": USER_AGENT},
+            redirect=False,
+        )
+        return int(response.status)
+    finally:
+        manager.clear()

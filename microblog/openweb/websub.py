@@ -17,6 +17,7 @@ from .. import jobs
 from ..content.site_changes import FeedChanges, take_feed_changes
 from ..timeutil import now_utc
 from ..uris import uri
+from .sending import queue_link_jobs
 
 FEED_FILES = ("feed.xml", "atom.xml", "feed.json")
 PING_TIMEOUT = 10.0
@@ -46,11 +47,15 @@ def queue_pings(session: Session, changes: FeedChanges, site_url: str) -> None:
 
 @event.listens_for(Session, "before_commit")
 def ping_before_commit(session: Session) -> None:
-    """Queue the pings in the transaction that changed the feeds (nothing without a hub)."""
+    """Queue the pings (and, with WEBMENTION_SEND, the Webmentions to send) in the
+    transaction that changed the feeds; nothing without a hub."""
     changes = take_feed_changes(session)
-    if changes is None or not has_app_context() or not current_app.config.get("WEBSUB_HUB"):
+    if changes is None or not has_app_context():
         return
-    queue_pings(session, changes, str(current_app.config["SITE_URL"]))
+    if current_app.config.get("WEBSUB_HUB"):
+        queue_pings(session, changes, str(current_app.config["SITE_URL"]))
+    if current_app.config.get("WEBMENTION_SEND"):
+        queue_link_jobs(session, changes)
 
 
 @jobs.task("websub.ping", attempts=8)
