@@ -79,6 +79,9 @@ def test_every_url_jekyll_gives_is_served_and_bodies_match(site_app, built):
         assert response.status_code == 200, url
         actual = served_body(response.get_data(as_text=True))
         comparisons.append(Comparison(url, structure(jekyll_body), structure(actual)))
+        # No Liquid or kramdown syntax shows that Jekyll would not show; no hidden text.
+        for syntax in ("{%", "{{", "{:", "{::", "never be published"):
+            assert actual.count(syntax) <= jekyll_body.count(syntax), (url, syntax)
     assert len(comparisons) == 10
     matched = sum(c.matches for c in comparisons)
     assert matched / len(comparisons) >= 0.95, report(comparisons)
