@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # The author's own routes (the editor, Micropub): a long post must fit.
+    "AUTHOR_MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
@@ -109,6 +111,7 @@ ENV_TYPES: dict[str, type] = {
     "RATELIMIT_ENABLED": bool,
     "RATELIMIT_STORAGE_URI": str,
     "MAX_CONTENT_LENGTH": int,
+    "AUTHOR_MAX_CONTENT_LENGTH": int,
     "SESSION_COOKIE_SECURE": bool,
     "PROXY_FIX": int,
     "MAIL_SERVER": str,
