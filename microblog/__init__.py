@@ -50,12 +50,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_cache(app)
     security.init_app(app)
 
-    from .views import admin, comments, errors, feeds, public, webmention
+    from .views import admin, comments, editor, errors, feeds, micropub, public, webmention
 
     app.register_blueprint(feeds.bp)
     app.register_blueprint(webmention.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(editor.bp)
+    app.register_blueprint(micropub.bp)
     errors.init_app(app)
     # Last: its catch-all permalink route must not shadow the others.
     app.register_blueprint(public.bp)

@@ -28,7 +28,7 @@ def test_form_create_with_a_list():
 
 
 def test_form_create_with_a_photo_url_shows_the_photo():
-    body = "h=entry&content=hello+world&photo=https%3A%2F%2Fphotos.example.com%2F592829482876343254.jpg"  # noqa: E501
+    body = "h=entry&content=hello+world&photo=https%3A%2F%2Fphotos.example.com%2F592829482876343254.jpg"
     fields = mp.entry_fields(mp.parse(form(body)).properties, ZONE)
     assert fields.body == "hello world\n\n![](<https://photos.example.com/592829482876343254.jpg>)"
 
@@ -57,8 +57,8 @@ def test_json_create_with_html_content_and_a_name():
             "name": ["Itching: h-event to iCal converter"],
             "content": [
                 {
-                    "html": 'Now that I\'ve been <a href="https://aaronparecki.com/events">creating a '  # noqa: E501
-                    'list of events</a> on my site using <a href="https://p3k.io">p3k</a>, it would '  # noqa: E501
+                    "html": 'Now that I\'ve been <a href="https://aaronparecki.com/events">creating a '
+                    'list of events</a> on my site using <a href="https://p3k.io">p3k</a>, it would '
                     "be great if I could get a more calendar-like view of that list..."
                 }
             ],
