@@ -141,6 +141,21 @@ def delete_posts(permalinks: tuple[str, ...], yes: bool) -> None:
         click.echo(f"removed: {post.permalink} ({comments} comment(s))")
 
 
+@posts_cli.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, writable=True))
+def export_posts(folder: str) -> None:
+    """Write every post (drafts and scheduled ones too) as Jekyll files under FOLDER."""
+    from pathlib import Path
+
+    from .content.exporter import export_to_folder
+    from .content.settings import SiteSettings
+
+    written = export_to_folder(Path(folder), SiteSettings.from_config(current_app.config))
+    for exported in written:
+        click.echo(f"exported: {exported.path}")
+    click.echo(f"{len(written)} posts exported to {folder}")
+
+
 @author_cli.command("create")
 @click.argument("username")
 @click.option(

@@ -79,8 +79,14 @@ def title_from_slug(slug: str) -> str:
 
 
 def title_of(meta: dict[str, Any], slug: str) -> str:
-    """The `title` on one line, else one made from the slug."""
+    """The `title` on one line, else one made from the slug; `title: ""` is a note.
+
+    Jekyll fills a missing title with `data["title"] ||= titleize_slug(slug)`: Ruby keeps
+    an empty string there, so an empty title stays empty (a post without a title).
+    """
     raw = meta.get("title")
+    if isinstance(raw, str) and not raw.strip():
+        return ""
     title = title_from_slug(slug) if is_blank(raw) else " ".join(str(raw).split())
     if not title:
         raise PostError("no title, and none can be made from the file name")

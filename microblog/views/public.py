@@ -130,7 +130,20 @@ def render_sitemap() -> str:
     posts = db.session.execute(
         Post.published().with_only_columns(Post.permalink, Post.published_at, Post.last_modified_at)
     ).all()
-    tag_slugs = db.session.execute(select(Tag.slug).order_by(Tag.slug)).scalars().all()
+    # Only tags with a published post: the others' pages are 404s.
+    now = now_utc()
+    tag_slugs = (
+        db.session.execute(
+            select(Tag.slug)
+            .join(post_tags, post_tags.c.tag_id == Tag.id)
+            .join(Post, Post.id == post_tags.c.post_id)
+            .where(Post.is_draft.is_(False), Post.published_at <= now)
+            .group_by(Tag.slug)
+            .order_by(Tag.slug)
+        )
+        .scalars()
+        .all()
+    )
     return render_template("public/sitemap.xml", posts=posts, tag_slugs=tag_slugs)
 
 
