@@ -95,6 +95,26 @@ def collect_pages(app, client, runner, example_post: str) -> dict[str, tuple[int
     keep("moderation-approved", author.get("/admin/comments?status=approved"))
     keep("post-with-approved-comment", app.test_client().get(example_post))
 
+    # The editor: the list, a new post, a refused one, an edit, a 409, a preview, a delete.
+    keep("editor-list", author.get("/admin/posts"))
+    keep("editor-new", author.get("/admin/posts/new"))
+    fields = {"csrf_token": token, "title": "", "body": "A *note*.", "tags": "a, b"}
+    refused = author.post("/admin/posts", data={**fields, "body": "", "permalink": "http://x/"})
+    keep("editor-refused", refused, 400)
+    keep(
+        "editor-preview-no-script",
+        author.post("/admin/posts", data={**fields, "action": "preview"}),
+    )
+    saved = author.post("/admin/posts", data=fields)
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+    edit_url = saved.headers["Location"]
+    keep("editor-edit", author.get(edit_url))
+    post_url = edit_url.removesuffix("/edit")
+    author.post(post_url, data={**fields, "version": "1", "body": "Newer."})
+    keep("editor-conflict", author.post(post_url, data={**fields, "version": "1"}), 409)
+    keep("editor-delete", author.get(post_url + "/delete"))
+    keep("note", app.test_client().get("/"))
+
     with app.test_request_context("/"):
         pages["server-error"] = (500, render_template("errors/500.html"))
     return pages
