@@ -124,7 +124,7 @@ def input_from_form(form: PostForm, base: PostInput | None) -> PostInput:
         "is_draft": bool(form.draft.data),
     }
     if base is None:
-        return PostInput(published_at=published or now_utc(), **changes)
+        return PostInput(published_at=published or now_utc().replace(microsecond=0), **changes)
     return replace(base, published_at=published or base.published_at, **changes)
 
 
@@ -178,6 +178,10 @@ def render_form(
     conflict: dict[str, Any] | None = None,
 ):
     """The editor page: the form, its preview pane, and a conflict when there is one."""
+    form.published_at.description = (
+        f"Optional: date and time, {site_settings().timezone} time. Later than now: scheduled."
+        + (" Empty: now." if post is None else "")
+    )
     state = None
     if post is not None:
         state = (
