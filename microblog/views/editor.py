@@ -194,7 +194,7 @@ def render_form(
         form=form,
         post=post,
         post_status=state,
-        post_public_url=post.permalink if state == "published" else None,
+        post_public_url=post.permalink if post is not None and state == "published" else None,
         preview_html=preview,
         conflict=conflict,
     )
