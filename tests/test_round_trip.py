@@ -93,6 +93,21 @@ def write_in_the_app(app) -> None:
         imported = db.session.execute(
             select(Post).where(Post.source_key == "2009-05-18-tags.markdown")
         ).scalar_one()
+    with app.app_context():
+        excerpted = db.session.execute(
+            select(Post).where(Post.source_key == "2013-04-11-custom-excerpt.markdown")
+        ).scalar_one()
+        excerpt_before = excerpted.excerpt_html
+    update_post(
+        author,
+        excerpted.id,
+        title=excerpted.title,
+        tags="",
+        published_at=excerpted.published_at.strftime("%Y-%m-%dT%H:%M:%S"),
+        body="A new body; the excerpt the author wrote stays.",
+    )
+    with app.app_context():
+        assert db.session.get(Post, excerpted.id).excerpt_html == excerpt_before
     update_post(
         author,
         imported.id,
