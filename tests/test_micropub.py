@@ -124,7 +124,7 @@ def test_json_creates_from_the_spec(client, token, app):
         )
     )
     html = client.get(path).get_data(as_text=True)
-    assert "<h1>Itching: h-event to iCal converter</h1>" in html
+    assert ">Itching: h-event to iCal converter</h1>" in html
     assert '<a href="https://p3k.io">p3k</a>' in html
     globe = {
         "type": ["h-entry"],

@@ -8,7 +8,8 @@ that again gives the same files:
 - A post written or changed in the app is written as an author would write it: `title`,
   `date` with its offset, `permalink` (always, so the site's pattern cannot move it),
   `tags`, `categories`, `published: false` for a draft, `comments: false`,
-  `redirect_from` (every old address, so each still answers 301), `last_modified_at`,
+  `redirect_from` (every old address, so each still answers 301), `last_modified_at` (the
+  latest change pages and feeds show, which may be an edit made here),
   then the keys the app keeps without a column of its own, in their order. A body holding
   Liquid-looking text is wrapped in `{% raw %}` so that the import does not run it.
 
@@ -32,6 +33,8 @@ from sqlalchemy.orm import selectinload, undefer
 
 from ..extensions import db
 from ..models import Post
+from ..syndication.entries import entry_updated
+from ..timeutil import as_utc
 from .files import DATE_FILENAME
 from .settings import SiteSettings
 
@@ -101,8 +104,9 @@ def front_matter_of(post: Post, zone: tzinfo) -> str:
     old = sorted(redirect.path for redirect in post.redirects)
     if old:
         lines.append(yaml_key("redirect_from", old))
-    if post.last_modified_at is not None:
-        lines.append(f"last_modified_at: {jekyll_date(post.last_modified_at, zone)}\n")
+    changed = last_change(post)
+    if changed is not None:
+        lines.append(f"last_modified_at: {jekyll_date(changed, zone)}\n")
     for name, value in (post.front_matter or {}).items():
         if name not in REPLACED:
             lines.append(yaml_key(name, value))
@@ -128,9 +132,24 @@ def place_of(key: str) -> str:
     return f"_posts/{key}" if in_subfolder or DATE_FILENAME.match(PurePosixPath(key).stem) else key
 
 
+def last_change(post: Post) -> datetime | None:
+    """The `last_modified_at` that makes pages and feeds say "updated" as they do now.
+
+    They take the latest of the file's `last_modified_at` and the time the stored post was
+    last changed (an edit, a re-import of a changed file); a file carries only the first.
+    """
+    updated = entry_updated(post)
+    return post.last_modified_at if updated == as_utc(post.published_at) else updated
+
+
 def is_as_imported(post: Post) -> bool:
     """Whether the post is exactly what its file made (so the file itself is its export)."""
-    return bool(post.source_key) and not post.edited_since_import and bool(post.source_text)
+    return (
+        bool(post.source_key)
+        and not post.edited_since_import
+        and bool(post.source_text)
+        and last_change(post) == post.last_modified_at
+    )
 
 
 def unique(path: str, taken: set[str]) -> str:

@@ -128,7 +128,15 @@ def sitemap():
 def render_sitemap() -> str:
     """The sitemap's XML."""
     posts = db.session.execute(
-        Post.published().with_only_columns(Post.permalink, Post.published_at, Post.last_modified_at)
+        # The columns entry_updated reads: the sitemap's lastmod is the "updated" the post's
+        # page and feeds show (an edit in the app counts).
+        Post.published().with_only_columns(
+            Post.permalink,
+            Post.published_at,
+            Post.last_modified_at,
+            Post.created_at,
+            Post.updated_at,
+        )
     ).all()
     # Only tags with a published post: the others' pages are 404s.
     now = now_utc()
