@@ -71,7 +71,10 @@ def comment_section(post: Post, pending: list[Comment] | None = None) -> Comment
         token=issue_form_token(current_app.config["SECRET_KEY"], post.id),
         feed_url=f"{post.permalink}comments/feed.xml",
         pending=pending or [],
-        reactions=list(db.session.execute(Webmention.reactions(post.id)).scalars()),
+        reactions=sorted(
+            db.session.execute(Webmention.reactions(post.id)).scalars(),
+            key=lambda mention: (mention.verified_at, mention.id),
+        ),
     )
 
 
