@@ -20,9 +20,20 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from flask import Flask, current_app, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.wrappers import Response as FlaskResponse
 from werkzeug.http import http_date, is_resource_modified, parse_cookie, quote_etag
 from werkzeug.wrappers import Response
 
+from .compression import (
+    MIN_SIZE,
+    VARY,
+    accepts_gzip,
+    compress_response,
+    gzip_bytes,
+    gzip_etag,
+    is_compressible,
+)
 from .timeutil import now_utc
 
 if TYPE_CHECKING:
@@ -72,6 +83,24 @@ class CachedResponse:
     headers: tuple[tuple[str, str], ...]
     # A post scheduled for later goes live without any write: the entry expires then.
     valid_until: datetime | None = None
+    # The body gzip-compressed once, when the entry was built, and its headers (None: not
+    # worth compressing), so that a hit costs no compression.
+    gzip_body: bytes | None = None
+    gzip_headers: tuple[tuple[str, str], ...] = ()
+
+    def representation(self, environ: WSGIEnvironment) -> tuple[bytes, tuple[tuple[str, str], ...]]:
+        """The body and headers for this request: gzip when it takes gzip and there is one."""
+        if self.gzip_body is not None and accepts_gzip(environ):
+            return self.gzip_body, self.gzip_headers
+        return self.body, self.headers
+
+    def is_current(self, environ: WSGIEnvironment) -> bool:
+        """Whether the client's copy is this content (either encoding's ETag, or its date)."""
+        if not is_resource_modified(environ, etag=self.etag, last_modified=self.last_modified):
+            return True
+        return self.gzip_body is not None and not is_resource_modified(
+            environ, etag=gzip_etag(self.etag), last_modified=self.last_modified
+        )
 
     def is_fresh(self, generation: int) -> bool:
         """Whether this entry still shows the site as it is at `generation`."""
@@ -169,7 +198,28 @@ def build_entry(
     if last_modified is not None:
         headers.append(("Last-Modified", http_date(last_modified)))
     headers += list(extra_headers)
-    return CachedResponse(generation, body, etag, last_modified, tuple(headers), valid_until)
+    if not is_compressible(mimetype):
+        return CachedResponse(generation, body, etag, last_modified, tuple(headers), valid_until)
+    headers.append(VARY)
+    gzip_body = gzip_bytes(body) if len(body) >= MIN_SIZE else None
+    gzip_headers: list[tuple[str, str]] = []
+    if gzip_body is not None:
+        replaced = {
+            "Content-Length": str(len(gzip_body)),
+            "ETag": quote_etag(gzip_etag(etag)),
+        }
+        gzip_headers = [(name, replaced.get(name, value)) for name, value in headers]
+        gzip_headers.append(("Content-Encoding", "gzip"))
+    return CachedResponse(
+        generation,
+        body,
+        etag,
+        last_modified,
+        tuple(headers),
+        valid_until,
+        gzip_body,
+        tuple(gzip_headers),
+    )
 
 
 def response_cache() -> ResponseCache:
@@ -240,12 +290,23 @@ def cached_response(
             equivalent,
         )
         cache.put(url, entry)
-    response: Response = current_app.response_class(entry.body, headers=list(entry.headers))
-    return response.make_conditional(request)
+    body, headers = entry.representation(request.environ)
+    response_class = current_app.response_class
+    if entry.is_current(request.environ):
+        response: Response = response_class(status=304, headers=not_modified_headers(headers))
+    else:
+        response = response_class(body, headers=list(headers))
+    response.shared_copy = True  # type: ignore[attr-defined]
+    return response
 
 
 # Headers a 304 leaves out: they describe a body it does not have.
-ENTITY_HEADERS = {"Content-Type", "Content-Length"}
+ENTITY_HEADERS = {"Content-Type", "Content-Length", "Content-Encoding"}
+
+
+def not_modified_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A 304's headers: the representation's, without those of the body it does not send."""
+    return [(name, value) for name, value in headers if name not in ENTITY_HEADERS]
 
 
 class CachedResponseMiddleware:
@@ -275,17 +336,36 @@ class CachedResponseMiddleware:
         start_response: StartResponse,
         head: bool,
     ) -> list[bytes]:
-        """The cached response, or 304 when the client's copy is current."""
-        if not is_resource_modified(environ, etag=entry.etag, last_modified=entry.last_modified):
-            headers = [(k, v) for k, v in entry.headers if k not in ENTITY_HEADERS]
-            start_response("304 Not Modified", headers)
+        """The cached response (gzip when the client takes it), or 304 when its copy is current."""
+        body, headers = entry.representation(environ)
+        if entry.is_current(environ):
+            start_response("304 Not Modified", not_modified_headers(headers))
             return []
-        start_response("200 OK", list(entry.headers))
-        return [] if head else [entry.body]
+        start_response("200 OK", list(headers))
+        return [] if head else [body]
+
+
+class SharedCopySessions(SecureCookieSessionInterface):
+    """Flask's cookie sessions, except that a shared copy does not say `Vary: Cookie`.
+
+    Flask adds it whenever anything touched the session, and Flask-Login touches it on
+    every response; but a cached page or feed depends on no session (personal requests
+    never reach the cache), and the middleware's hits, which never open one, do not say it:
+    the fill and the hits must send the same `Vary`.
+    """
+
+    def save_session(self, app: Flask, session: SessionMixin, response: FlaskResponse) -> None:
+        if getattr(response, "shared_copy", False) and not session.modified:
+            session.accessed = False
+        super().save_session(app, session, response)
 
 
 def init_app(app: Flask, hooks: CacheHooks, max_entries: int = 2048) -> None:
     """Give the app its response cache, and serve hits before Flask."""
     cache = ResponseCache(hooks, max_entries)
     app.extensions["response_cache"] = cache
+    app.session_interface = SharedCopySessions()
+    # What the cache does not hold (a reader's private page, the admin, errors) is
+    # compressed on its way out; cached responses pass through untouched.
+    app.after_request(lambda response: compress_response(response, request.environ))
     app.wsgi_app = CachedResponseMiddleware(cache, app.wsgi_app)  # type: ignore[method-assign]
