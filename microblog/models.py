@@ -185,6 +185,10 @@ class Tag(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(200), unique=True)
+    # Set for good once a published post carried the tag: its feeds then stay (empty, not
+    # 404) when its last post becomes a draft, so subscribers are not told the feed broke;
+    # a tag only ever on drafts stays unknown (404).
+    published_once: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     posts: Mapped[list[Post]] = relationship(
         secondary=post_tags, back_populates="tags", lazy="select"
     )
@@ -310,10 +314,23 @@ class SiteState(Model):
     @staticmethod
     def bump() -> None:
         """Record a change pages or feeds could show, in the caller's transaction."""
+        now = now_utc()
         db.session.execute(
             update(SiteState)
             .where(SiteState.id == 1)
-            .values(generation=SiteState.generation + 1, changed_at=now_utc())
+            .values(generation=SiteState.generation + 1, changed_at=now)
+        )
+        # What the change made public stays known: a tag with a published post now has had one.
+        has_published_post = (
+            exists()
+            .where(post_tags.c.tag_id == Tag.id, post_tags.c.post_id == Post.id)
+            .where(Post.is_draft.is_(False), Post.published_at <= now)
+        )
+        db.session.execute(
+            update(Tag)
+            .where(Tag.published_once.is_(False), has_published_post)
+            .values(published_once=True)
+            .execution_options(synchronize_session=False)
         )
 
     @staticmethod

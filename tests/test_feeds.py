@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
+from feed_validator import problems_in
 from lxml import etree
 from sqlalchemy import delete, select, update
 
@@ -477,3 +479,24 @@ def test_every_advertised_feed_answers(client, example):
         response = client.get(href)
         assert response.status_code == 200, href
         assert response.headers["Content-Type"] in {RSS, ATOM, JSON_FEED}
+
+
+@pytest.mark.parametrize("kind", ["feed.xml", "atom.xml", "feed.json"])
+def test_a_tag_feed_whose_last_post_became_a_draft_is_a_valid_empty_feed(
+    client, add_post, edit_post, kind
+):
+    """Readers mark a 404 as a broken subscription: the feed stays, with no entries."""
+    permalink = add_post(title="Fleeting", tags=["Fleeting"])
+    path = f"/tags/fleeting/{kind}"
+    assert client.get(path).status_code == 200
+    edit_post(permalink, is_draft=True)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert problems_in(response.data, response.headers["Content-Type"]) == []
+    if kind == "feed.json":
+        assert json.loads(response.data)["items"] == []
+    else:
+        assert feedparser.parse(response.data).entries == []
+    assert client.get(path, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    # The tag's page lists nothing, so it is not found; the feed's subscribers keep theirs.
+    assert client.get("/tags/fleeting/").status_code == 404
