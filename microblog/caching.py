@@ -206,7 +206,7 @@ def build_entry(
     if gzip_body is not None:
         replaced = {
             "Content-Length": str(len(gzip_body)),
-            "ETag": quote_etag(gzip_etag(etag)),
+            "ETag": quote_etag(gzip_etag(etag), weak),
         }
         gzip_headers = [(name, replaced.get(name, value)) for name, value in headers]
         gzip_headers.append(("Content-Encoding", "gzip"))
@@ -260,10 +260,12 @@ def cached_response(
     max_age: int,
     lifetime: float | None = None,
     equivalent: Callable[[bytes], bytes] | None = None,
+    headers: Iterable[tuple[str, str]] = (),
 ) -> Response:
     """Serve this URL from the cache while the site has not changed, else `render` it once.
 
-    `render` returns the body and the time of the newest change it shows (Last-Modified).
+    `render` returns the body and the time of the newest change it shows (Last-Modified);
+    `headers` are more headers the response carries (a feed's `Link`).
     Entries are stored under `cache_key(request.environ)`, which is also what the
     middleware looks up.
     """
@@ -286,16 +288,16 @@ def cached_response(
             last_modified,
             max_age,
             valid_until,
-            cache.hooks.headers,
+            (*cache.hooks.headers, *headers),
             equivalent,
         )
         cache.put(url, entry)
-    body, headers = entry.representation(request.environ)
+    content, sent_headers = entry.representation(request.environ)
     response_class = current_app.response_class
     if entry.is_current(request.environ):
-        response: Response = response_class(status=304, headers=not_modified_headers(headers))
+        response: Response = response_class(status=304, headers=not_modified_headers(sent_headers))
     else:
-        response = response_class(body, headers=list(headers))
+        response = response_class(content, headers=list(sent_headers))
     response.shared_copy = True  # type: ignore[attr-defined]
     return response
 

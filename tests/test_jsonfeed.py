@@ -95,3 +95,16 @@ def test_pages_advertise_the_json_feeds(client, example_post):
     assert re.findall(pattern, tag_page) == ["/feed.json", "/tags/generative-ai/feed.json"]
     post_page = client.get(example_post).get_data(as_text=True)
     assert "/tags/deep-learning/feed.json" in re.findall(pattern, post_page)
+
+
+@pytest.mark.parametrize(
+    "path", ["/feed.xml", "/atom.xml", "/feed.json", "/tags/deep-learning/feed.xml"]
+)
+def test_feeds_name_the_hub_and_themselves_in_a_link_header(make_app, example_post, path):
+    client = make_app(WEBSUB_HUB="https://hub.example/").test_client()
+    for attempt in ("fill", "hit"):
+        response = client.get(path)
+        assert response.headers["Link"] == (
+            f'<https://hub.example/>; rel="hub", <{SITE}{path}>; rel="self"'
+        ), attempt
+    assert "Link" not in make_app().test_client().get(path).headers

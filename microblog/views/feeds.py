@@ -20,7 +20,9 @@ from ..syndication import (
     build_feed,
     parse_page_argument,
 )
+from ..syndication.paging import page_url
 from ..timeutil import now_utc
+from ..uris import uri
 from .public import tag_or_404
 
 bp = Blueprint("feeds", __name__)
@@ -78,7 +80,19 @@ def feed_response(kind: FeedKind, slug: str | None = None) -> Response:
         lambda: render_feed(kind, slug, number),
         MIMETYPES[kind],
         config["FEED_MAX_AGE"],
+        headers=websub_links(number),
     )
+
+
+def websub_links(number: int) -> list[tuple[str, str]]:
+    """With `WEBSUB_HUB` set, the `Link` header that names the hub and the feed (the topic)
+    for subscribers that read headers before bodies (WebSub 4: discovery)."""
+    hub = current_app.config.get("WEBSUB_HUB")
+    if not hub:
+        return []
+    site_url = str(current_app.config["SITE_URL"]).rstrip("/")
+    topic = page_url(uri(site_url + request.path), number)
+    return [("Link", f'<{uri(hub)}>; rel="hub", <{topic}>; rel="self"')]
 
 
 def render_feed(kind: FeedKind, slug: str | None, number: int) -> tuple[bytes, datetime | None]:
