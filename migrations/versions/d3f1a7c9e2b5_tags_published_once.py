@@ -1,7 +1,7 @@
 """tags.published_once: the tag has carried a published post (its feeds stay, empty)
 
 Revision ID: d3f1a7c9e2b5
-Revises: d4e8f1a2b3c5
+Revises: c3d9e8f1a2b4
 Create Date: 2026-12-02 07:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d3f1a7c9e2b5"
-down_revision = "d4e8f1a2b3c5"
+down_revision = "c3d9e8f1a2b4"
 branch_labels = None
 depends_on = None
 
