@@ -185,9 +185,8 @@ class Tag(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(200), unique=True)
-    # Set for good once a published post carried the tag: its feeds then stay (empty, not
-    # 404) when its last post becomes a draft, so subscribers are not told the feed broke;
-    # a tag only ever on drafts stays unknown (404).
+    # Once a published post carried it: its feeds then stay (empty) when its posts all become
+    # drafts; a tag only ever on drafts stays a 404. Set by `SiteState.bump()`.
     published_once: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     posts: Mapped[list[Post]] = relationship(
         secondary=post_tags, back_populates="tags", lazy="select"
@@ -297,6 +296,9 @@ class Author(UserMixin, Model):
         return check_password_hash(self.password_hash, password)
 
 
+NO_SYNC = {"synchronize_session": False}
+
+
 class SiteState(Model):
     """One row whose `generation` grows with every change a page or feed could show.
 
@@ -321,17 +323,10 @@ class SiteState(Model):
             .values(generation=SiteState.generation + 1, changed_at=now)
         )
         # What the change made public stays known: a tag with a published post now has had one.
-        has_published_post = (
-            exists()
-            .where(post_tags.c.tag_id == Tag.id, post_tags.c.post_id == Post.id)
-            .where(Post.is_draft.is_(False), Post.published_at <= now)
-        )
-        db.session.execute(
-            update(Tag)
-            .where(Tag.published_once.is_(False), has_published_post)
-            .values(published_once=True)
-            .execution_options(synchronize_session=False)
-        )
+        published = exists().where(post_tags.c.tag_id == Tag.id, post_tags.c.post_id == Post.id)
+        published = published.where(Post.is_draft.is_(False), Post.published_at <= now)
+        tags = update(Tag).where(Tag.published_once.is_(False), published)
+        db.session.execute(tags.values(published_once=True), execution_options=NO_SYNC)
 
     @staticmethod
     def last_change(now: datetime | None = None) -> datetime:
