@@ -50,7 +50,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_cache(app)
     security.init_app(app)
 
-    from .views import admin, comments, editor, errors, feeds, micropub, public, webmention
+    from .views import (
+        admin,
+        comments,
+        editor,
+        errors,
+        feeds,
+        micropub,
+        moderate,
+        public,
+        replies,
+        webmention,
+    )
 
     app.register_blueprint(feeds.bp)
     app.register_blueprint(webmention.bp)
@@ -58,15 +69,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(micropub.bp)
+    app.register_blueprint(moderate.bp)
+    app.register_blueprint(replies.bp)
     errors.init_app(app)
     # Last: its catch-all permalink route must not shadow the others.
     app.register_blueprint(public.bp)
 
-    from . import cli, devtools, jobs, notify
+    from . import cli, devtools, job_runner, notify
     from .openweb import sending, websub  # noqa: F401 (job kinds and commit hook)
 
     notify.init_app(app)
-    jobs.init_app(app)
+    job_runner.init_app(app)
     cli.init_app(app)
     devtools.init_app(app)
     return app

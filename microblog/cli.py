@@ -223,6 +223,31 @@ def author_token(username: str, revoke_all: bool) -> None:
     )
 
 
+@author_cli.command("feed-url")
+@click.argument("username")
+@click.option("--rotate", is_flag=True, help="Make a new URL; every older one stops working.")
+def author_feed_url(username: str, rotate: bool) -> None:
+    """Print the secret URL of USERNAME's private feed of comments waiting for moderation."""
+    from sqlalchemy import select
+
+    from . import notify
+    from .extensions import db
+    from .models import Author
+
+    author = db.session.execute(
+        select(Author).where(Author.username == username.strip()[:80])
+    ).scalar_one_or_none()
+    if author is None:
+        raise click.ClickException(f"No author is named {username!r} (flask author create).")
+    if rotate:
+        author.feed_generation += 1
+        db.session.commit()
+    click.echo(notify.feed_url(author))
+    click.echo(
+        "Keep it secret: it shows the queue and its action links to anyone who has it.", err=True
+    )
+
+
 def _when(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
 
@@ -290,10 +315,10 @@ def jobs_worker() -> None:
     processes (then set JOBS_RUNNER=0 for those)."""
     import signal
 
-    from . import jobs
+    from .job_runner import Runner
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    runner = jobs.Runner(app)
+    runner = Runner(app)
 
     def stop(*_args) -> None:
         runner.stopping.set()

@@ -72,6 +72,7 @@ DEFAULTS: dict[str, Any] = {
     # process; None means "yes, except under TESTING".
     "JOBS_RUNNER": None,
     "JOBS_POLL_SECONDS": 2.0,
+    "JOBS_BATCH_WAIT": 0.1,
     "JOBS_LEASE_SECONDS": 120.0,
     "JOBS_RETRY_FIRST": 30.0,
     "JOBS_RETRY_LONGEST": 3600.0,
@@ -124,6 +125,7 @@ ENV_TYPES: dict[str, type] = {
     "MAIL_TIMEOUT": float,
     "JOBS_RUNNER": bool,
     "JOBS_POLL_SECONDS": float,
+    "JOBS_BATCH_WAIT": float,
     "JOBS_LEASE_SECONDS": float,
     "JOBS_RETRY_FIRST": float,
     "JOBS_RETRY_LONGEST": float,

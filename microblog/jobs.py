@@ -27,6 +27,7 @@ import os
 import random
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,35 +114,76 @@ def _due(now: datetime):
     return Job.state.in_([JobState.WAITING, JobState.RUNNING]) & (Job.due_at <= now)
 
 
-def claim(worker: str, lease_seconds: float, due_by: datetime | None = None) -> Job | None:
-    """Take the next job due by `due_by` (now) under a lease, in a transaction of its own;
-    None when none is due."""
+@dataclass(frozen=True)
+class Claimed:
+    """A job this runner holds the lease of: what it needs to run it."""
+
+    id: int
+    kind: str
+    args: dict[str, Any]
+    attempts: int  # this attempt's number
+    max_attempts: int
+
+
+def claim(
+    worker: str, lease_seconds: float, due_by: datetime | None = None, limit: int = 1
+) -> list[Claimed]:
+    """Take up to `limit` jobs due by `due_by` (now) under a lease, in a transaction of its
+    own, oldest first; an empty list when none is due."""
     now = now_utc()
     due_by = min(due_by or now, now)
-    candidate = (
+    # A CTE, not `id IN (subquery)`: PostgreSQL may run such a subquery once per row of the
+    # UPDATE, and with SKIP LOCKED each run finds new rows, so LIMIT would not hold.
+    candidates = (
         select(Job.id)
         .where(_due(due_by))
         .order_by(Job.due_at, Job.id)
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's UPDATE holds its write lock
-        .scalar_subquery()
+        .cte("candidates")
     )
-    claimed = db.session.execute(
-        update(Job)
-        .where(Job.id == candidate, _due(due_by))  # re-checked: the claim is conditional
-        .values(
-            state=JobState.RUNNING,
-            locked_by=worker,
-            attempts=Job.attempts + 1,
-            due_at=now + timedelta(seconds=lease_seconds),
+    claimed = (
+        db.session.execute(
+            update(Job)
+            .where(Job.id == candidates.c.id, _due(due_by))  # re-checked: a conditional claim
+            .values(
+                state=JobState.RUNNING,
+                locked_by=worker,
+                attempts=Job.attempts + 1,
+                due_at=now + timedelta(seconds=lease_seconds),
+            )
+            .returning(Job.id)
+            .execution_options(synchronize_session=False)
         )
-        .returning(Job.id)
-        .execution_options(synchronize_session=False)
-    ).scalar()
+        .scalars()
+        .all()
+    )
     db.session.commit()
-    if claimed is None:
-        return None
-    return db.session.get(Job, claimed, populate_existing=True)
+    if not claimed:
+        return []
+    rows = db.session.execute(
+        select(Job.id, Job.kind, Job.args, Job.attempts, Job.max_attempts)
+        .where(Job.id.in_(claimed))
+        .order_by(Job.id)
+    ).all()
+    db.session.rollback()  # end the read transaction
+    return [
+        Claimed(row.id, row.kind, dict(row.args), row.attempts, row.max_attempts) for row in rows
+    ]
+
+
+def release(job_ids: list[int], worker: str) -> None:
+    """Give back jobs this worker claimed and did not start (due now, attempt not counted)."""
+    if job_ids:
+        db.session.execute(
+            update(Job)
+            .where(Job.id.in_(job_ids), Job.locked_by == worker, Job.state == JobState.RUNNING)
+            .values(
+                state=JobState.WAITING, due_at=now_utc(), attempts=Job.attempts - 1, locked_by=None
+            )
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
 
 
 def _settle(job_id: int, worker: str, **values: Any) -> bool:
@@ -155,26 +197,32 @@ def _settle(job_id: int, worker: str, **values: Any) -> bool:
     return bool(getattr(result, "rowcount", 0))  # an UPDATE's result is a CursorResult
 
 
-def run_job(app: Flask, job: Job, worker: str) -> bool:
-    """Run one claimed job and record how it went; True when it succeeded."""
-    job_id, kind, args, attempt, most = (
-        job.id,
-        job.kind,
-        dict(job.args),
-        job.attempts,
-        job.max_attempts,
-    )
+def run_job(app: Flask, job: Claimed, worker: str, deferred: list[int] | None = None) -> bool:
+    """Run one claimed job and record how it went; True when it succeeded.
+
+    With `deferred`, a job that changed nothing in the database (a mail) is not marked done
+    here but added to the list, for one commit per batch (`finish`): on SQLite every commit
+    is an fsync under the one write lock that readers' comments need too.
+    """
+    job_id, kind, args, attempt, most = job.id, job.kind, job.args, job.attempts, job.max_attempts
     spec = TASKS.get(kind)
     try:
         if spec is None:
             raise LookupError(f"no job kind named {kind!r} in this version of the app")
         if attempt > most:
             raise RuntimeError(f"gave up: its runner stopped during each of {most} attempts")
+        session = db.session
+        session.info.pop("job_wrote", None)
         token = current_job_id.set(job_id)
         try:
             spec.function(**args)
         finally:
             current_job_id.reset(token)
+        wrote = session.info.pop("job_wrote", False)
+        if deferred is not None and not (wrote or session.new or session.dirty or session.deleted):
+            session.rollback()  # ends the read transaction
+            deferred.append(job_id)
+            return True
         if not _settle(
             job_id, worker, state=JobState.DONE, finished_at=now_utc(), due_at=now_utc()
         ):
@@ -201,6 +249,14 @@ def run_job(app: Flask, job: Job, worker: str) -> bool:
         return False
 
 
+def _note_write(session, _flush_context) -> None:
+    """Remember that the running job flushed changes (they must commit with it)."""
+    session.info["job_wrote"] = True
+
+
+event.listen(db.session, "after_flush", _note_write)
+
+
 @dataclass(frozen=True)
 class Ran:
     """One job a runner ran, and whether it succeeded."""
@@ -210,22 +266,53 @@ class Ran:
     ok: bool
 
 
-def run_due(app: Flask, limit: int | None = None, worker: str | None = None) -> list[Ran]:
-    """Run the jobs due now, one after another (at most `limit`); what ran and how it went.
+def finish(job_ids: list[int], worker: str) -> None:
+    """Mark jobs done at once (those `run_job` deferred), if this worker still holds them."""
+    if job_ids:
+        now = now_utc()
+        db.session.execute(
+            update(Job)
+            .where(Job.id.in_(job_ids), Job.locked_by == worker, Job.state == JobState.RUNNING)
+            .values(state=JobState.DONE, finished_at=now, due_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
 
-    A job that fails and is due again at once waits for the next call, not this one.
+
+# Called after each batch a runner ran (e.g. to close the SMTP connection the batch reused).
+AFTER_BATCH: list[Callable[[], None]] = []
+
+
+def run_due(
+    app: Flask, limit: int | None = None, worker: str | None = None, batch: int = 10
+) -> list[Ran]:
+    """Run the jobs due now, a batch at a time (at most `limit` in all); what ran and how.
+
+    A job that fails and is due again at once waits for the next call, not this one. A batch
+    that runs long gives back its unstarted jobs before their lease could run out.
     """
     started = now_utc()
     worker = worker or worker_name()
     lease = float(app.config["JOBS_LEASE_SECONDS"])
     ran: list[Ran] = []
     while limit is None or len(ran) < limit:
-        job = claim(worker, lease, due_by=started)
-        if job is None:
+        size = batch if limit is None else min(batch, limit - len(ran))
+        claimed_at = time.monotonic()
+        jobs = claim(worker, lease, due_by=started, limit=size)
+        if not jobs:
             break
-        job_id, kind = job.id, job.kind
-        ran.append(Ran(job_id, kind, run_job(app, job, worker)))
-        db.session.expunge_all()
+        deferred: list[int] = []
+        try:
+            for position, job in enumerate(jobs):
+                if time.monotonic() - claimed_at > lease / 2:
+                    release([other.id for other in jobs[position:]], worker)
+                    break
+                ran.append(Ran(job.id, job.kind, run_job(app, job, worker, deferred)))
+        finally:
+            finish(deferred, worker)
+            db.session.expunge_all()
+            for hook in AFTER_BATCH:
+                hook()
     return ran
 
 
@@ -237,98 +324,6 @@ def prune(keep_days: float) -> int:
     )
     db.session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-# ---------------------------------------------------------------------------- the runner thread
-
-
-class Runner:
-    """A thread in this process that runs due jobs: woken at once by a local commit that
-    enqueued one, and polling now and then for jobs other processes enqueued or retries."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.wake = threading.Event()
-        self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.lock = threading.Lock()
-
-    def start(self) -> None:
-        """Start the thread, once per process (a forked worker starts its own)."""
-        with self.lock:
-            if self.thread is not None and self.thread.is_alive():
-                return
-            self.stopping.clear()
-            self.thread = threading.Thread(target=self.loop, name="jobs-runner", daemon=True)
-            self.thread.start()
-
-    def stop(self, timeout: float = 5) -> None:
-        """Ask the thread to finish its current job and stop."""
-        self.stopping.set()
-        self.wake.set()
-        if self.thread is not None:
-            self.thread.join(timeout)
-
-    def loop(self) -> None:
-        poll = float(self.app.config["JOBS_POLL_SECONDS"])
-        worker = worker_name()
-        next_prune = 0.0
-        while not self.stopping.is_set():
-            self.wake.clear()
-            try:
-                with self.app.app_context():
-                    try:
-                        run_due(self.app, worker=worker)
-                        if now_utc().timestamp() > next_prune:
-                            prune(float(self.app.config["JOBS_KEEP_DAYS"]))
-                            next_prune = now_utc().timestamp() + 3600
-                    finally:
-                        db.session.remove()
-            except Exception:  # the database is away: say so, wait, try again
-                log.exception("the job runner could not read the queue")
-            self.wake.wait(poll * random.uniform(0.8, 1.2))
-
-
-def wake_after_commit(session) -> None:
-    """After a commit that enqueued a job, wake this process's runner (it need not poll)."""
-    if session.info.pop("jobs_enqueued", False):
-        from flask import current_app, has_app_context
-
-        if has_app_context():
-            runner = current_app.extensions.get("jobs_runner")
-            if runner is not None:
-                runner.wake.set()
-
-
-def forget_after_rollback(session, *_args) -> None:
-    session.info.pop("jobs_enqueued", None)
-
-
-_listening = False
-
-
-def init_app(app: Flask) -> None:
-    """Give the app its runner; it starts with the first request, or at once in a gunicorn
-    worker (see gunicorn.conf.py), and never in CLI commands or tests unless asked."""
-    global _listening
-    if not _listening:
-        event.listen(db.session, "after_commit", wake_after_commit)
-        event.listen(db.session, "after_soft_rollback", forget_after_rollback)
-        _listening = True
-    runner = Runner(app)
-    app.extensions["jobs_runner"] = runner
-    if app.config["JOBS_RUNNER"]:
-
-        @app.before_request
-        def start_runner() -> None:
-            if runner.thread is None or not runner.thread.is_alive():
-                runner.start()
-
-
-def start_runner(app: Flask) -> None:
-    """Start the app's runner now, when the app runs jobs in-process (gunicorn's hook)."""
-    if app.config["JOBS_RUNNER"]:
-        app.extensions["jobs_runner"].start()
 
 
 # ------------------------------------------------------------------ what `flask jobs` shows

@@ -11,16 +11,24 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+
+from .uris import uri
 
 PURPOSES = ("moderate", "confirm-replies", "unsubscribe", "author-feed")
 MAX_TOKEN_LENGTH = 1000
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
+# Links that never expire and must read the same each time they are made (the private
+# feed's URL is printed again and again) carry no timestamp.
+UNDATED = ("author-feed",)
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer | URLSafeSerializer:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown link purpose {purpose!r}")
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"microblog/{purpose}")
+    kind = URLSafeSerializer if purpose in UNDATED else URLSafeTimedSerializer
+    return kind(current_app.config["SECRET_KEY"], salt=f"microblog/{purpose}")
 
 
 def sign(purpose: str, payload: dict[str, Any]) -> str:
@@ -32,8 +40,12 @@ def read(purpose: str, token: str, max_age: int | None = None) -> dict[str, Any]
     """The payload of a genuine, unexpired token of this purpose; None for anything else."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
+    serializer = _serializer(purpose)
     try:
-        payload = _serializer(purpose).loads(token, max_age=max_age)
+        if isinstance(serializer, URLSafeTimedSerializer):
+            payload = serializer.loads(token, max_age=max_age)
+        else:
+            payload = serializer.loads(token)
     except (BadSignature, ValueError, TypeError):
         # SignatureExpired and BadTimeSignature are BadSignatures; a mangled payload may
         # raise while decoding.
@@ -42,5 +54,5 @@ def read(purpose: str, token: str, max_age: int | None = None) -> dict[str, Any]
 
 
 def absolute(path: str) -> str:
-    """`path` on the public site (SITE_URL), for links in mails and feeds."""
-    return current_app.config["SITE_URL"] + path
+    """`path` on the public site (SITE_URL), percent-encoded, for links in mails and feeds."""
+    return uri(current_app.config["SITE_URL"] + path)

@@ -30,6 +30,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import Model, db
+
+# The queue's and the mail's tables live in models_mail.py; they are re-exported here.
+from .models_mail import Job, JobState, MailOptOut, ReplySubscription  # noqa: F401
 from .timeutil import UTCDateTime, as_utc, now_utc
 
 post_tags = Table(
@@ -285,6 +288,9 @@ class Author(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     # Where notifications for this author go (`flask author create --email`); none: no mail.
     email: Mapped[str | None] = mapped_column(String(254))
+    # The private moderation feed's URL is signed with this; `feed-url --rotate` bumps it,
+    # which voids every URL made before.
+    feed_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
@@ -352,48 +358,6 @@ class SiteState(Model):
 
 # The counter as one plain SQL statement, for `generation.GenerationReader`'s raw cursor.
 GENERATION_SQL = "SELECT generation FROM site_state WHERE id = 1"
-
-
-class JobState(enum.Enum):
-    """Where a background job stands."""
-
-    WAITING = "waiting"  # due at `due_at` (a retry waits here too, with its last error)
-    RUNNING = "running"  # leased by `locked_by` until `due_at`
-    DONE = "done"
-    FAILED = "failed"  # gave up after its last attempt; `last_error` says why
-
-
-class Job(Model):
-    """One unit of background work: a registered function's name and its plain arguments.
-
-    Written in the same transaction as the change that causes it (see `jobs.enqueue`).
-    """
-
-    __tablename__ = "jobs"
-    # The runner's one question, "what is due now", reads this index.
-    __table_args__ = (Index("ix_jobs_state_due_at", "state", "due_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(100))
-    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    state: Mapped[JobState] = mapped_column(
-        Enum(
-            JobState,
-            native_enum=False,
-            length=16,
-            values_callable=lambda states: [state.value for state in states],
-        ),
-        default=JobState.WAITING,
-    )
-    # While waiting: when it may run. While running: when its lease ends, after which another
-    # runner may take it again (its runner is presumed dead). One column, so one index.
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    max_attempts: Mapped[int] = mapped_column(Integer, default=8)
-    locked_by: Mapped[str | None] = mapped_column(String(200))
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 posts_table = _table(Post)

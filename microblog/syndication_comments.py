@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
@@ -57,4 +57,36 @@ def comments_atom(site: FeedSite, post: Post, comments: Sequence[Comment]) -> by
         entry.published(as_utc(comment.created_at))
         entry.updated(as_utc(comment.status_changed_at or comment.created_at))
         entry.content(comment.body_html, type="html")
+    return fg.atom_str(pretty=True)
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One waiting comment in the author's private feed, its content already rendered."""
+
+    comment: Comment
+    post: Post
+    content_html: str
+
+
+def moderation_atom(site: FeedSite, feed_url: str, entries: Sequence[QueueEntry]) -> bytes:
+    """The author's private Atom feed of comments waiting for moderation, newest first."""
+    fg = FeedGenerator()
+    fg.id(f"{site.url}/admin/comments?status=pending")
+    fg.title(f"Comments waiting — {site.title}")
+    fg.link(href=f"{site.url}/admin/comments?status=pending", rel="alternate", type="text/html")
+    fg.link(href=feed_url, rel="self", type="application/atom+xml")
+    fg.language(site.language)
+    times = [as_utc(entry.comment.created_at) for entry in entries]
+    fg.updated(max(times, default=datetime(2000, 1, 1, tzinfo=UTC)))
+    for item in entries:
+        entry = fg.add_entry(order="append")
+        # Stable per comment and per moment it was last changed (an edit is a new entry).
+        entry.id(f"{comment_url(site, item.post, item.comment)}/pending")
+        entry.link(href=f"{site.url}/admin/comments?status=pending", rel="alternate")
+        entry.title(f"{item.comment.author_name} on “{item.post.title}”")
+        entry.author({"name": item.comment.author_name})
+        entry.published(as_utc(item.comment.created_at))
+        entry.updated(as_utc(item.comment.created_at))
+        entry.content(item.content_html, type="html")
     return fg.atom_str(pretty=True)

@@ -210,9 +210,14 @@ def test_pending_count_is_on_every_admin_page(app, author, post_path):
 
 
 def test_queue_is_paginated(app, author, post_path):
-    add_comments(app, post_path, 23)
+    add_comments(app, post_path, 53)
     first = author.get("/admin/comments?status=pending").get_data(as_text=True)
-    assert "Page 1 of 2" in first and "comment 22" in first and "comment 0<" not in first
+    assert "Page 1 of 2" in first and "comment 52" in first and "comment 0<" not in first
+    # Dense: fifty one-line entries on the first screen, each with its excerpt and buttons;
+    # the full text and the sender's details one click away.
+    assert first.count('class="queue-line"') == 50
+    assert first.count('class="queue-excerpt"') == 50
+    assert first.count("<details") == 50
     second = author.get("/admin/comments?status=pending&page=2").get_data(as_text=True)
     assert "comment 0" in second
     assert author.get("/admin/comments?status=pending&page=3").status_code == 404

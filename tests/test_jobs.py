@@ -5,6 +5,7 @@ visibly, and a runner that dies mid-job leaves it to another after its lease."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ FAILURES: dict[int, int] = {}
 
 @jobs.task("test.record", attempts=3)
 def record(number: int) -> None:
+    time.sleep(0.001)  # long enough for concurrent runners to overlap
     with RAN_LOCK:
         RAN.append(("record", number))
 
@@ -129,8 +131,6 @@ def test_a_job_that_fails_once_succeeds_on_its_retry(make_app):
         db.session.commit()
         first = jobs.run_due(app)
         assert [job.ok for job in first] == [False]
-        import time
-
         time.sleep(0.05)
         second = jobs.run_due(app)
         assert [job.ok for job in second] == [True]
@@ -151,7 +151,7 @@ def test_concurrent_runners_run_each_job_exactly_once(app):
     def runner(name: str) -> None:
         try:
             with app.app_context():
-                jobs.run_due(app, worker=name)
+                jobs.run_due(app, worker=name, batch=1 + int(name[-1]) % 3)
                 db.session.remove()
         except BaseException as error:  # noqa: BLE001 (reported below)
             errors.append(error)
@@ -174,11 +174,10 @@ def test_a_dead_runners_job_is_taken_again_after_its_lease(app):
     with app.app_context():
         jobs.enqueue("test.record", number=5)
         db.session.commit()
-        claimed = jobs.claim("dead-runner", lease_seconds=60)
-        assert claimed is not None
+        [claimed] = jobs.claim("dead-runner", lease_seconds=60)
         claimed_id = claimed.id
         # Leased: nobody else takes it.
-        assert jobs.claim("other", lease_seconds=60) is None
+        assert jobs.claim("other", lease_seconds=60) == []
         # The lease runs out (the dead runner never comes back).
         db.session.execute(update(Job).values(due_at=now_utc() - timedelta(seconds=1)))
         db.session.commit()
@@ -197,8 +196,6 @@ def test_the_runner_thread_picks_up_a_job_at_once(make_app):
     runner = app.extensions["jobs_runner"]
     runner.start()
     try:
-        import time
-
         time.sleep(0.2)  # the thread is now waiting on its 30 s poll
         started = time.monotonic()
         with app.app_context():

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import sanitize
+from .. import notify, sanitize
 from ..extensions import db
 from ..models import Comment, CommentStatus, Post, SiteState
 from ..timeutil import now_utc
@@ -45,6 +45,8 @@ class Submission:
     parent_id: str = ""
     honeypot: str = ""
     remote_addr: str | None = None
+    # The `notify` box: mail me replies (after I confirm by a mailed link).
+    notify: bool = False
 
     def __post_init__(self) -> None:
         self.name = " ".join(_printable(self.name).split())
@@ -63,6 +65,7 @@ class Submission:
             "url": self.url,
             "body": self.body,
             "parent_id": self.parent_id,
+            "notify": "on" if self.notify else "",
         }
 
 
@@ -115,6 +118,8 @@ def validate(
         )
     if submission.parent_id and reply_target(post, submission.parent_id) is None:
         errors["parent_id"] = "That comment cannot be answered; choose another or none."
+    if submission.notify and not submission.email:
+        errors["notify"] = "To be mailed replies, give your email address above."
     return errors
 
 
@@ -150,7 +155,8 @@ def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeR
     a submission sent again returns the comment it already became.
 
     The comment is pending unless a spam signal files it as spam or a returning reader's
-    earlier approved comment lets it through at once (then the site's pages change).
+    earlier approved comment lets it through at once (then the site's pages change). The
+    mails it calls for are queued as jobs in the same transaction (see `notify`).
     """
     key = submission_key(token, post, submission)
     existing = stored_with_key(key)
@@ -190,4 +196,7 @@ def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeR
         return existing
     if status == CommentStatus.APPROVED:
         SiteState.bump()
+    # Same transaction: the author's mail (or the thread's readers') goes if and only if
+    # the comment is stored.
+    notify.comment_received(comment, wants_replies=submission.notify)
     return comment

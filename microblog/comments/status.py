@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from .. import notify
 from ..content.site_changes import mark_comments_changed
 from ..extensions import db
 from ..models import Author, Comment, CommentStatus, SiteState
@@ -103,6 +104,9 @@ def apply(comment: Comment, action: str, by: Author | None) -> Comment | None:
     if was_public != (target == APPROVED):
         SiteState.bump()
         mark_comments_changed(db.session, comment.post.permalink)
+    if target == APPROVED:
+        # A reply just became public: its thread's readers are told (a job, same transaction).
+        notify.comment_approved(comment)
     return comment
 
 

@@ -29,7 +29,7 @@ from ..models import Author, Comment, CommentStatus
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-QUEUE_PAGE_SIZE = 20
+QUEUE_PAGE_SIZE = 50
 TABS = [status.value for status in CommentStatus]
 
 login_manager.login_view = "admin.login"

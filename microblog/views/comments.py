@@ -9,16 +9,22 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from ..caching import cached_response
-from ..comments import intake
+from ..comments import intake, own
 from ..comments.tokens import read_form_token
 from ..extensions import csrf, db, limiter
 from ..models import Comment, CommentStatus, Post, SiteState
 from ..syndication_comments import FeedSite, comments_atom
-from .post_page import intake_rules, private, remember_pending, render_post
+from .post_page import (
+    intake_rules,
+    pending_ids_from_cookie,
+    private,
+    remember_pending,
+    render_post,
+)
 
 bp = Blueprint("comments", __name__)
 
@@ -70,6 +76,7 @@ def submission_from_form() -> intake.Submission:
         parent_id=form.get("parent_id", ""),
         honeypot=form.get("homepage", ""),
         remote_addr=request.remote_addr,
+        notify=bool(form.get("notify")),
     )
 
 
@@ -129,3 +136,57 @@ def feed(path: str) -> Response:
         return comments_atom(site, post, comments), SiteState.last_change()
 
     return cached_response(render, "application/atom+xml", int(config["FEED_MAX_AGE"]))
+
+
+def own_comment_or_404(path: str, comment_id: int) -> tuple[Post, Comment]:
+    """The post and this writer's own comment on it, while they may still change it."""
+    post = post_or_404(path)
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.post_id != post.id:
+        abort(404)
+    if not own.may_change(comment, pending_ids_from_cookie()):
+        abort(
+            403,
+            description=(
+                "This comment can no longer be changed from this browser: only its writer may,"
+                f" for {own.EDIT_MINUTES} minutes after sending it, while it awaits moderation."
+            ),
+        )
+    return post, comment
+
+
+def edit_page(post: Post, comment: Comment, status: int = 200, **context) -> Response:
+    body = render_template(
+        "public/edit_comment.html",
+        post=post,
+        comment=comment,
+        until=own.editable_until(comment),
+        **context,
+    )
+    return private(current_app.response_class(body, status=status, mimetype="text/html"))
+
+
+@bp.get("/<path:path>comments/<int:comment_id>/edit")
+def edit_form(path: str, comment_id: int) -> Response:
+    """The writer's own pending comment, to change or withdraw."""
+    post, comment = own_comment_or_404(path, comment_id)
+    return edit_page(post, comment)
+
+
+@bp.post("/<path:path>comments/<int:comment_id>/edit")
+@csrf.exempt  # the signed pending cookie (SameSite=Lax, HttpOnly) names the writer
+def edit_comment(path: str, comment_id: int) -> Response:
+    """Save the new text, or withdraw the comment; 303 back to the post."""
+    if cross_site():
+        abort(403, description="Comments can only be changed from this site's own pages.")
+    post, comment = own_comment_or_404(path, comment_id)
+    if request.form.get("action") == "withdraw":
+        own.withdraw(comment)
+        db.session.commit()
+        return private(redirect(f"{post.permalink}#comments", code=303))
+    error = own.edit(comment, request.form.get("body", ""), intake_rules())
+    if error:
+        db.session.rollback()
+        return edit_page(post, comment, 422, error=error, text=request.form.get("body", ""))
+    db.session.commit()
+    return private(redirect(f"{post.permalink}#comment-{comment.id}", code=303))

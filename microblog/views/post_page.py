@@ -16,17 +16,19 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
-from ..comments import threads
+from ..comments import own, threads
 from ..comments.rules import LIMITS, FieldLimits, IntakeRules, comments_open
 from ..comments.tokens import issue_form_token
 from ..extensions import db
 from ..models import Comment, Post
+from ..notify import mail_enabled
 from ..webmentions import Webmention
 
 # The reader's own pending comments: a signed list of ids, on the post's path only. A
@@ -52,6 +54,10 @@ class CommentSection:
     pending: list[Comment] = field(default_factory=list)
     # Likes and reposts other sites sent as Webmentions.
     reactions: list[Webmention] = field(default_factory=list)
+    # Whether the form offers "mail me replies" (only when the site sends mail).
+    offers_replies: bool = False
+    # The pending comments their writer may still edit or withdraw, with the deadline.
+    editable: dict[int, datetime] = field(default_factory=dict)
 
 
 def intake_rules() -> IntakeRules:
@@ -75,6 +81,12 @@ def comment_section(post: Post, pending: list[Comment] | None = None) -> Comment
             db.session.execute(Webmention.reactions(post.id)).scalars(),
             key=lambda mention: (mention.verified_at, mention.id),
         ),
+        offers_replies=mail_enabled(),
+        editable={
+            comment.id: own.editable_until(comment)
+            for comment in pending or []
+            if own.may_change(comment, [comment.id])
+        },
     )
 
 
