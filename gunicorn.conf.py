@@ -1,8 +1,13 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
-Threaded workers (gthread): a browser that opens idle keep-alive connections cannot tie
-up a whole worker, as it would with sync workers when nothing buffers in front. Each request
-is a short lookup, so a few threads per process are plenty.
+Production needs nginx (deploy/nginx.conf) in front; gunicorn alone must not face the
+internet. Threaded workers (gthread) park idle keep-alive connections in the main thread's
+poller, but a request's headers are read on a worker thread: a dozen clients that send their
+headers one byte at a time (slowloris) hold every thread (workers × threads) until `timeout`,
+and other readers wait. nginx reads whole requests before passing them on and buffers slow
+readers, so gunicorn only ever sees complete, fast requests from 127.0.0.1.
+
+Each request is a short lookup, so a few threads per process are plenty.
 """
 
 import multiprocessing
@@ -25,6 +30,11 @@ max_requests_jitter = 20_000
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Only nginx on this host is a trusted forwarder (X-Forwarded-Proto), and no header may set
+# WSGI variables: gunicorn's default lets a forwarder send `SCRIPT_NAME`, which moves every
+# link a page builds (and the response cache would keep that page for everyone).
+forwarded_allow_ips = "127.0.0.1,::1"
+forwarder_headers = ""
 # Each worker builds its own app and database pool after the fork: connections are never
 # shared between processes.
 preload_app = False
@@ -38,3 +48,15 @@ def post_worker_init(worker):
         from microblog.job_runner import start_runner
 
         start_runner(app)
+
+
+def on_starting(server):
+    """Refuse to start several blog workers whose rate limits would each count alone."""
+    if getattr(server.app, "app_uri", None) != "wsgi:app":
+        return  # another app served with these settings (the benchmarks' hello-world)
+    from microblog.config import rate_limit_storage_problem
+
+    problem = rate_limit_storage_problem(server.cfg.workers)
+    if problem:
+        server.log.error(problem)
+        raise SystemExit(problem)

@@ -37,7 +37,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
 
+    from . import urlargs
+
     db.init_app(app)
+    urlargs.init_app(app)  # before any route: `<int:…>` is the strict id reading
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -103,4 +106,4 @@ def init_cache(app: Flask) -> None:
         pages_changed_at=SiteState.last_change,
         headers=tuple(security.HEADERS.items()),
     )
-    caching.init_app(app, hooks)
+    caching.init_app(app, hooks, int(app.config["RESPONSE_CACHE_MAX_BYTES"]))

@@ -11,6 +11,7 @@ good, and caches stay right across workers and hosts that share the database.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask.wrappers import Response as FlaskResponse
 from werkzeug.http import http_date, is_resource_modified, parse_cookie, quote_etag
@@ -108,14 +109,29 @@ class CachedResponse:
             return False
         return self.valid_until is None or now_utc() < self.valid_until
 
+    def weight(self, key: str) -> int:
+        """About how many bytes keeping this entry under `key` costs."""
+        headers = sum(len(name) + len(value) + 100 for name, value in self.headers)
+        return len(self.body) + headers + 2 * len(key) + ENTRY_OVERHEAD
+
+
+# What an entry costs beyond its body, headers and key (objects, dict slots), measured.
+ENTRY_OVERHEAD = 1024
+
 
 class ResponseCache:
-    """A bounded, thread-safe map of URLs to rendered responses (least recently used out)."""
+    """A thread-safe map of URLs to rendered responses, bounded in bytes (least recently
+    used out), that forgets every entry of an older generation once it sees a newer one."""
 
-    def __init__(self, hooks: CacheHooks, max_entries: int = 2048) -> None:
+    def __init__(self, hooks: CacheHooks, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.hooks = hooks
-        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        # One response may take at most an eighth: a huge one is served, not kept.
+        self.max_entry_bytes = max_bytes // 8
         self.entries: OrderedDict[str, CachedResponse] = OrderedDict()
+        self.weights: dict[str, int] = {}
+        self.size = 0
+        self.newest_generation = -1
         self.lock = threading.Lock()
 
     def get(self, key: str, generation: int | None = None) -> CachedResponse | None:
@@ -127,7 +143,10 @@ class ResponseCache:
         entry = self.entries.get(key)
         if entry is None:
             return None
-        if not entry.is_fresh(self.hooks.read_generation() if generation is None else generation):
+        if generation is None:
+            generation = self.hooks.read_generation()
+        if not entry.is_fresh(generation):
+            self.forget_older_than(generation)
             return None
         with self.lock:
             if key in self.entries:
@@ -135,31 +154,69 @@ class ResponseCache:
         return entry
 
     def put(self, key: str, entry: CachedResponse) -> None:
-        """Keep `entry`, dropping the least recently used one when full."""
+        """Keep `entry`, dropping the least recently used ones until the bytes fit."""
+        self.forget_older_than(entry.generation)
+        weight = entry.weight(key)
+        if weight > self.max_entry_bytes:
+            return
         with self.lock:
+            self._drop(key)
             self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+            self.weights[key] = weight
+            self.size += weight
+            while self.size > self.max_bytes and self.entries:
+                self._drop(next(iter(self.entries)))
+
+    def forget_older_than(self, generation: int) -> None:
+        """Once the site has changed, no entry built before can be served again: drop them
+        now rather than let them hold memory until the LRU order reaches them."""
+        if generation <= self.newest_generation:
+            return
+        with self.lock:
+            if generation <= self.newest_generation:
+                return
+            self.newest_generation = generation
+            for key in [k for k, e in self.entries.items() if e.generation < generation]:
+                self._drop(key)
+
+    def _drop(self, key: str) -> None:
+        """Remove one entry (the lock is held)."""
+        if self.entries.pop(key, None) is not None:
+            self.size -= self.weights.pop(key, 0)
 
     def clear(self) -> None:
         """Forget everything."""
         with self.lock:
             self.entries.clear()
+            self.weights.clear()
+            self.size = 0
 
 
-def cache_key(environ: WSGIEnvironment) -> str:
+# The one way to write a page number: ASCII digits, no leading zero, 2 or more (page 1 is
+# the URL without `page`).
+CANONICAL_PAGE = re.compile(r"[1-9][0-9]{0,8}", re.ASCII)
+
+
+def cache_key(environ: WSGIEnvironment) -> str | None:
     """What a response is cached under: the path, and the page number of a listing.
 
     Other query arguments change nothing a page or feed shows, so they are left out: a
-    crawler adding `?x=1`, `?x=2`… cannot push real pages out of the cache.
+    crawler adding `?x=1`, `?x=2`… cannot push real pages out of the cache. A `page` is in
+    only in its one canonical form (`?page=2`); any other (`01`, `²`, `1`, two of them) has
+    no key, so it is never looked up nor stored and the view answers it (404 or 301).
+    SCRIPT_NAME is in: every link `url_for` builds starts with it, so a page built under
+    another mount point must never be served for this one.
     """
-    path: str = environ.get("PATH_INFO", "")
+    path: str = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
     query: str = environ.get("QUERY_STRING", "")
-    if not query:
+    if "page" not in query:
         return path
-    pages = parse_qs(query).get("page")
-    return f"{path}?page={pages[0]}" if pages else path
+    pages = parse_qs(query, keep_blank_values=True).get("page")
+    if not pages:
+        return path
+    if len(pages) != 1 or pages[0] == "1" or not CANONICAL_PAGE.fullmatch(pages[0]):
+        return None
+    return f"{path}?page={pages[0]}"
 
 
 def etag_for(body: bytes) -> str:
@@ -232,6 +289,7 @@ def cached_page(
     render_html: Callable[[], str],
     lifetime: float | None = None,
     equivalent: Callable[[bytes], bytes] | None = None,
+    paged: bool = False,
 ) -> Response:
     """An HTML page served through the response cache; browsers revalidate it every time.
 
@@ -251,6 +309,7 @@ def cached_page(
         current_app.config["PAGE_MAX_AGE"],
         lifetime=lifetime,
         equivalent=equivalent,
+        paged=paged,
     )
 
 
@@ -261,18 +320,23 @@ def cached_response(
     lifetime: float | None = None,
     equivalent: Callable[[bytes], bytes] | None = None,
     headers: Iterable[tuple[str, str]] = (),
+    paged: bool = False,
 ) -> Response:
     """Serve this URL from the cache while the site has not changed, else `render` it once.
 
     `render` returns the body and the time of the newest change it shows (Last-Modified);
     `headers` are more headers the response carries (a feed's `Link`).
     Entries are stored under `cache_key(request.environ)`, which is also what the
-    middleware looks up.
+    middleware looks up. Only a `paged` view takes a `page` argument, and only in its
+    canonical form: anywhere else, or written otherwise, it is a 404 (one address per page,
+    so nobody can fill the cache with copies of one page).
     """
+    url = cache_key(request.environ)
+    if url is None or ("page" in request.args and not paged):
+        abort(404)
     cache = response_cache()
     # Read before rendering: a change committed meanwhile leaves this entry already stale.
     generation = cache.hooks.read_generation()
-    url = cache_key(request.environ)
     entry = cache.get(url, generation)
     if entry is None:
         valid_until = cache.hooks.next_change()
@@ -326,7 +390,8 @@ class CachedResponseMiddleware:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         if method in ("GET", "HEAD") and not self.cache.hooks.is_personal(environ):
-            entry = self.cache.get(cache_key(environ))
+            key = cache_key(environ)
+            entry = None if key is None else self.cache.get(key)
             if entry is not None:
                 return self.serve(entry, environ, start_response, method == "HEAD")
         return self.wsgi_app(environ, start_response)
@@ -362,9 +427,9 @@ class SharedCopySessions(SecureCookieSessionInterface):
         super().save_session(app, session, response)
 
 
-def init_app(app: Flask, hooks: CacheHooks, max_entries: int = 2048) -> None:
+def init_app(app: Flask, hooks: CacheHooks, max_bytes: int = 64 * 1024 * 1024) -> None:
     """Give the app its response cache, and serve hits before Flask."""
-    cache = ResponseCache(hooks, max_entries)
+    cache = ResponseCache(hooks, max_bytes)
     app.extensions["response_cache"] = cache
     app.session_interface = SharedCopySessions()
     # What the cache does not hold (a reader's private page, the admin, errors) is

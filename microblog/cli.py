@@ -156,6 +156,28 @@ def export_posts(folder: str) -> None:
     click.echo(f"{len(written)} posts exported to {folder}")
 
 
+def read_password(password_stdin: bool) -> str:
+    """The new password: one line of standard input, or asked twice at the terminal."""
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def find_author_or_fail(username: str):
+    """The author named `username`, or a clear error."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Author
+
+    author = db.session.execute(
+        select(Author).where(Author.username == username)
+    ).scalar_one_or_none()
+    if author is None:
+        raise click.ClickException(f"No author is named {username!r}.")
+    return author
+
+
 @author_cli.command("create")
 @click.argument("username")
 @click.option(
@@ -168,23 +190,23 @@ def create_author(username: str, password_stdin: bool, email: str) -> None:
     """Create the author account USERNAME (the password is asked twice, or read from stdin)."""
     from sqlalchemy import select
 
+    from .accounts import credential_problem
     from .extensions import db
     from .models import Author
 
     username = username.strip()
-    if not username or len(username) > 80:
-        raise click.UsageError("The username must be 1 to 80 characters.")
+    problem = credential_problem(username, "-")
+    if problem:
+        raise click.UsageError(problem)
     email = email.strip()
     if email and (len(email) > 254 or "@" not in email or any(c.isspace() for c in email)):
         raise click.UsageError(f"{email!r} is not an email address.")
     if db.session.execute(select(Author.id).where(Author.username == username)).first():
         raise click.ClickException(f"An author named {username!r} already exists.")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if not password:
-        raise click.ClickException("The password must not be empty.")
+    password = read_password(password_stdin)
+    problem = credential_problem(username, password)
+    if problem:
+        raise click.ClickException(problem)
     author = Author(username=username, email=email or None)
     author.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     db.session.add(author)
@@ -210,8 +232,13 @@ def author_token(username: str, revoke_all: bool) -> None:
         raise click.ClickException(f"No author is named {username!r} (flask author create).")
     if revoke_all:
         count = access_tokens.revoke_all(author)
+        # Resetting access ends the signed-in sessions too (a copied cookie included).
+        author.end_sessions()
         db.session.commit()
-        click.echo(f"revoked {count} token{'' if count == 1 else 's'} of {author.username}")
+        click.echo(
+            f"revoked {count} token{'' if count == 1 else 's'} of {author.username}; "
+            "every session of theirs has ended"
+        )
         return
     token = access_tokens.issue(author)
     db.session.commit()
@@ -338,6 +365,40 @@ def jobs_retry() -> None:
     from . import jobs
 
     click.echo(f"{jobs.retry_failed()} failed jobs queued again")
+
+
+@author_cli.command("password")
+@click.argument("username")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the new password from one line of standard input instead of asking.",
+)
+def change_password(username: str, password_stdin: bool) -> None:
+    """Give USERNAME a new password; every session signed in before ends."""
+    from .accounts import credential_problem
+    from .extensions import db
+
+    author = find_author_or_fail(username.strip())
+    password = read_password(password_stdin)
+    problem = credential_problem(author.username, password)
+    if problem:
+        raise click.ClickException(problem)
+    author.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+    db.session.commit()
+    click.echo(f"new password for {author.username}; every session of theirs has ended")
+
+
+@author_cli.command("sign-out")
+@click.argument("username")
+def sign_out_everywhere(username: str) -> None:
+    """End every session of USERNAME (a lost laptop, a copied cookie)."""
+    from .extensions import db
+
+    author = find_author_or_fail(username.strip())
+    author.end_sessions()
+    db.session.commit()
+    click.echo(f"every session of {author.username} has ended")
 
 
 def init_app(app: Flask) -> None:

@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBMENTION_RATE_LIMIT": "20 per hour",
     "WEBMENTION_MAX_QUEUED": 500,
     "PAGE_MAX_AGE": 0,
+    # Each worker's response cache, in bytes of rendered pages and feeds kept.
+    "RESPONSE_CACHE_MAX_BYTES": 64 * 1024 * 1024,
     "COMMENTS_MIN_SECONDS": 2,
     "COMMENTS_MAX_LINKS": 2,
     "COMMENTS_BLOCKLIST": "",
@@ -101,6 +103,7 @@ ENV_TYPES: dict[str, type] = {
     "WEBMENTION_RATE_LIMIT": str,
     "WEBMENTION_MAX_QUEUED": int,
     "PAGE_MAX_AGE": int,
+    "RESPONSE_CACHE_MAX_BYTES": int,
     "COMMENTS_MIN_SECONDS": float,
     "COMMENTS_MAX_LINKS": int,
     "COMMENTS_BLOCKLIST": str,
@@ -180,3 +183,44 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or "memory://"
     if config.get("JOBS_RUNNER") is None:
         config["JOBS_RUNNER"] = not config.get("TESTING")
+    if not config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        # A storage that stops answering must fail fast (sign-in then falls back, a
+        # comment gets a 503), not hold a request thread for the OS's TCP timeout.
+        options = dict(config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+        options.setdefault("socket_connect_timeout", 1)
+        options.setdefault("socket_timeout", 1)
+        config["RATELIMIT_STORAGE_OPTIONS"] = options
+
+
+INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+
+
+def load_settings(instance_path: str | Path = INSTANCE_PATH) -> dict[str, Any]:
+    """The settings the app will run with, read the same way as `create_app` (for tools
+    that run before any app exists, such as gunicorn.conf.py)."""
+    from flask import Config
+
+    config = Config(str(instance_path))
+    config.from_mapping(DEFAULTS)
+    config.from_pyfile("config.py", silent=True)
+    config.from_mapping(from_environment())
+    return dict(config)
+
+
+def rate_limit_storage_problem(workers: int, settings: dict[str, Any] | None = None) -> str:
+    """Why `workers` processes cannot run with these settings, or "" when they can.
+
+    With `memory://` each worker keeps its own counts: 5 sign-ins a quarter hour becomes 5
+    per worker, and a burst spread over workers passes. Several workers need a shared
+    storage (Redis).
+    """
+    settings = load_settings() if settings is None else settings
+    storage = str(settings.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if workers > 1 and settings.get("RATELIMIT_ENABLED") and storage.startswith("memory://"):
+        return (
+            f"{workers} workers with RATELIMIT_STORAGE_URI={storage}: each worker would count "
+            "sign-ins and comments alone, so the limits would not hold. Set "
+            "RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 (shared by every worker), or run "
+            "one worker (GUNICORN_WORKERS=1), or turn limits off (RATELIMIT_ENABLED=0)."
+        )
+    return ""

@@ -12,9 +12,11 @@ reads no request and imports nothing from the views.
 
 from __future__ import annotations
 
+import html as html_entities
 import re
+import unicodedata
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree as etree
 
 import markdown
@@ -34,6 +36,29 @@ BARE_URL = re.compile(r"https?://[^\s<>\"'\x02\x03]+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,:;!?)]}'\""
 
 
+# Explicit bidirectional formatting characters (ALM, LRM, RLM, the embeddings, overrides
+# and isolates). A stranger's `http://a/\u202egnp.exe` shows as `…exe.png`: they have no
+# place in what strangers write.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def is_blank(text: str) -> bool:
+    """Whether `text` shows nothing: only whitespace, format (Cf: zero-width spaces, joiners,
+    bidi marks, BOM) and control (Cc) characters."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in text)
+
+
+def strip_bidi_controls(text: str) -> str:
+    """`text` without bidirectional formatting characters (names, bodies)."""
+    return BIDI_CONTROLS.sub("", text)
+
+
+def neutralise_bidi_in_url(url: str) -> str:
+    """`url` with every bidi control percent-encoded: it still leads where it led, but
+    shows as what it is (`%E2%80%AE`) instead of reordering the text around it."""
+    return BIDI_CONTROLS.sub(lambda match: quote(match.group(0)), url)
+
+
 def safe_href(value: str) -> bool:
     """Whether a link target may stay: an absolute http, https or mailto URL, nothing else.
 
@@ -43,6 +68,10 @@ def safe_href(value: str) -> bool:
     value = value.strip()
     if not value or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         return False
+    # Whitespace, quotes and angle brackets never belong inside a URL (a link title that
+    # Markdown left in the target); nh3 drops such an href, so bleach must too.
+    if any(ch.isspace() or ch in "\"'<>`" for ch in value):
+        return False
     try:
         scheme = urlsplit(value).scheme.lower()
     except ValueError:
@@ -51,12 +80,19 @@ def safe_href(value: str) -> bool:
 
 
 def _filter_attribute(tag: str, name: str, value: str) -> str | None:
-    """The allow-list for attributes, shared by both backends."""
+    """The allow-list for attributes, shared by both backends (values entity-decoded)."""
     if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
         return None
     if name == "href" and not safe_href(value):
         return None
     return value
+
+
+def _filter_attribute_bleach(tag: str, name: str, value: str) -> bool:
+    # bleach hands over attribute values with their character references as written
+    # (Markdown writes a mailto autolink as `&#109;&#97;…`); nh3 hands them decoded. Judge
+    # both by the decoded value, so the two keep the same links.
+    return _filter_attribute(tag, name, html_entities.unescape(value)) is not None
 
 
 # ---------------------------------------------------------------------------- backends
@@ -81,7 +117,7 @@ def _clean_with_bleach(html: str) -> str:
 
     cleaner = bleach.Cleaner(
         tags=ALLOWED_TAGS,
-        attributes=lambda tag, name, value: _filter_attribute(tag, name, value) is not None,
+        attributes=_filter_attribute_bleach,
         protocols=ALLOWED_SCHEMES,
         strip=True,
         strip_comments=True,
@@ -186,6 +222,44 @@ class BareUrlLinker(Treeprocessor):
         return head, links
 
 
+# The budget of a comment's Markdown. Python-Markdown recurses once per level of nesting
+# (a line of 1,666 `1. ` markers is a RecursionError) and scans ahead from every `[` for its
+# closing bracket (5,000 `[` take seconds). Within these bounds every shape tried renders in
+# well under a second (tests/test_properties.py searches for one that does not).
+MARKDOWN_MAX_DEPTH = 16
+MARKDOWN_MAX_BRACKETS = 250
+MARKDOWN_MAX_CHARS = 10_000  # the form takes 5,000 (BODY_MAX); this bounds every caller
+CONTAINER_MARKER = re.compile(r"[ \t]*(?:[-+*]|[0-9]{1,9}[.)]|>)(?=[ \t]|$)[ \t]*")
+
+
+class CommentTooComplex(ValueError):
+    """A comment's Markdown is past the budget; the message says what to change."""
+
+
+def markdown_problem(source: str) -> str | None:
+    """Why this comment's Markdown is past the budget (for the form), or None."""
+    if len(source) > MARKDOWN_MAX_CHARS:
+        return f"The comment is too long: at most {MARKDOWN_MAX_CHARS} characters."
+    for line in source.splitlines():
+        depth, position = 0, 0
+        while depth <= MARKDOWN_MAX_DEPTH and (found := CONTAINER_MARKER.match(line, position)):
+            depth, position = depth + 1, found.end()
+            if found.end() == found.start():
+                break
+        indent = len(line) - len(line.lstrip(" \t"))
+        if depth + indent // 4 > MARKDOWN_MAX_DEPTH:
+            return (
+                f"The comment nests lists or quotes more than {MARKDOWN_MAX_DEPTH} levels "
+                "deep; please flatten it."
+            )
+    if source.count("[") > MARKDOWN_MAX_BRACKETS:
+        return (
+            f"The comment has {source.count('[')} square brackets; at most "
+            f"{MARKDOWN_MAX_BRACKETS}, please."
+        )
+    return None
+
+
 def _markdown() -> markdown.Markdown:
     """A Markdown renderer limited to what a comment needs; raw HTML comes out as text."""
     md = markdown.Markdown(extensions=["fenced_code"], output_format="html")
@@ -200,7 +274,14 @@ def _markdown() -> markdown.Markdown:
 
 
 def render_comment(source: str, backend: str = "bleach") -> str:
-    """A comment's Markdown as safe HTML: the subset rendered, then the allow-list applied."""
+    """A comment's Markdown as safe HTML: the subset rendered, then the allow-list applied.
+
+    Raises CommentTooComplex past the Markdown budget (validation refuses such a comment
+    first, with the same message).
+    """
+    problem = markdown_problem(source)
+    if problem:
+        raise CommentTooComplex(problem)
     html = _markdown().convert(source.replace("\x00", ""))
     return clean_html(html, backend).strip()
 

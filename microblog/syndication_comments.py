@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from feedgen.feed import FeedGenerator
 
 from .models import Comment, Post
+from .syndication.entries import xml_text
 from .timeutil import as_utc
 from .uris import uri
 
@@ -38,11 +39,13 @@ def comments_feed_updated(post: Post, comments: Sequence[Comment]) -> datetime:
 
 def comments_atom(site: FeedSite, post: Post, comments: Sequence[Comment]) -> bytes:
     """An Atom 1.0 feed of `comments` (approved, oldest first) on `post`."""
+    # Titles, names and permalinks may hold what XML forbids (a control character in a
+    # post's title): dropped from text, percent-encoded in URLs, never a 500.
     post_url = uri(f"{site.url}{post.permalink}")
     feed_url = f"{post_url}comments/feed.xml"
     fg = FeedGenerator()
     fg.id(feed_url)
-    fg.title(f"Comments on “{post.title}” — {site.title}")
+    fg.title(xml_text(f"Comments on “{post.title}” — {site.title}"))
     fg.link(href=post_url, rel="alternate", type="text/html")
     fg.link(href=feed_url, rel="self", type="application/atom+xml")
     fg.language(site.language)
@@ -52,11 +55,12 @@ def comments_atom(site: FeedSite, post: Post, comments: Sequence[Comment]) -> by
         url = comment_url(site, post, comment)
         entry.id(url)
         entry.link(href=url, rel="alternate", type="text/html")
-        entry.title(f"Comment by {comment.author_name}")
-        entry.author({"name": comment.author_name})
+        name = xml_text(comment.author_name).strip() or "Anonymous"
+        entry.title(f"Comment by {name}")
+        entry.author({"name": name})
         entry.published(as_utc(comment.created_at))
         entry.updated(as_utc(comment.status_changed_at or comment.created_at))
-        entry.content(comment.body_html, type="html")
+        entry.content(xml_text(comment.body_html), type="html")
     return fg.atom_str(pretty=True)
 
 

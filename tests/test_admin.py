@@ -359,7 +359,7 @@ def test_bulk_action(app, author, post_path):
     ("data", "status"),
     [
         ({"action": "approve"}, 400),
-        ({"action": "approve", "ids": ["x"]}, 400),
+        ({"action": "approve", "ids": ["x"]}, 404),  # not an id: no such comment
         ({"action": "explode", "ids": ["1"]}, 400),
         ({"action": "approve", "ids": ["1", "999"]}, 404),
     ],

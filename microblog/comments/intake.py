@@ -21,6 +21,7 @@ from .. import notify, sanitize
 from ..extensions import db
 from ..models import Comment, CommentStatus, Post, SiteState
 from ..timeutil import now_utc
+from ..urlargs import parse_id
 from . import spam
 from .rules import LIMITS, IntakeRules, comments_open
 from .tokens import FormToken
@@ -49,12 +50,14 @@ class Submission:
     notify: bool = False
 
     def __post_init__(self) -> None:
-        self.name = " ".join(_printable(self.name).split())
+        # Bidi controls would let a stranger's text reorder what the author reads.
+        self.name = " ".join(sanitize.strip_bidi_controls(_printable(self.name)).split())
         # Stored lower-case, so that "is this a returning reader" is an indexed lookup.
-        self.email = _printable(self.email).strip().lower()
-        self.url = _printable(self.url).strip()
+        self.email = sanitize.strip_bidi_controls(_printable(self.email)).strip().lower()
+        self.url = sanitize.neutralise_bidi_in_url(_printable(self.url).strip())
         # Browsers send line breaks as CRLF; count and store them as one character.
-        self.body = _printable(self.body.replace("\r\n", "\n").replace("\r", "\n"))
+        body = self.body.replace("\r\n", "\n").replace("\r", "\n")
+        self.body = sanitize.strip_bidi_controls(_printable(body))
         self.parent_id = self.parent_id.strip()
 
     def as_form(self) -> dict[str, str]:
@@ -82,9 +85,10 @@ def valid_url(value: str) -> bool:
 
 def reply_target(post: Post, parent_id: str) -> Comment | None:
     """The approved comment on `post` a reply answers (replies nest one level only)."""
-    if not parent_id.isdigit():
+    number = parse_id(parent_id)
+    if number is None:
         return None
-    parent = db.session.get(Comment, int(parent_id))
+    parent = db.session.get(Comment, number)
     if parent is None or parent.post_id != post.id or parent.status != CommentStatus.APPROVED:
         return None
     # One level: answering a reply answers the thread it is in.
@@ -100,7 +104,8 @@ def validate(
     errors: dict[str, str] = {}
     if not comments_open(post, rules, now):
         errors["form"] = "Comments are closed on this post."
-    if not submission.name:
+    # Invisible characters alone (zero-width spaces, joiners, BOMs) are no name and no text.
+    if sanitize.is_blank(submission.name):
         errors["name"] = "Please give a name (any name you like)."
     elif len(submission.name) > LIMITS.name:
         errors["name"] = f"The name is too long: at most {LIMITS.name} characters."
@@ -110,12 +115,14 @@ def validate(
         errors["email"] = "That does not look like an email address (it is optional)."
     if submission.url and not valid_url(submission.url):
         errors["url"] = "The website must be a full http:// or https:// address (it is optional)."
-    if not submission.body.strip():
+    if sanitize.is_blank(submission.body):
         errors["body"] = "Please write a comment."
     elif len(submission.body) > LIMITS.body:
         errors["body"] = (
             f"The comment is too long: {len(submission.body)} characters, at most {LIMITS.body}."
         )
+    elif problem := sanitize.markdown_problem(submission.body):
+        errors["body"] = problem
     if submission.parent_id and reply_target(post, submission.parent_id) is None:
         errors["parent_id"] = "That comment cannot be answered; choose another or none."
     if submission.notify and not submission.email:

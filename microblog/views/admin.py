@@ -17,19 +17,24 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import TooManyRequests
 
+from .. import accounts, ratelimits
 from ..comments import status as comment_status
-from ..extensions import db, limiter, login_manager
+from ..extensions import db, login_manager
 from ..models import Author, Comment, CommentStatus
+from ..urlargs import parse_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 QUEUE_PAGE_SIZE = 50
+PAGE_MAX = 100_000
 TABS = [status.value for status in CommentStatus]
 
 login_manager.login_view = "admin.login"
@@ -39,10 +44,12 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_author(author_id: str) -> Author | None:
-    """The signed-in author, from the id Flask-Login keeps in the session."""
-    if not author_id.isdigit():
-        return None
-    return db.session.get(Author, int(author_id))
+    """The signed-in author, from the id Flask-Login keeps in the session.
+
+    Checked on every request: a session whose version is no longer the author's (signed
+    out, password changed) names nobody, whichever copy of the cookie carries it.
+    """
+    return accounts.author_for_session(author_id)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -90,27 +97,11 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def find_author(username: str) -> Author | None:
-    """The author with this username; None for one no account can have.
-
-    A NUL byte is refused before the query: PostgreSQL text cannot hold one (it would be a
-    500, not a wrong password).
-    """
-    if not username or len(username) > 80 or "\x00" in username:
-        return None
-    return db.session.execute(
-        select(Author).where(Author.username == username)
-    ).scalar_one_or_none()
+LOGIN_SCOPE = "login"
+THROTTLED = "Too many failed sign-ins from here. Please wait a while and try again."
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    login_rate_limit,
-    methods=["POST"],
-    # Only failures count: a successful sign-in answers 303.
-    deduct_when=lambda response: response.status_code != 303,
-    error_message="Too many failed sign-ins from here. Please wait a while and try again.",
-)
 def login():
     """The author's sign-in form; a success goes to `next` (on this site) or the queue."""
     next_url = safe_next(request.values.get("next"))
@@ -122,8 +113,18 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        author = find_author(username)
-        if author is not None and password and author.check_password(password):
+        # Counted before the check, so a parallel burst cannot pass before any is counted;
+        # a success clears the count. The author always gets in if the storage is down.
+        verdict = ratelimits.count_attempt(LOGIN_SCOPE, login_rate_limit(), fallback=True)
+        if not verdict.allowed:
+            raise TooManyRequests(THROTTLED, retry_after=verdict.retry_after)
+        author = accounts.authenticate(
+            username, password, current_app.config["PASSWORD_HASH_METHOD"]
+        )
+        if author is not None:
+            ratelimits.forget_attempts(LOGIN_SCOPE, login_rate_limit())
+            # A new session: nothing from before sign-in (a planted id, an old CSRF token).
+            session.clear()
             login_user(author)
             return redirect(next_url or url_for("admin.comments"), code=303)
         error = "That username and password do not match."
@@ -136,8 +137,16 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (by POST, with the CSRF token, so no link can do it)."""
+    """Sign out (by POST, with the CSRF token, so no link can do it), everywhere.
+
+    The session version moves on, so every copy of this session's cookie (and every other
+    signed-in browser of the author's) is void, not just this browser's.
+    """
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
+    session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("admin.login"), code=303)
 
@@ -156,7 +165,8 @@ def queue_status(raw: str | None) -> CommentStatus:
 def queue_url(status: str | None = None, page: str | None = None) -> str:
     """Back to a queue tab (and page), from the values a form sent."""
     tab = status if status in TABS else "pending"
-    number = page if page and page.isdigit() and int(page) > 1 else None
+    number = parse_id(page, PAGE_MAX)
+    number = number if number is not None and number > 1 else None
     return url_for("admin.comments", status=tab, page=number)
 
 
@@ -165,16 +175,16 @@ def queue_url(status: str | None = None, page: str | None = None) -> str:
 def comments():
     """The moderation queue, one tab per status, newest first, paginated."""
     status = queue_status(request.args.get("status"))
-    raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 100_000:
+    number = parse_id(request.args.get("page", "1"), PAGE_MAX)
+    if number is None:
         abort(404)
     page = db.paginate(
         Comment.with_status(status).options(
             selectinload(Comment.post), selectinload(Comment.status_changed_by)
         ),
-        page=int(raw_page),
+        page=number,
         per_page=QUEUE_PAGE_SIZE,
-        error_out=int(raw_page) > 1,
+        error_out=number > 1,
     )
     return render_template(
         "admin/comments.html",
@@ -217,9 +227,12 @@ def bulk():
     if action not in comment_status.ACTIONS:
         return refuse("Choose an action for the selected comments.", 400)
     raw_ids = request.form.getlist("ids")
-    if not raw_ids or not all(i.isdigit() and len(i) < 12 for i in raw_ids):
+    if not raw_ids:
         return refuse("Select at least one comment.", 400)
-    ids = sorted({int(i) for i in raw_ids})
+    parsed = [parse_id(raw) for raw in raw_ids]
+    if any(number is None for number in parsed):
+        abort(404)  # not an id any comment can have
+    ids = sorted({number for number in parsed if number is not None})
     found = db.session.execute(select(Comment).where(Comment.id.in_(ids))).scalars().all()
     if len(found) != len(ids):
         abort(404)

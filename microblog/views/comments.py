@@ -10,12 +10,14 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
+from .. import ratelimits
 from ..caching import cached_response
 from ..comments import intake, own
 from ..comments.tokens import read_form_token
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db
 from ..models import Comment, CommentStatus, Post, SiteState
 from ..syndication_comments import FeedSite, comments_atom
 from .post_page import (
@@ -31,6 +33,11 @@ bp = Blueprint("comments", __name__)
 EXPIRED_FORM = (
     "This form has expired or could not be verified. Your text is kept below; please send it again."
 )
+STORAGE_DOWN = (
+    "Comments cannot be taken right now. Your text is kept below; please send it again in a minute."
+)
+COMMENT_SCOPE = "comment"
+STORAGE_DOWN_RETRY_AFTER = 30
 
 
 def post_or_404(path: str) -> Post:
@@ -82,7 +89,6 @@ def submission_from_form() -> intake.Submission:
 
 @bp.post("/<path:path>comments")
 @csrf.exempt  # the form carries its own signed token; see comments/tokens.py
-@limiter.limit(comment_rate_limit, methods=["POST"])
 def submit(path: str) -> Response:
     """Take a reader's comment: refused → the form again (4xx); accepted → 303 to the post."""
     post = post_or_404(path)
@@ -90,6 +96,25 @@ def submit(path: str) -> Response:
         abort(403, description="Comments can only be sent from this site's own pages.")
     submission = submission_from_form()
     config = current_app.config
+    try:
+        # Counted before anything else is checked (see ratelimits.py).
+        verdict = ratelimits.count_attempt(COMMENT_SCOPE, comment_rate_limit())
+    except ratelimits.StorageDown:
+        # Deliberately closed: without the shared count there is no limit. The reader
+        # keeps their text and is told when to send it again.
+        response = render_post(
+            post,
+            status=503,
+            comment_form=submission.as_form(),
+            comment_errors={"form": STORAGE_DOWN},
+        )
+        response.headers["Retry-After"] = str(STORAGE_DOWN_RETRY_AFTER)
+        return response
+    if not verdict.allowed:
+        raise TooManyRequests(
+            "You have sent many comments in a short time. Please wait a while.",
+            retry_after=verdict.retry_after,
+        )
     token = read_form_token(
         config["SECRET_KEY"],
         request.form.get("comment_token", ""),

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import sys
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, make_response, render_template
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 
 
-def render_http_error(error: HTTPException) -> tuple[str, int]:
-    """An error page for any HTTP error, with the error's own status."""
+def render_http_error(error: HTTPException) -> ResponseReturnValue:
+    """An error page for any HTTP error, with the error's own status and headers
+    (Retry-After on a 429 or 503, Allow on a 405)."""
     db.session.rollback()
-    return render_template("errors/error.html", error=error), error.code or 500
+    if error.response is not None:  # a view aborted with a response of its own
+        return error.response
+    response = make_response(render_template("errors/error.html", error=error), error.code or 500)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def render_server_error(error: Exception) -> tuple[str, int]:

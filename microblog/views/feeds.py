@@ -81,6 +81,7 @@ def feed_response(kind: FeedKind, slug: str | None = None) -> Response:
         MIMETYPES[kind],
         config["FEED_MAX_AGE"],
         headers=websub_links(number),
+        paged=True,
     )
 
 

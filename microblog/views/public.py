@@ -4,6 +4,7 @@ robots.txt."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from ..syndication import entry_updated
 from ..syndication.entries import post_authors
 from ..timeutil import as_utc, now_utc
 from ..uris import uri
+from ..urlargs import parse_id
 from . import post_page
 from .media import media_response
 
@@ -36,12 +38,22 @@ def current_endpoint() -> str:
     return request.endpoint
 
 
+PAGE_MAX = 100_000
+
+
 def page_number() -> int:
-    """The `?page=` argument; anything that is not a positive whole number is a 404."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    """The `?page=` argument of a listing, in its one canonical form (`?page=2`: ASCII
+    digits, no leading zero). `?page=1` answers 301 to the URL without it; anything else
+    (`01`, `²`, `１`, two `page` arguments) is a 404."""
+    values = request.args.getlist("page")
+    if not values:
+        return 1
+    number = parse_id(values[0], PAGE_MAX) if len(values) == 1 else None
+    if number is None:
         abort(404)
-    return int(raw)
+    if number == 1:
+        abort(redirect(url_for_page(1), code=301))
+    return number
 
 
 @bp.get("/")
@@ -58,7 +70,7 @@ def index():
         )
         return render_template("public/index.html", page=page)
 
-    return cached_page(render)
+    return cached_page(render, paged=True)
 
 
 @bp.get("/tags/")
@@ -91,7 +103,12 @@ def tag_or_404(slug: str) -> Tag:
             canonical != slug
             and db.session.execute(select(Tag.id).where(Tag.slug == canonical)).first()
         ):
-            values = {**request.args.to_dict(), **(request.view_args or {}), "slug": canonical}
+            # Only the values this URL is built from: request arguments passed to url_for
+            # would be read as its own options (`_external`, `_anchor`, `_scheme`…).
+            values: dict[str, Any] = {**(request.view_args or {}), "slug": canonical}
+            page = parse_id(request.args.get("page"), PAGE_MAX)
+            if page is not None and page > 1:
+                values["page"] = page
             abort(redirect(url_for(current_endpoint(), **values), code=301))
         abort(404)
     return tag
@@ -116,7 +133,7 @@ def tag(slug: str):
             abort(404)
         return render_template("public/tag.html", tag=tag, page=page)
 
-    return cached_page(render)
+    return cached_page(render, paged=True)
 
 
 @bp.get("/sitemap.xml")

@@ -58,6 +58,8 @@ def blog_env(tmp_path_factory) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}",
         "SECRET_KEY": "bench",
         "SITE_URL": "http://blog.example",
+        # Only GETs here; several workers on memory:// storage would be refused.
+        "RATELIMIT_ENABLED": "0",
     }
     flask_cli(env, "db", "upgrade")
     flask_cli(env, "dev", "seed", "--posts", str(POSTS), "--tags", str(TAGS))
