@@ -11,6 +11,7 @@ import pytest
 from comment_helpers import AUTHOR, CSRF_RE
 from conftest import EXAMPLE_PERMALINK, EXAMPLE_POST
 from servers import (
+    Browser,
     GunicornSettings,
     flask_cli,
     gunicorn_server,
@@ -18,7 +19,6 @@ from servers import (
     start_gunicorn,
     stop,
 )
-from test_two_hosts import Browser
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
 SETTINGS = GunicornSettings(workers=2, worker_class="gthread", threads=4)
