@@ -596,3 +596,67 @@ def test_stale_entries_are_dropped_when_the_site_changes(app, client, listed, si
     client.get("/")  # the first request after the change
     assert list(cache.entries) == ["/"]
     assert cache.size == cache.weights["/"]
+
+
+# ---------------------------------------------------------------------------- trust and identity
+
+
+def answer_shape(response) -> tuple:
+    """What a stranger can observe of the POST's answer: status, where to, which cookies."""
+    location = re.sub(r"#comment-\d+$", "#comment-N", response.headers.get("Location", ""))
+    cookies = sorted(header.split("=", 1)[0] for header in response.headers.getlist("Set-Cookie"))
+    return response.status_code, location, cookies
+
+
+def test_trust_by_email_alone_no_more(app):
+    from comment_helpers import set_status
+
+    path = insert_post(app)
+    post_comment(app.test_client(), path, name="Ada", email="ada@example.com", body="first")
+    set_status(app, comments_in_db(app)[0].id, CommentStatus.APPROVED)
+    impostor = post_comment(
+        app.test_client(),
+        path,
+        name="Mallory",
+        email="ADA@example.com",
+        body="Buy at https://spam.example",
+    )
+    returning = post_comment(
+        app.test_client(), path, name="Ada", email="ada@example.com", body="second"
+    )
+    stored = {c.body_source: c.status for c in comments_in_db(app)}
+    assert stored["Buy at https://spam.example"] == CommentStatus.PENDING
+    assert stored["second"] == CommentStatus.APPROVED
+    # Nobody can tell from the answer whether an address ever had a comment approved.
+    assert answer_shape(impostor) == answer_shape(returning)
+
+
+def test_two_readers_identical_words_stay_two_comments(app):
+    from comment_helpers import form_token
+
+    path = insert_post(app)
+    token = form_token(app.test_client(), path)  # one cached page, served to both
+    words = {"name": "Anonymous", "email": "", "url": "", "body": "Thank you!"}
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.1"):  # the last: a browser's retry
+        response = app.test_client().post(
+            path + "comments",
+            data={**words, "comment_token": token},
+            environ_base={"REMOTE_ADDR": address},
+        )
+        assert response.status_code == 303
+    assert len(comments_in_db(app)) == 2
+
+
+def test_comment_feed_is_capped_at_feed_max_items(make_app):
+    from comment_helpers import set_status
+
+    app = make_app(FEED_MAX_ITEMS=5)
+    path = insert_post(app)
+    for number in range(12):
+        post_comment(app.test_client(), path, body=f"comment number {number}")
+    for comment in comments_in_db(app):
+        set_status(app, comment.id, CommentStatus.APPROVED)
+    feed = feedparser.parse(app.test_client().get(path + "comments/feed.xml").data)
+    bodies = [entry.content[0].value for entry in feed.entries]
+    assert len(bodies) == 5
+    assert "comment number 11" in bodies[-1] and "comment number 7" in bodies[0]

@@ -131,14 +131,18 @@ def validate(
 
 
 def submission_key(token: FormToken, post: Post, submission: Submission) -> str:
-    """The one-time key of a submission: the form's nonce with what the reader sent.
+    """The one-time key of a submission: the form's nonce with what the reader sent and
+    where from.
 
     A POST sent twice (a double click, a browser retry) gives the same key and stores one
-    comment; two readers writing different comments from one cached page get two keys.
+    comment; two readers writing different comments from one cached page get two keys, and
+    so do two readers who got the same cached page and wrote the same words ("Thank you!")
+    from two addresses (the client address as the proxy reports it).
     """
     digest = hashlib.blake2b(digest_size=24)
     for part in (
         token.nonce,
+        submission.remote_addr or "",
         str(post.id),
         submission.name,
         submission.email,
@@ -172,7 +176,7 @@ def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeR
 
     body_html = sanitize.render_comment(submission.body, rules.sanitizer)
     found = spam.signals(submission, body_html, time.time() - token.issued_at, rules)
-    status = spam.first_status(found, submission.email, rules)
+    status = spam.first_status(found, submission.email, submission.name, rules)
     parent = reply_target(post, submission.parent_id) if submission.parent_id else None
     now = now_utc()
     comment = Comment(

@@ -55,28 +55,33 @@ def signals(sent: Sent, body_html: str, token_age: float, rules: IntakeRules) ->
     return found
 
 
-def is_returning(email: str) -> bool:
-    """Whether this email already has an approved comment."""
-    if not email:
+def is_returning(email: str, name: str) -> bool:
+    """Whether this email, under this very name, already has an approved comment.
+
+    The address alone is no proof (anyone may type an approved reader's address, in any
+    case): like WordPress, the name must match too, as the reader wrote it before.
+    """
+    if not email or not name:
         return False
     found = db.session.execute(
         select(Comment.id)
         .where(
             Comment.author_email == email.lower(),
             Comment.status == CommentStatus.APPROVED,
+            Comment.author_name == name,
         )
         .limit(1)
     ).first()
     return found is not None
 
 
-def first_status(found: Signals, email: str, rules: IntakeRules) -> CommentStatus:
+def first_status(found: Signals, email: str, name: str, rules: IntakeRules) -> CommentStatus:
     """A new comment's status: spam on any spam signal, pending when held, approved at once
     for a returning reader (when the rules trust them), pending otherwise."""
     if found.spam:
         return CommentStatus.SPAM
     if found.hold:
         return CommentStatus.PENDING
-    if rules.trust_returning and is_returning(email):
+    if rules.trust_returning and is_returning(email, name):
         return CommentStatus.APPROVED
     return CommentStatus.PENDING

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from .. import notify
 from ..content.site_changes import mark_comments_changed
@@ -30,6 +30,10 @@ PENDING, APPROVED, SPAM, TRASH = (
 
 class TransitionError(ValueError):
     """An action that is not allowed from the comment's current status (or no such action)."""
+
+
+class ConflictError(TransitionError):
+    """The comment changed since it was read or shown (another action got there first)."""
 
 
 @dataclass(frozen=True)
@@ -78,36 +82,67 @@ def restored_status(comment: Comment) -> CommentStatus:
     return PENDING if target in (comment.status, TRASH) else target
 
 
-def apply(comment: Comment, action: str, by: Author | None) -> Comment | None:
+def apply(
+    comment: Comment, action: str, by: Author | None, seen: CommentStatus | None = None
+) -> Comment | None:
     """Do `action` on `comment` for `by`, in the caller's transaction.
 
     Returns the comment, or None once deleted. Raises TransitionError for an unknown action
-    or one the comment's status does not allow (nothing is changed then).
+    or one the comment's status does not allow, ConflictError when the comment is no longer
+    in the status it had when read (or `seen`, the status the author's page showed): two
+    actions sent at once cannot both happen. Nothing is changed then.
+
+    The change is one conditional statement (`… WHERE id = ? AND status = <as read>`): a
+    concurrent one that committed first leaves it no row to change (PostgreSQL re-checks
+    the condition once the other's row lock is released; SQLite runs one writer at a time).
     """
     move = TRANSITIONS.get(action)
     if move is None:
         raise TransitionError(f"No such action: {action}.")
-    if comment.status not in move.sources:
+    was = comment.status
+    if seen is not None and was != seen:
+        raise ConflictError(changed_meanwhile(comment, was))
+    if was not in move.sources:
         raise TransitionError(refusal(action, comment))
+    unchanged = (Comment.id == comment.id, Comment.status == was)
     if action == "delete":
-        db.session.delete(comment)
+        gone = db.session.execute(delete(Comment).where(*unchanged))
+        if gone.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(changed_meanwhile(comment, was))
+        db.session.expunge(comment)
         return None
     target = move.target or restored_status(comment)
-    was_public = comment.status == APPROVED
+    values: dict[str, object] = {
+        "status": target,
+        "status_changed_at": now_utc(),
+        "status_changed_by_id": by.id if by is not None else None,
+    }
     if move.remember_previous:
-        comment.previous_status = comment.status
+        values["previous_status"] = was
     elif action == "restore":
-        comment.previous_status = None
-    comment.status = target
-    comment.status_changed_at = now_utc()
-    comment.status_changed_by = by
-    if was_public != (target == APPROVED):
+        values["previous_status"] = None
+    done = db.session.execute(
+        update(Comment).where(*unchanged).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(changed_meanwhile(comment, was))
+    db.session.expire(comment)
+    if (was == APPROVED) != (target == APPROVED):
         SiteState.bump()
         mark_comments_changed(db.session, comment.post.permalink)
     if target == APPROVED:
         # A reply just became public: its thread's readers are told (a job, same transaction).
         notify.comment_approved(comment)
     return comment
+
+
+def changed_meanwhile(comment: Comment, was: CommentStatus) -> str:
+    """The refusal when another action got to the comment first."""
+    return (
+        f"Comment #{comment.id} changed while you were looking (it was {was.value}); "
+        "nothing was done. Look at it again and choose."
+    )
 
 
 @dataclass
@@ -119,12 +154,18 @@ class BatchResult:
     skipped: list[str] = field(default_factory=list)
 
 
-def apply_many(comments: Iterable[Comment], action: str, by: Author | None) -> BatchResult:
-    """Do `action` on each comment; those it does not apply to are skipped, not fatal."""
+def apply_many(
+    comments: Iterable[Comment],
+    action: str,
+    by: Author | None,
+    seen: CommentStatus | None = None,
+) -> BatchResult:
+    """Do `action` on each comment; those it does not apply to (or that changed since the
+    author's page showed them `seen`) are skipped, not fatal."""
     result = BatchResult()
     for comment in comments:
         try:
-            apply(comment, action, by)
+            apply(comment, action, by, seen)
         except TransitionError as error:
             result.skipped.append(f"#{comment.id}: {error}")
         else:

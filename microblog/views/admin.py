@@ -211,12 +211,20 @@ def act(comment_id: int, action: str):
         abort(404)
     comment = db.get_or_404(Comment, comment_id)
     try:
-        comment_status.apply(comment, action, current_user)
+        comment_status.apply(comment, action, current_user, seen=shown_status())
     except comment_status.TransitionError as error:
         return refuse(str(error), 409)
     db.session.commit()
     flash(f"Comment #{comment_id}: {action} done.", "info")
     return redirect(queue_url(request.form.get("status"), request.form.get("page")), code=303)
+
+
+def shown_status() -> CommentStatus | None:
+    """The status the comment had on the author's page (the queue tab the form came from)."""
+    try:
+        return CommentStatus(request.form.get("status", ""))
+    except ValueError:
+        return None
 
 
 @bp.post("/comments/bulk")
@@ -236,7 +244,7 @@ def bulk():
     found = db.session.execute(select(Comment).where(Comment.id.in_(ids))).scalars().all()
     if len(found) != len(ids):
         abort(404)
-    result = comment_status.apply_many(found, action, current_user)
+    result = comment_status.apply_many(found, action, current_user, shown_status())
     db.session.commit()
     flash(f"{action}: {result.done} of {len(ids)} comments done.", "info")
     for message in result.skipped:

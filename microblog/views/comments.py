@@ -18,7 +18,7 @@ from ..caching import cached_response
 from ..comments import intake, own
 from ..comments.tokens import read_form_token
 from ..extensions import csrf, db
-from ..models import Comment, CommentStatus, Post, SiteState
+from ..models import Comment, Post, SiteState
 from ..syndication_comments import FeedSite, comments_atom
 from .post_page import (
     intake_rules,
@@ -135,8 +135,9 @@ def submit(path: str) -> Response:
     comment = intake.receive(post, submission, token, rules)
     db.session.commit()
     response = redirect(f"{post.permalink}#comment-{comment.id}", code=303)
-    if comment.status != CommentStatus.APPROVED:
-        remember_pending(response, post, comment.id)
+    # The same answer whether the comment went live at once or waits: a difference would
+    # tell anyone whether an address (and name) ever had a comment approved.
+    remember_pending(response, post, comment.id)
     return private(response)
 
 
@@ -153,7 +154,14 @@ def feed(path: str) -> Response:
     config = current_app.config
 
     def render() -> tuple[bytes, datetime | None]:
-        comments = db.session.execute(Comment.approved_for(post)).scalars().all()
+        # The newest FEED_MAX_ITEMS, oldest first: a feed is bounded like every other.
+        newest = (
+            Comment.approved_for(post)
+            .order_by(None)
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+        )
+        limit = max(1, int(config["FEED_MAX_ITEMS"]))
+        comments = list(reversed(db.session.execute(newest.limit(limit)).scalars().all()))
         site = FeedSite(config["SITE_URL"], config["SITE_TITLE"], config["SITE_LANGUAGE"])
         # Last-Modified is the site's last change, not the newest comment's: a comment taken
         # back (unapproved) must not move it backwards, or a reader sending only
