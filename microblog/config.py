@@ -59,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "PROXY_FIX": 0,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Seconds a statement waits for another writer's lock (SQLite's busy timeout, PostgreSQL's
+    # lock_timeout) before a comment is answered 503 with its text kept.
+    "DATABASE_LOCK_TIMEOUT": 10,
     # Mail (Flask-Mail's names). No MAIL_SERVER: no mail is queued or sent.
     "MAIL_SERVER": "",
     "MAIL_PORT": 25,
@@ -118,6 +121,7 @@ ENV_TYPES: dict[str, type] = {
     "AUTHOR_MAX_CONTENT_LENGTH": int,
     "SESSION_COOKIE_SECURE": bool,
     "PROXY_FIX": int,
+    "DATABASE_LOCK_TIMEOUT": float,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
     "MAIL_USE_TLS": bool,

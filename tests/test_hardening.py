@@ -660,3 +660,42 @@ def test_comment_feed_is_capped_at_feed_max_items(make_app):
     bodies = [entry.content[0].value for entry in feed.entries]
     assert len(bodies) == 5
     assert "comment number 11" in bodies[-1] and "comment number 7" in bodies[0]
+
+
+def test_a_long_import_loses_comments_no_more(make_app, database_url):
+    """Another writer holds the database (as a long import did for 30-40 s): the reader is
+    answered 503 with Retry-After and their text, nothing half-stored, and the same form
+    goes through once the writer is done."""
+    import sqlite3
+
+    from comment_helpers import form_token
+    from sqlalchemy import create_engine, text
+
+    app = make_app(DATABASE_LOCK_TIMEOUT=1)
+    path = insert_post(app)
+    client = app.test_client()
+    token = form_token(client, path)
+    words = "Kept through the import, every word."
+    if database_url.startswith("sqlite"):
+        holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        release = holder.rollback
+    else:
+        engine = create_engine(database_url)
+        connection = engine.connect()
+        # Writers wait, readers do not: as behind an import's long transaction.
+        connection.execute(text("LOCK TABLE comments IN EXCLUSIVE MODE"))
+        release = connection.rollback
+    try:
+        start = time.monotonic()
+        response = post_comment(client, path, token=token, body=words)
+        assert time.monotonic() - start < 5
+    finally:
+        release()
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    html = response.get_data(as_text=True)
+    assert words in html and "busy" in html
+    assert comments_in_db(app) == []
+    assert post_comment(client, path, token=token, body=words).status_code == 303
+    assert [c.body_source for c in comments_in_db(app)] == [words]

@@ -6,10 +6,12 @@ The post page itself, with its comment section and the reader's pending-comment 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
@@ -17,6 +19,7 @@ from .. import ratelimits
 from ..caching import cached_response
 from ..comments import intake, own
 from ..comments.tokens import read_form_token
+from ..database import is_busy
 from ..extensions import csrf, db
 from ..models import Comment, Post, SiteState
 from ..syndication_comments import FeedSite, comments_atom
@@ -29,12 +32,17 @@ from .post_page import (
 )
 
 bp = Blueprint("comments", __name__)
+log = logging.getLogger(__name__)
 
 EXPIRED_FORM = (
     "This form has expired or could not be verified. Your text is kept below; please send it again."
 )
 STORAGE_DOWN = (
     "Comments cannot be taken right now. Your text is kept below; please send it again in a minute."
+)
+DATABASE_BUSY = (
+    "The blog is busy (the author is updating it). Your text is kept below; please send it "
+    "again in half a minute."
 )
 COMMENT_SCOPE = "comment"
 STORAGE_DOWN_RETRY_AFTER = 30
@@ -100,16 +108,8 @@ def submit(path: str) -> Response:
         # Counted before anything else is checked (see ratelimits.py).
         verdict = ratelimits.count_attempt(COMMENT_SCOPE, comment_rate_limit())
     except ratelimits.StorageDown:
-        # Deliberately closed: without the shared count there is no limit. The reader
-        # keeps their text and is told when to send it again.
-        response = render_post(
-            post,
-            status=503,
-            comment_form=submission.as_form(),
-            comment_errors={"form": STORAGE_DOWN},
-        )
-        response.headers["Retry-After"] = str(STORAGE_DOWN_RETRY_AFTER)
-        return response
+        # Deliberately closed: without the shared count there is no limit.
+        return unavailable(post, submission, STORAGE_DOWN)
     if not verdict.allowed:
         raise TooManyRequests(
             "You have sent many comments in a short time. Please wait a while.",
@@ -132,13 +132,30 @@ def submit(path: str) -> Response:
             comment_form=submission.as_form(),
             comment_errors=errors,
         )
-    comment = intake.receive(post, submission, token, rules)
-    db.session.commit()
+    try:
+        comment = intake.receive(post, submission, token, rules)
+        db.session.commit()
+    except OperationalError as error:
+        if not is_busy(error):
+            raise
+        # Another writer (a long import) held the database past DATABASE_LOCK_TIMEOUT.
+        db.session.rollback()
+        log.warning("comment on %s answered 503: the database was busy (%s)", post.permalink, error)
+        return unavailable(post, submission, DATABASE_BUSY)
     response = redirect(f"{post.permalink}#comment-{comment.id}", code=303)
     # The same answer whether the comment went live at once or waits: a difference would
     # tell anyone whether an address (and name) ever had a comment approved.
     remember_pending(response, post, comment.id)
     return private(response)
+
+
+def unavailable(post: Post, submission: intake.Submission, message: str) -> Response:
+    """503 with `Retry-After`: the form again with the reader's text, nothing stored."""
+    response = render_post(
+        post, status=503, comment_form=submission.as_form(), comment_errors={"form": message}
+    )
+    response.headers["Retry-After"] = str(STORAGE_DOWN_RETRY_AFTER)
+    return response
 
 
 @bp.get("/<path:path>comments")
