@@ -699,3 +699,78 @@ def test_a_long_import_loses_comments_no_more(make_app, database_url):
     assert comments_in_db(app) == []
     assert post_comment(client, path, token=token, body=words).status_code == 303
     assert [c.body_source for c in comments_in_db(app)] == [words]
+
+
+# ---------------------------------------------------------------------------- post files
+
+BILLION_LAUGHS = """---
+title: Laughs
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+---
+Body.
+"""
+
+
+def test_a_yaml_alias_bomb_is_refused_in_seconds(app, write_post, import_posts):
+    bomb = write_post("2025-01-02-laughs.md", BILLION_LAUGHS)
+    write_post("2025-01-03-fine.md", "---\ntitle: Fine\nbase: &b {x: 1}\nmore: *b\n---\nOk.\n")
+    start = time.monotonic()
+    result = import_posts(bomb.parent, expect_ok=False)
+    assert time.monotonic() - start < 10
+    assert result.exit_code != 0
+    line = next(line for line in result.output.splitlines() if "laughs" in line)
+    assert "failed:" in line and "aliases" in line
+    assert any("fine" in line and "imported" in line for line in result.output.splitlines())
+
+
+def test_yaml_1_1_surprises_keep_tags_as_written(app, client, write_post, import_posts):
+    write_post(
+        "2025-01-02-words.md",
+        "---\ntitle: Words\ntags: [yes, on, off, NO]\ncategories: [no]\ndraft: no\n---\nHi.\n",
+    )
+    write_post("2025-01-03-hidden.md", "---\ntitle: Hidden\npublished: false\ntags: no\n---\nx\n")
+    import_posts(write_post("2025-01-04-x.md", "---\ntitle: X\n---\nx\n").parent)
+    with app.app_context():
+        from microblog.models import Post
+
+        posts = {p.title: p for p in db.session.execute(select(Post)).scalars()}
+        assert posts["Words"].tag_names == ["yes", "on", "off", "NO"]
+        assert posts["Words"].categories == ["no"]
+        assert posts["Words"].is_draft is False
+        assert posts["Hidden"].is_draft is True and posts["Hidden"].tag_names == ["no"]
+    assert client.get("/tags/yes/").status_code == 200
+
+
+def test_duplicate_keys_are_imported_with_a_warning(app, write_post, import_posts):
+    path = write_post(
+        "2025-01-02-twice.md", "---\ntitle: First\ndate: 2025-01-02\ntitle: Second\n---\nx\n"
+    )
+    result = import_posts(path)
+    lines = [line for line in result.output.splitlines() if "twice.md" in line]
+    assert lines[0].startswith("imported")
+    assert any(
+        line.startswith("warning:") and "'title'" in line and "lines 2 and 4" in line
+        for line in lines
+    ), lines
+
+
+def test_control_characters_reach_pages_no_more(app, client, write_post, import_posts):
+    forbidden = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+    post = write_post(
+        "2025-01-02-bell.md",
+        '---\ntitle: "Bell \\a here"\n---\nA bell \x07 and a tab \x0b and \ufffe.\n',
+    )
+    import_posts(post)
+    pages = ["/", "/posts/2025/01/bell/", "/feed.xml", "/atom.xml", "/feed.json"]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert not forbidden.search(response.get_data(as_text=True)), path
+    assert "A bell" in client.get("/posts/2025/01/bell/").get_data(as_text=True)

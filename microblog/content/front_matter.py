@@ -47,9 +47,82 @@ def split_front_matter(text: str) -> tuple[str, str]:
     return match.group(1) or "", text[match.end() :]
 
 
-def load_yaml(front: str) -> dict[str, Any]:
-    """The front matter as a mapping, by python-frontmatter's YAML handler."""
+# Aliases (`*name`) may repeat what an anchor (`&name`) holds; nested, ten lines expand to
+# billions of values ("billion laughs"). No post needs more than this many values in all.
+MAX_EXPANDED_VALUES = 10_000
+# Written as the author wrote them: YAML 1.1 would read `tags: [yes, no, on]` as booleans.
+AS_WRITTEN = frozenset({"tags", "tag", "categories", "category"})
+
+
+def expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values `node` stands for once every alias is expanded (each shared node
+    counted once per use, computed once)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = 1  # a node that contains itself counts once
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(
+            expanded_size(key, memo) + expanded_size(value, memo) for key, value in node.value
+        )
+    else:
+        size = 1
+    memo[id(node)] = size
+    return size
+
+
+def as_written(node: yaml.Node) -> Any:
+    """Scalars as the text the author wrote (strings); lists of them as lists."""
+    if isinstance(node, yaml.ScalarNode):
+        return None if node.tag == "tag:yaml.org,2002:null" else str(node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return [as_written(child) for child in node.value]
+    return None
+
+
+def check_structure(front: str, warnings: list[str]) -> dict[str, Any]:
+    """Read the YAML's structure before building it: refuse an alias bomb, warn about a key
+    given twice (the last one wins, as in Jekyll), and keep tags and categories as text.
+    Returns the values to use instead of the constructed ones."""
+    root = yaml.compose(front, Loader=StringDatesLoader)
+    if root is None:
+        return {}
     try:
+        size = expanded_size(root, {})
+    except RecursionError:
+        raise PostError("front matter is nested too deeply") from None
+    if size > MAX_EXPANDED_VALUES:
+        raise PostError(
+            f"front matter expands to more than {MAX_EXPANDED_VALUES:,} values through YAML "
+            "aliases (&anchor / *alias): refused, as a billion-laughs file would be"
+        )
+    overrides: dict[str, Any] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return overrides
+    first_line: dict[str, int] = {}
+    for key, value in root.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        line = key.start_mark.line + 2  # the file's line: the front matter starts on line 2
+        if key.value in first_line:
+            warnings.append(
+                f"front matter key {key.value!r} is given twice (lines {first_line[key.value]} "
+                f"and {line}); the last one is used"
+            )
+        else:
+            first_line[key.value] = line
+        if key.value in AS_WRITTEN and isinstance(value, yaml.ScalarNode | yaml.SequenceNode):
+            overrides[key.value] = as_written(value)
+    return overrides
+
+
+def load_yaml(front: str, warnings: list[str] | None = None) -> dict[str, Any]:
+    """The front matter as a mapping, by python-frontmatter's YAML handler (after
+    `check_structure`, whose warnings go to `warnings`)."""
+    try:
+        overrides = check_structure(front, [] if warnings is None else warnings)
         data = YAMLHandler().load(front, Loader=StringDatesLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -60,6 +133,7 @@ def load_yaml(front: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise PostError(f"front matter is a YAML {type(data).__name__}, not a mapping of keys")
+    data.update(overrides)
     return data
 
 

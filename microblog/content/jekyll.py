@@ -109,10 +109,10 @@ def parse_post(
     text = decode(data)
     lf_text = text.replace("\r\n", "\n")
     front, body = split_front_matter(lf_text)
-    meta = load_yaml(front)
+    warnings: list[str] = []
+    meta = load_yaml(front, warnings)
     if defaults:
         meta = {**defaults, **meta}
-    warnings: list[str] = []
     name = fields.file_name(path)
     slug = fields.slug_of(meta, name)
     published_at = fields.date_of(meta, name, settings.zone, warnings, draft_date)

@@ -40,6 +40,15 @@ LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]+\S.*$", re.MULTILINE)
 
 _local = threading.local()
 
+# Control characters (but tab, newline and carriage return) and the noncharacters U+FFFE and
+# U+FFFF: invalid in HTML and XML alike.
+FORBIDDEN_IN_MARKUP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """`text` without the characters no HTML page or XML feed may carry."""
+    return FORBIDDEN_IN_MARKUP.sub("", text)
+
 
 def new_renderer(gfm: bool) -> markdown.Markdown:
     """A Markdown instance with kramdown's behaviour (GFM input or kramdown's own)."""

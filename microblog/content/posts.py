@@ -27,7 +27,7 @@ from ..extensions import db
 from ..models import Comment, Post, Redirect, Tag, post_tags, posts_table, tags_table
 from . import permalinks
 from .errors import PostNotFound, PostRejected, VersionConflict
-from .markdown import render_post
+from .markdown import printable, render_post
 from .post_index import PostIndex, SessionLike, StoredPost
 from .post_input import MAX_PERMALINK, MAX_SLUG, MAX_TITLE, PostInput
 from .post_reader import stored_input
@@ -201,8 +201,11 @@ class PostWriter:
             excerpt_separator=post.excerpt_separator or self.settings.excerpt_separator,
             gfm=self.settings.gfm,
         )
+        # What HTML and XML forbid (U+0007, U+000B, U+FFFE…) leaves at write time, so no
+        # page or feed ever carries it.
+        body_html, excerpt_html = printable(body_html), printable(excerpt_html)
         values: dict[str, Any] = {
-            "title": post.title,
+            "title": printable(post.title),
             "slug": self.slug_for(post),
             "permalink": permalink,
             "published_at": post.published_at,
