@@ -1,7 +1,7 @@
 """authors.session_version: sign-out and a new password end every session
 
 Revision ID: a7c3e1d2b4f6
-Revises: 7c1f0e9a4b2d
+Revises: d4e8f1a2b3c5
 Create Date: 2026-12-02 05:50:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a7c3e1d2b4f6"
-down_revision = "7c1f0e9a4b2d"
+down_revision = "d4e8f1a2b3c5"
 branch_labels = None
 depends_on = None
 
