@@ -27,8 +27,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from .author_account import AccountMixin
 from .extensions import Model, db
 
 # The queue's and the mail's tables live in models_mail.py; they are re-exported here.
@@ -278,7 +278,7 @@ class Comment(Model):
         )
 
 
-class Author(UserMixin, Model):
+class Author(AccountMixin, UserMixin, Model):
     """The blog's author: the one who signs in to moderate."""
 
     __tablename__ = "authors"
@@ -292,28 +292,6 @@ class Author(UserMixin, Model):
     # which voids every URL made before.
     feed_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    # Part of the id every session carries (Flask-Login's alternative id): raising it ends
-    # every session signed in before, copies of the cookie included (sign-out, a new
-    # password, `flask author sign-out`).
-    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-
-    def get_id(self) -> str:
-        """What the session keeps: the author's id and the current session version."""
-        return f"{self.id}:{self.session_version or 1}"
-
-    def end_sessions(self) -> None:
-        """Void every session of this author (each checks the version on every request)."""
-        self.session_version = (self.session_version or 1) + 1
-
-    def set_password(self, password: str, method: str = "scrypt") -> None:
-        """Store a salted hash of `password` (werkzeug's `method`); ends every session."""
-        self.password_hash = generate_password_hash(password, method=method)
-        if self.id is not None:
-            self.end_sessions()
-
-    def check_password(self, password: str) -> bool:
-        """Whether `password` is this author's."""
-        return check_password_hash(self.password_hash, password)
 
 
 NO_SYNC = {"synchronize_session": False}
