@@ -367,42 +367,10 @@ def jobs_retry() -> None:
     click.echo(f"{jobs.retry_failed()} failed jobs queued again")
 
 
-@author_cli.command("password")
-@click.argument("username")
-@click.option(
-    "--password-stdin",
-    is_flag=True,
-    help="Read the new password from one line of standard input instead of asking.",
-)
-def change_password(username: str, password_stdin: bool) -> None:
-    """Give USERNAME a new password; every session signed in before ends."""
-    from .accounts import credential_problem
-    from .extensions import db
-
-    author = find_author_or_fail(username.strip())
-    password = read_password(password_stdin)
-    problem = credential_problem(author.username, password)
-    if problem:
-        raise click.ClickException(problem)
-    author.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
-    db.session.commit()
-    click.echo(f"new password for {author.username}; every session of theirs has ended")
-
-
-@author_cli.command("sign-out")
-@click.argument("username")
-def sign_out_everywhere(username: str) -> None:
-    """End every session of USERNAME (a lost laptop, a copied cookie)."""
-    from .extensions import db
-
-    author = find_author_or_fail(username.strip())
-    author.end_sessions()
-    db.session.commit()
-    click.echo(f"every session of {author.username} has ended")
-
-
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
+    from . import cli_sessions  # noqa: F401 (adds `author password` and `author sign-out`)
+
     app.cli.add_command(posts_cli)
     app.cli.add_command(author_cli)
     app.cli.add_command(jobs_cli)

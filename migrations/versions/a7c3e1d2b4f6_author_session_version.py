@@ -1,7 +1,7 @@
 """authors.session_version: sign-out and a new password end every session
 
 Revision ID: a7c3e1d2b4f6
-Revises: d3f1a7c9e2b5
+Revises: c4d8f1a2e6b7
 Create Date: 2026-12-02 05:50:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a7c3e1d2b4f6"
-down_revision = "d3f1a7c9e2b5"
+down_revision = "c4d8f1a2e6b7"
 branch_labels = None
 depends_on = None
 
