@@ -93,7 +93,8 @@ def test_a_hit_served_before_flask_keeps_its_page_in_the_cache(app, client, blog
     weights = dict(cache.weights)
     cache.clear()
     # Room for "/" and either of the others, not for all three.
-    cache.max_bytes = weights["/"] + max(weights["/tags/"], weights[PERMALINK])
+    # (A post page re-rendered carries a new form token: allow it a few bytes more.)
+    cache.max_bytes = weights["/"] + max(weights["/tags/"], weights[PERMALINK]) + 256
     assert client.get("/").status_code == 200
     assert client.get("/tags/").status_code == 200
     assert client.get("/").status_code == 200  # a hit, answered by the middleware
