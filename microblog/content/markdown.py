@@ -109,9 +109,13 @@ def render_markdown(text: str, *, gfm: bool = True) -> str:
     md.reset()
     try:
         return md.convert(text)
-    except RecursionError:
-        md.reset()
-        raise MarkdownTooComplex("nested too deeply to render") from None
+    except BaseException as error:
+        # A render cut short leaves state in the extensions that reset() does not clear:
+        # this thread's next post gets a fresh renderer instead of a poisoned one.
+        _local.renderers.pop(gfm, None)
+        if isinstance(error, RecursionError):
+            raise MarkdownTooComplex("nested too deeply to render") from None
+        raise
 
 
 def excerpt_source(body: str, separator: str | None) -> str:
