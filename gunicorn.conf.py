@@ -45,7 +45,7 @@ def post_worker_init(worker):
     queued before a restart goes out without waiting for a first request."""
     app = getattr(worker, "wsgi", None)
     if app is not None and "jobs_runner" in getattr(app, "extensions", {}):
-        from microblog.job_runner import start_runner
+        from microblog.jobs.runner import start_runner
 
         start_runner(app)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as settings
-from .extensions import csrf, db, limiter, login_manager, mail, migrate
+from microblog import config as settings
+from microblog.extensions import csrf, db, limiter, login_manager, migrate
+from microblog.extensions import mail as flask_mail
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
 
-    from . import urlargs
+    from microblog.models import ids as urlargs
 
     db.init_app(app)
     urlargs.init_app(app)  # before any route: `<int:…>` is the strict id reading
@@ -45,15 +47,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    mail.init_app(app)
+    flask_mail.init_app(app)
 
-    from . import access_tokens, database, security, webmentions  # noqa: F401 (models)
+    from microblog.models import database
+    from microblog.web import security
 
     database.init_app(app)
+    register_session_hooks()
     init_cache(app)
     security.init_app(app)
 
-    from .views import (
+    from microblog.web import (
         admin,
         comments,
         editor,
@@ -78,23 +82,55 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Last: its catch-all permalink route must not shadow the others.
     app.register_blueprint(public.bp)
 
-    from . import cli, devtools, job_runner, notify
-    from .openweb import sending, websub  # noqa: F401 (job kinds and commit hook)
+    from microblog import cli
+    from microblog import mail as notify
+    from microblog.indieweb import sending, websub  # noqa: F401 (job kinds and commit hook)
+    from microblog.jobs import runner as job_runner
 
     notify.init_app(app)
     job_runner.init_app(app)
     cli.init_app(app)
-    devtools.init_app(app)
     return app
+
+
+def register_session_hooks() -> None:
+    """Every piece of commit-time work, in one place and in the order it runs; registered
+    once per process (SQLAlchemy's session events are global, create_app runs many times)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from microblog import jobs
+    from microblog.indieweb import websub
+    from microblog.posts import site_changes
+    from microblog.web import generation
+
+    hooks: list[tuple[Any, str, Callable[..., Any]]] = [
+        # Posts, comments and Webmentions mark the session; the site's change counter is
+        # bumped once, just before the commit of the transaction that changed it.
+        (Session, "before_commit", site_changes.bump_before_commit),
+        (Session, "after_rollback", site_changes.forget_changes),
+        # The feeds that changed are announced (WebSub ping, Webmentions to send) as jobs
+        # in that same transaction.
+        (Session, "before_commit", websub.ping_before_commit),
+        # This process's cached copy of the counter is dropped after such a commit.
+        (Session, "do_orm_execute", generation.changes_site_state),
+        (Session, "after_commit", generation.tell_readers),
+        (Session, "after_rollback", generation.forget_on_rollback),
+        # A job that wrote must commit with its result.
+        (db.session, "after_flush", jobs.note_write),
+    ]
+    for target, name, listener in hooks:
+        if not event.contains(target, name, listener):
+            event.listen(target, name, listener)
 
 
 def init_cache(app: Flask) -> None:
     """The response cache, told what it must not know itself: where the change counter is,
     which cookie makes a page personal, and the headers every page carries."""
-    from . import caching, security
-    from .generation import GenerationReader
-    from .models import SiteState
-    from .views.post_page import PENDING_COOKIE
+    from microblog.models import SiteState
+    from microblog.web import caching, security
+    from microblog.web.generation import GenerationReader
+    from microblog.web.post_page import PENDING_COOKIE
 
     with app.app_context():
         reader = GenerationReader(db.engine)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -40,9 +39,3 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
-
-
-@limiter.request_filter
-def reading_is_not_limited() -> bool:
-    """Rate limits guard writes (comments, sign-in); reads are cached and cheap."""
-    return request.method in {"GET", "HEAD", "OPTIONS"}

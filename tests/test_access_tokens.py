@@ -7,9 +7,9 @@ import hashlib
 from comment_helpers import create_author
 from sqlalchemy import select
 
-from microblog import access_tokens
-from microblog.access_tokens import AccessToken
 from microblog.extensions import db
+from microblog.models import tokens as access_tokens
+from microblog.models.tokens import AccessToken
 
 
 def make_token(app, username: str = "author") -> str:

@@ -9,7 +9,7 @@ import pytest
 from comment_helpers import comments_in_db, create_author, csrf_from, insert_post, log_in
 from test_sanitize import HOSTILE, assert_inert
 
-from microblog.sanitize import BACKENDS
+from microblog.comments.sanitize import BACKENDS
 
 BODY_RE = re.compile(r'<div class="comment-body[^"]*">\s*(.*?)\s*</div>', re.DOTALL)
 

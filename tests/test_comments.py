@@ -24,7 +24,7 @@ from comment_helpers import (
 
 from microblog.comments.tokens import issue_form_token
 from microblog.models import CommentStatus
-from microblog.views.post_page import PENDING_COOKIE
+from microblog.web.post_page import PENDING_COOKIE
 
 PENDING_NOTE = "your comment awaits moderation"
 
@@ -111,7 +111,7 @@ def test_from_the_readers_form_to_the_authors_approval_to_the_page(app, post_pat
 def test_example_post_takes_comments(make_app, request):
     """The imported example post, when the importer is there (else a post made directly)."""
     app = make_app()
-    from microblog.cli import posts_cli
+    from microblog.cli.posts import posts_cli
 
     if "import" in posts_cli.commands:
         path = request.getfixturevalue("example_post")

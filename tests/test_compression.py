@@ -8,7 +8,7 @@ import gzip
 import pytest
 from comment_helpers import post_comment
 
-from microblog import compression
+from microblog.web import compression
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 PAGES_AND_FEEDS = [
@@ -88,8 +88,8 @@ def test_a_cache_hit_compresses_nothing(client, example_post, monkeypatch):
         calls.append(len(body))
         return real(body)
 
-    monkeypatch.setattr("microblog.caching.gzip_bytes", counting)
-    monkeypatch.setattr("microblog.compression.gzip_bytes", counting)
+    monkeypatch.setattr("microblog.web.caching.gzip_bytes", counting)
+    monkeypatch.setattr("microblog.web.compression.gzip_bytes", counting)
     for _ in range(50):
         assert client.get("/atom.xml", headers=GZIP).headers["Content-Encoding"] == "gzip"
     assert len(calls) == 1

@@ -14,8 +14,8 @@ from feed_validator import problems_in
 from lxml import etree
 from sqlalchemy import delete, select, update
 
-from microblog.content.slugs import tag_slug
 from microblog.extensions import db
+from microblog.jekyll.slugs import tag_slug
 from microblog.models import Post, SiteState, Tag
 from microblog.timeutil import now_utc
 

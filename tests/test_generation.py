@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from microblog.extensions import db
-from microblog.generation import HEARTBEAT
 from microblog.models import SiteState
+from microblog.web.generation import HEARTBEAT
 
 # A notification is delivered within milliseconds; allow for a busy machine.
 HEARD_WITHIN = 0.5

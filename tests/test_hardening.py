@@ -25,9 +25,9 @@ from comment_helpers import (
 from lxml import etree
 from sqlalchemy import select
 
+from microblog.comments.sanitize import BIDI_CONTROLS
 from microblog.extensions import db
 from microblog.models import Author, Comment, CommentStatus
-from microblog.sanitize import BIDI_CONTROLS
 
 # ---------------------------------------------------------------------------- sessions
 
@@ -97,7 +97,7 @@ def test_session_is_rotated_at_sign_in(app):
 def test_session_with_a_forged_or_stale_id_names_nobody(app):
     create_author(app)
     with app.app_context():
-        from microblog.accounts import author_for_session
+        from microblog.models.accounts import author_for_session
 
         author = db.session.execute(select(Author)).scalar_one()
         good = author.get_id()
@@ -345,7 +345,7 @@ def test_redis_down_still_lets_the_author_sign_in(make_app, caplog):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=DEAD_REDIS)
     create_author(app)
     client = app.test_client()
-    with caplog.at_level(logging.WARNING, logger="microblog.ratelimits"):
+    with caplog.at_level(logging.WARNING, logger="microblog.web.ratelimits"):
         assert log_in(client, password="wrong").status_code == 401
         assert log_in(client).status_code == 303
     assert any("this process only" in record.getMessage() for record in caplog.records)
@@ -421,7 +421,7 @@ def normalised_fragment(html: str) -> list:
 def test_bleach_and_nh3_agree_on_the_whole_table():
     from test_sanitize import GOOD, HOSTILE
 
-    from microblog.sanitize import render_comment
+    from microblog.comments.sanitize import render_comment
 
     sources = list(HOSTILE.values()) + [source for source, _ in GOOD]
     sources += [
@@ -443,7 +443,7 @@ def test_bleach_and_nh3_agree_on_the_whole_table():
 
 
 def test_email_autolink_keeps_its_href_with_bleach():
-    from microblog.sanitize import render_comment
+    from microblog.comments.sanitize import render_comment
 
     html = render_comment("write to <foo@bar.example>", "bleach")
     link = etree.fromstring(html.encode()).find("a")
@@ -502,7 +502,11 @@ def test_a_markdown_shape_answers_500_no_more(app, shape, message):
 
 
 def test_markdown_within_the_budget_renders_quickly():
-    from microblog.sanitize import MARKDOWN_MAX_BRACKETS, MARKDOWN_MAX_DEPTH, render_comment
+    from microblog.comments.sanitize import (
+        MARKDOWN_MAX_BRACKETS,
+        MARKDOWN_MAX_DEPTH,
+        render_comment,
+    )
 
     shapes = [
         "[" * MARKDOWN_MAX_BRACKETS,

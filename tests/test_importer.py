@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from microblog.content.importer import Importer, import_paths
-from microblog.content.jekyll import SiteSettings
 from microblog.extensions import db
+from microblog.jekyll.post_file import SiteSettings
 from microblog.models import Post, Redirect, SiteState, Tag
+from microblog.posts.importer import Importer, import_paths
 
 SLICE = Path(__file__).parent / "data" / "jekyll-corpus"
 SLICE_FOLDERS = ["jekyll-docs", "jekyll-tests", "minimal-mistakes", "synthetic"]

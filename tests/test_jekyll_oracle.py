@@ -11,10 +11,10 @@ import pytest
 import yaml
 from jekyll_oracle import JEKYLL, Comparison, jekyll_build, post_bodies, report, structure
 
-from microblog.content.front_matter import load_yaml, split_front_matter
-from microblog.content.jekyll import SiteSettings, parse_post
-from microblog.content.liquid import SiteContext
-from microblog.content.markdown import MarkdownTooComplex, render_post
+from microblog.jekyll.front_matter import load_yaml, split_front_matter
+from microblog.jekyll.liquid import SiteContext
+from microblog.jekyll.markdown import MarkdownTooComplex, render_post
+from microblog.jekyll.post_file import SiteSettings, parse_post
 
 SITE = Path(__file__).parent / "data" / "jekyll-site"
 SETTINGS = SiteSettings(

@@ -6,7 +6,9 @@ from pathlib import PurePath
 
 import pytest
 
-from microblog.content.jekyll import (
+from microblog.jekyll.liquid import LiquidContext
+from microblog.jekyll.markdown import balance_html, render_markdown, render_post
+from microblog.jekyll.post_file import (
     NotAPost,
     PostError,
     PostSource,
@@ -15,8 +17,6 @@ from microblog.content.jekyll import (
     render_liquid,
     site_context_for,
 )
-from microblog.content.liquid import LiquidContext
-from microblog.content.markdown import balance_html, render_markdown, render_post
 
 SITE = SiteSettings(site_url="http://blog.example", permalink="/posts/:year/:month/:title/")
 

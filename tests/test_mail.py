@@ -13,7 +13,9 @@ from comment_helpers import insert_post
 from sqlalchemy import select
 from test_sanitize import HOSTILE
 
-from microblog import jobs, notify, sanitize
+from microblog import jobs
+from microblog import mail as notify
+from microblog.comments import sanitize
 from microblog.extensions import db
 from microblog.models import Author, Comment, CommentStatus, Job, JobState, Post
 from microblog.timeutil import now_utc

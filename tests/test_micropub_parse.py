@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from microblog import micropub as mp
+from microblog.indieweb import micropub as mp
 
 ZONE = ZoneInfo("Europe/Paris")
 

@@ -15,7 +15,7 @@ from microblog.comments.status import TransitionError
 from microblog.comments.tokens import issue_form_token, read_form_token
 from microblog.extensions import db
 from microblog.models import Author, Comment, CommentStatus, Post
-from microblog.views.admin import safe_next
+from microblog.web.admin import safe_next
 
 
 def test_token_round_trip_and_refusals():

@@ -15,8 +15,9 @@ from itsdangerous import URLSafeTimedSerializer
 from test_mail import add_comment, mail_app, run_jobs
 from test_sanitize import HOSTILE, assert_inert
 
-from microblog import links, notify
+from microblog import mail as notify
 from microblog.extensions import db
+from microblog.mail import links
 from microblog.models import Author, Comment, CommentStatus
 
 

@@ -11,15 +11,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, func, select, text
 
 from microblog import create_app
-from microblog.content.posts import (
-    PostInput,
-    PostRejected,
-    PostWriter,
-    VersionConflict,
-)
-from microblog.content.settings import SiteSettings
 from microblog.extensions import db
+from microblog.jekyll.settings import SiteSettings
 from microblog.models import Comment, CommentStatus, Post, Redirect, SiteState, Tag
+from microblog.posts.writer import PostInput, PostRejected, PostWriter, VersionConflict
 
 WHEN = datetime(2025, 3, 4, 10, 30, tzinfo=UTC)
 

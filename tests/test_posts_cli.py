@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from microblog.content.posts import PostWriter
-from microblog.content.settings import SiteSettings
 from microblog.extensions import db
+from microblog.jekyll.settings import SiteSettings
 from microblog.models import Comment, CommentStatus, Post
+from microblog.posts.writer import PostWriter
 
 
 def post_file(title: str, permalink: str | None = None) -> str:

@@ -19,10 +19,10 @@ from comment_helpers import create_author, insert_post, log_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microblog.content.errors import NotAPost, PostError
-from microblog.content.jekyll import parse_post
-from microblog.content.settings import SiteSettings
-from microblog.sanitize import CommentTooComplex, render_comment
+from microblog.comments.sanitize import CommentTooComplex, render_comment
+from microblog.jekyll.errors import NotAPost, PostError
+from microblog.jekyll.post_file import parse_post
+from microblog.jekyll.settings import SiteSettings
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "60"))
 SECOND = 1.0
@@ -139,7 +139,7 @@ def test_comment_markdown_and_sanitiser_never_fail(source, backend):
 @SETTINGS
 @given(source=st.one_of(hostile_text, markdown_shapes))
 def test_post_markdown_never_fails(source):
-    from microblog.content import markdown as post_markdown
+    from microblog.jekyll import markdown as post_markdown
 
     refusal = getattr(post_markdown, "MarkdownTooComplex", None)
     if refusal is None:  # the post renderer's budget comes with the kramdown work

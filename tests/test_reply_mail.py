@@ -10,7 +10,8 @@ from comment_helpers import insert_post
 from sqlalchemy import select
 from test_mail import AUTHOR_EMAIL, add_comment, mail_app, parts
 
-from microblog import jobs, notify
+from microblog import jobs
+from microblog import mail as notify
 from microblog.extensions import db
 from microblog.models import Comment, CommentStatus, ReplySubscription
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from microblog.sanitize import (
+from microblog.comments.sanitize import (
     ALLOWED_TAGS,
     BACKENDS,
     LINK_REL,

@@ -10,13 +10,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from microblog.syndication import (
-    FeedSettings,
-    absolute_srcset,
-    absolutize_html,
-    build_feed,
-    xml_text,
-)
+from microblog.feeds import FeedSettings, absolute_srcset, absolutize_html, build_feed, xml_text
 
 SITE = "http://blog.example"
 SETTINGS = FeedSettings(
@@ -280,7 +274,7 @@ def test_srcset_candidates(srcset, expected):
 
 
 def absolutize_url(url: str) -> str:
-    from microblog.syndication import absolute_url
+    from microblog.feeds import absolute_url
 
     return absolute_url(url, SITE, PAGE)
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from microblog.comments import status
 from microblog.extensions import db
+from microblog.indieweb.fetch import FetchRefused, address_refused, fetch
 from microblog.models import Comment, CommentStatus
-from microblog.openweb.fetch import FetchRefused, address_refused, fetch
-from microblog.webmentions import Webmention
+from microblog.models.openweb import Webmention
 
 SITE = "http://blog.example"
 HTML = {"Content-Type": "text/html; charset=utf-8"}

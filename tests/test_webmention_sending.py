@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from local_site import LocalSite
 
-from microblog.openweb.sending import endpoint_from_header, outbound_links
+from microblog.indieweb.sending import endpoint_from_header, outbound_links
 
 SITE = "http://blog.example"
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -17,14 +17,15 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import notify, sanitize
-from ..extensions import db
-from ..models import Comment, CommentStatus, Post, SiteState
-from ..timeutil import now_utc
-from ..urlargs import parse_id
-from . import spam
-from .rules import LIMITS, IntakeRules, comments_open
-from .tokens import FormToken
+from microblog import mail as notify
+from microblog.comments import sanitize, spam
+from microblog.comments.rules import LIMITS, IntakeRules, comments_open
+from microblog.comments.tokens import FormToken
+from microblog.extensions import db
+from microblog.models import Comment, CommentStatus, Post
+from microblog.models.ids import parse_id
+from microblog.posts.site_changes import mark_site_changed
+from microblog.timeutil import now_utc
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]+$")
 # Characters that have no place in text and that XML (the comment feed) cannot carry.
@@ -206,7 +207,7 @@ def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeR
             raise
         return existing
     if status == CommentStatus.APPROVED:
-        SiteState.bump()
+        mark_site_changed(db.session)
     # Same transaction: the author's mail (or the thread's readers') goes if and only if
     # the comment is stored.
     notify.comment_received(comment, wants_replies=submission.notify)

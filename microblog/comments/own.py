@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from .. import sanitize
-from ..extensions import db
-from ..models import Comment, CommentStatus
-from ..timeutil import now_utc
-from .intake import _printable
-from .rules import LIMITS, IntakeRules
+from microblog.comments import sanitize
+from microblog.comments.intake import _printable
+from microblog.comments.rules import LIMITS, IntakeRules
+from microblog.extensions import db
+from microblog.models import Comment, CommentStatus
+from microblog.timeutil import now_utc
 
 EDIT_MINUTES = 15
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..models import Post
-from ..timeutil import now_utc
+from microblog.models import Post
+from microblog.timeutil import now_utc
 
 
 @dataclass(frozen=True)

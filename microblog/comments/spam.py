@@ -8,10 +8,10 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from .. import sanitize
-from ..extensions import db
-from ..models import Comment, CommentStatus
-from .rules import IntakeRules
+from microblog.comments import sanitize
+from microblog.comments.rules import IntakeRules
+from microblog.extensions import db
+from microblog.models import Comment, CommentStatus
 
 
 class Sent(Protocol):

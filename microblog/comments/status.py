@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select, update
 
-from .. import notify
-from ..content.site_changes import mark_comments_changed
-from ..extensions import db
-from ..models import Author, Comment, CommentStatus, SiteState
-from ..timeutil import now_utc
+from microblog import mail as notify
+from microblog.extensions import db
+from microblog.models import Author, Comment, CommentStatus
+from microblog.posts.site_changes import mark_comments_changed, mark_site_changed
+from microblog.timeutil import now_utc
 
 PENDING, APPROVED, SPAM, TRASH = (
     CommentStatus.PENDING,
@@ -129,7 +129,7 @@ def apply(
         raise ConflictError(changed_meanwhile(comment, was))
     db.session.expire(comment)
     if (was == APPROVED) != (target == APPROVED):
-        SiteState.bump()
+        mark_site_changed(db.session)
         mark_comments_changed(db.session, comment.post.permalink)
     if target == APPROVED:
         # A reply just became public: its thread's readers are told (a job, same transaction).

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Comment, CommentStatus, Post
+from microblog.extensions import db
+from microblog.models import Comment, CommentStatus, Post
 
 # Statuses shown to their own writer as "awaiting moderation": spam is not told apart.
 SHOWN_AS_PENDING = (CommentStatus.PENDING, CommentStatus.SPAM)

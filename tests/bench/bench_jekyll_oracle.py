@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from jekyll_oracle import JEKYLL, Comparison, report, structure
 
-from microblog.content.errors import NotAPost, PostError
-from microblog.content.jekyll import SiteSettings, parse_post
-from microblog.content.markdown import render_post
+from microblog.jekyll.errors import NotAPost, PostError
+from microblog.jekyll.markdown import render_post
+from microblog.jekyll.post_file import SiteSettings, parse_post
 
 PROJECT = Path(__file__).resolve().parents[2]
 # shared/ lies beside the project (a clone) or beside its worktrees' folder.

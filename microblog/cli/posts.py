@@ -1,0 +1,159 @@
+"""`flask posts …`: import, delete and export posts."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+posts_cli = AppGroup("posts", help="Import, delete and export posts.")
+
+
+@posts_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing when the database already holds a post.",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also remove the posts once imported from under PATHS whose files are gone.",
+)
+@click.option("--force", is_flag=True, help="Overwrite (or prune) posts edited in the app since.")
+def import_posts(
+    paths: tuple[str, ...], dry_run: bool, if_empty: bool, prune: bool, force: bool
+) -> None:
+    """Import Jekyll posts from PATHS: a whole site (a folder holding _config.yml, read as
+    `jekyll build` reads it, its files copied into MEDIA_FOLDER), or files and folders of
+    posts (searched recursively)."""
+    from pathlib import Path
+
+    from microblog.jekyll.errors import PostError
+    from microblog.jekyll.settings import SiteSettings
+    from microblog.jekyll.site import is_site_root, load_site
+    from microblog.posts.importer import database_has_posts, import_paths, import_site
+
+    if if_empty and database_has_posts():
+        click.echo("nothing imported: the database already holds posts (--if-empty)")
+        return
+    settings = SiteSettings.from_config(current_app.config)
+    sites = [Path(path) for path in paths if is_site_root(Path(path))]
+    if sites and len(paths) > 1:
+        raise click.UsageError(f"import the site {sites[0]} on its own (one SITE_ROOT per run)")
+    progress = ImportProgress()
+    with progress:
+        if sites:
+            try:
+                site = load_site(sites[0], settings)
+                check_zone(site.settings, "_config.yml's timezone")
+            except PostError as exc:
+                raise click.UsageError(str(exc)) from exc
+            media = Path(current_app.config["MEDIA_FOLDER"])
+            report = import_site(
+                site,
+                media_folder=media,
+                dry_run=dry_run,
+                force=force,
+                prune=prune,
+                on_result=progress.show,
+                on_start=progress.start,
+            )
+        else:
+            check_zone(settings)
+            report = import_paths(
+                paths,
+                settings,
+                dry_run=dry_run,
+                force=force,
+                prune=prune,
+                on_result=progress.show,
+                on_start=progress.start,
+            )
+    for note in report.notes:
+        click.echo(note)
+    for line in report.refusals():
+        click.echo(line)
+    click.echo(report.summary())
+    if report.failed:
+        click.get_current_context().exit(1)
+
+
+def check_zone(settings: Any, where: str = "TIMEZONE") -> None:
+    """Fail before the first file on an unknown zone (TIMEZONE or _config.yml's timezone)."""
+    try:
+        settings.zone  # noqa: B018
+    except (ValueError, KeyError) as exc:
+        raise click.UsageError(f"{where} {settings.timezone!r} is not a known zone") from exc
+
+
+class ImportProgress:
+    """The per-file lines, and on a terminal click's progress bar (count and time left)
+    kept below them."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.terminal = sys.stdout.isatty()
+
+    def __enter__(self) -> ImportProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
+
+    def start(self, total: int) -> None:
+        if self.terminal and total > 1:
+            self.bar = click.progressbar(
+                length=total, label="importing", show_pos=True, show_eta=True
+            )
+            self.bar.render_progress()
+
+    def show(self, result: Any) -> None:
+        if self.bar is not None:
+            click.echo("\r\x1b[K", nl=False)  # clear the bar's line, write above it
+        for line in result.lines():
+            click.echo(line)
+        if self.bar is not None and result.status != "removed":
+            self.bar.update(1)
+
+
+@posts_cli.command("delete")
+@click.argument("permalinks", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask before deleting.")
+def delete_posts(permalinks: tuple[str, ...], yes: bool) -> None:
+    """Delete the posts at PERMALINKS, with their comments (asks first unless --yes)."""
+    from microblog.posts.deletion import find_posts, remove_posts
+
+    found, missing = find_posts(permalinks)
+    for permalink in missing:
+        click.echo(f"not found: {permalink}: no post has this permalink", err=True)
+    if missing:
+        raise click.ClickException("nothing was deleted")
+    for post, comments in found:
+        click.echo(f"{post.permalink}: {post.title!r}, {comments} comment(s)")
+    if not yes:
+        click.confirm(f"Delete {len(found)} post(s) and their comments for good?", abort=True)
+    for post, comments in remove_posts([post for post, _ in found]):
+        click.echo(f"removed: {post.permalink} ({comments} comment(s))")
+
+
+@posts_cli.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, writable=True))
+def export_posts(folder: str) -> None:
+    """Write every post (drafts and scheduled ones too) as Jekyll files under FOLDER."""
+    from pathlib import Path
+
+    from microblog.jekyll.settings import SiteSettings
+    from microblog.posts.exporter import export_to_folder
+
+    written = export_to_folder(Path(folder), SiteSettings.from_config(current_app.config))
+    for exported in written:
+        click.echo(f"exported: {exported.path}")
+    click.echo(f"{len(written)} posts exported to {folder}")

@@ -1,1 +1,0 @@
-"""The content pipeline: Jekyll files in, Post rows out. Knows no request."""

@@ -1,0 +1,163 @@
+"""Receiving Webmentions: checked at once for what needs no fetch, verified in a job.
+
+`refusal()` says why a request is refused (400); `accept()` queues the verification in the
+caller's transaction, unless too many already wait (a flood fills neither queue nor
+database: one job per request, at most WEBMENTION_MAX_QUEUED waiting). The job fetches the
+source under the SSRF guard and stores what it is (see `record`): a reply or mention is a
+pending comment in the moderation queue, sanitised like any comment; likes and reposts are
+counted on the post. A source sent again updates what it made; a source gone (404/410) or
+no longer linking to the post removes it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from microblog import jobs
+from microblog.comments import sanitize
+from microblog.comments.rules import LIMITS
+from microblog.extensions import db
+from microblog.indieweb.fetch import FetchRefused, fetch
+from microblog.indieweb.mentions import Mention, links_to, read_mention
+from microblog.models import Comment, CommentStatus, Job, JobState, Post
+from microblog.models.openweb import Webmention
+from microblog.posts.site_changes import mark_comments_changed, mark_site_changed
+from microblog.timeutil import now_utc
+
+MAX_URL = 1000
+GONE = (404, 410)
+
+
+def target_post(target: str) -> Post | None:
+    """The published post of this site that `target` names, if any."""
+    site = urlsplit(str(current_app.config["SITE_URL"]))
+    parts = urlsplit(target)
+    if (parts.scheme, parts.netloc.lower()) != (site.scheme, site.netloc.lower()):
+        return None
+    return Post.find_published(unquote(parts.path or "/"))
+
+
+def refusal(source: str, target: str) -> str | None:
+    """Why this Webmention is refused at once (None: it is accepted for verification)."""
+    for name, url in (("source", source), ("target", target)):
+        if not url:
+            return f"The {name} field is missing."
+        if len(url) > MAX_URL:
+            return f"The {name} URL is too long (at most {MAX_URL} characters)."
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return f"The {name} must be an http:// or https:// URL."
+    if source.split("#")[0] == target.split("#")[0]:
+        return "The source and the target are the same page."
+    if target_post(target) is None:
+        return "The target is not a post of this site."
+    return None
+
+
+def queue_full() -> bool:
+    """Whether as many verifications wait as the site allows."""
+    waiting = db.session.execute(
+        select(func.count())
+        .select_from(Job)
+        .where(Job.kind == "webmention.verify", Job.state == JobState.WAITING)
+    ).scalar_one()
+    return waiting >= int(current_app.config["WEBMENTION_MAX_QUEUED"])
+
+
+def accept(source: str, target: str) -> None:
+    """Queue the verification in the caller's transaction."""
+    jobs.enqueue("webmention.verify", source=source, target=target)
+
+
+@jobs.task("webmention.verify", attempts=5)
+def verify(source: str, target: str) -> None:
+    """Fetch the source and record, update or remove what it says about the target."""
+    post = target_post(target)
+    if post is None:
+        return  # the post went away meanwhile
+    allow_private = bool(current_app.config["WEBMENTION_ALLOW_PRIVATE"])
+    try:
+        page = fetch(source, allow_private=allow_private)
+    except FetchRefused as refused:
+        current_app.logger.info("webmention from %s refused: %s", source, refused)
+        return  # permanent: no retry
+    if page.status in GONE:
+        remove(post, source)
+        return
+    if not 200 <= page.status < 300:
+        raise RuntimeError(f"{source} answered {page.status}")  # retried later
+    if not links_to(page.text, page.url, target):
+        remove(post, source)
+        return
+    record(post, source, read_mention(page.text, page.url, target))
+
+
+def existing(post: Post, source: str) -> Webmention | None:
+    return db.session.execute(
+        select(Webmention).where(Webmention.post_id == post.id, Webmention.source == source)
+    ).scalar_one_or_none()
+
+
+def remove(post: Post, source: str) -> None:
+    """Forget what `source` said about `post` (its comment too)."""
+    mention = existing(post, source)
+    if mention is None:
+        return
+    drop_comment(post, mention.comment)
+    db.session.delete(mention)
+    mark_site_changed(db.session)
+
+
+def drop_comment(post: Post, comment: Comment | None) -> None:
+    if comment is None:
+        return
+    if comment.status == CommentStatus.APPROVED:
+        mark_comments_changed(db.session, post.permalink)
+    db.session.delete(comment)
+
+
+def record(post: Post, source: str, mention: Mention) -> None:
+    """Store the mention, updating the one this source made before (never a duplicate)."""
+    row = existing(post, source)
+    if row is None:
+        row = Webmention(post_id=post.id, source=source)
+        db.session.add(row)
+    row.kind = mention.kind
+    row.author_name = mention.author_name
+    row.author_url = mention.author_url
+    row.author_photo = mention.author_photo
+    row.verified_at = now_utc()
+    if mention.kind in ("reply", "mention"):
+        row.comment = comment_for(post, source, mention, row.comment)
+    else:
+        drop_comment(post, row.comment)
+        row.comment = None
+    mark_site_changed(db.session)
+
+
+def comment_for(post: Post, source: str, mention: Mention, comment: Comment | None) -> Comment:
+    """The pending comment a reply or mention is (its earlier one, changed, if any)."""
+    sanitizer = str(current_app.config["SANITIZER"])
+    if mention.content_html:
+        body_html = sanitize.clean_html(mention.content_html[: LIMITS.body * 4], sanitizer).strip()
+    else:
+        body_html = sanitize.render_comment(mention.content_text or "(mentioned this post)")
+    body_source = (mention.content_text or source)[: LIMITS.body]
+    now = now_utc()
+    if comment is None:
+        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=now)
+        db.session.add(comment)
+    elif comment.body_html != body_html and comment.status == CommentStatus.APPROVED:
+        # A changed text is read again before it shows.
+        mark_comments_changed(db.session, post.permalink)
+        comment.status = CommentStatus.PENDING
+    comment.author_name = mention.author_name
+    comment.author_url = mention.author_url
+    comment.body_source = body_source
+    comment.body_html = body_html
+    comment.source_url = source
+    comment.status_changed_at = now
+    return comment

@@ -1,0 +1,373 @@
+"""A Python-Markdown extension for what kramdown (Jekyll's Markdown) does and no kept
+extension does: lists indented by two spaces, a list right after a paragraph line (GFM
+input), block attribute lists on their own line, `{::comment}`, `{::nomarkdown}`,
+`$$…$$` inside a sentence, and kramdown's heading ids.
+
+Everything else kramdown does is left to kept extensions (see markdown.py). The block
+preprocessor is one pass over the lines that knows code fences, so nothing inside code is
+touched; it also measures the nesting that would make Python-Markdown recurse without
+end, and refuses such a text (MarkdownTooComplex) before it is parsed.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+
+from markdown import Extension, Markdown
+from markdown.blockprocessors import BlockProcessor
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.util import AtomicString
+
+from microblog.jekyll.errors import PostError
+from microblog.jekyll.kramdown_tree import BlockAttributes, HeadingIds, Typography
+
+# Nesting beyond these is refused: Python-Markdown recurses once per level (lists,
+# quotes) or rescans per open bracket, and real posts stay far below.
+MAX_LIST_DEPTH = 24
+MAX_QUOTE_DEPTH = 24
+MAX_BRACKET_DEPTH = 32
+MAX_MARKER_RUN = 64
+
+MARKER_STARTS = frozenset("-*+0123456789")
+LIST_MARKER = re.compile(r"( *)([-*+]|\d{1,9}\.)( +|$)(.*)")
+RULE = re.compile(r" {0,3}([-*_])(?: *\1){2,} *$")
+FENCE = re.compile(r" *(`{3,}|~{3,})")
+BLOCK_IAL = re.compile(r" *\{:(?!:)\s*([^}]*)\}\s*$")
+ALD = re.compile(r" *\{:[\w-]+:")
+EXTENSION = re.compile(r"\{::(comment|nomarkdown|options)\b[^}]*?(/)?\}")
+QUOTE_DEPTH = re.compile(r" *(?:> *)+")
+NOT_LAZY = re.compile(r" *(?:#|```|~~~|>|\||<)")
+
+
+class MarkdownTooComplex(PostError):
+    """A text nested too deeply to render in bounded time: refused with the reason."""
+
+
+@dataclass
+class _Item:
+    """An open list item: its content column in the source and in the rewritten text."""
+
+    source_column: int
+    output_column: int
+    ordered: bool
+    marker_indent: int
+
+
+LONG_RUN = re.compile(rf"[*_]{{{MAX_MARKER_RUN + 1},}}")
+
+
+def _check_brackets(line: str, depth: int) -> int:
+    """The `[`/`(` depth after this line (Python-Markdown rescans per open bracket, and
+    recurses once per emphasis marker of a long run)."""
+    if ("*" in line or "_" in line) and LONG_RUN.search(line) and not RULE.match(line):
+        raise MarkdownTooComplex(f"a run of more than {MAX_MARKER_RUN} '*' or '_' characters")
+    opens = line.count("[") + line.count("(")
+    if depth + opens <= MAX_BRACKET_DEPTH:  # cannot pass the limit on this line
+        return max(0, depth + opens - line.count("]") - line.count(")"))
+    for char in line:
+        if char in "[(":
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                raise MarkdownTooComplex(
+                    f"more than {MAX_BRACKET_DEPTH} brackets open at once in one paragraph"
+                )
+        elif char in "])" and depth:
+            depth -= 1
+    return depth
+
+
+class KramdownBlocks(Preprocessor):
+    """Rewrites kramdown's block syntax into what Python-Markdown's parser reads the same way.
+
+    - list items are re-indented to Python-Markdown's four columns per level, following
+      kramdown's rule (a line belongs to the item whose content column it reaches), so
+      two-space nesting and fenced code inside items stay in their item;
+    - with GFM input a list may follow a paragraph line directly;
+    - `{::comment}…{:/comment}` disappears, `{::nomarkdown}…{:/nomarkdown}` goes out raw;
+    - a block attribute list on its own line becomes a token that BlockAttributes applies
+      to the block before it (or after it, when a blank line precedes it).
+    """
+
+    def __init__(self, md: Markdown, extension: KramdownExtension) -> None:
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = self.hide_extensions("\n".join(lines))
+        return self.rewrite(text.split("\n"))
+
+    def hide_extensions(self, text: str) -> str:
+        """Drop comments and `{::options}`; stash `{::nomarkdown}` content (outside code)."""
+        if "{::" not in text:
+            return text
+        out: list[str] = []
+        pos = 0
+        fences = _fenced_spans(text)
+        for match in EXTENSION.finditer(text):
+            if match.start() < pos or any(a <= match.start() < b for a, b in fences):
+                continue
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            if text.count("`", line_start, match.start()) % 2:
+                continue  # inside a code span
+            name, closed = match.group(1), match.group(2)
+            out.append(text[pos : match.start()])
+            pos = match.end()
+            if closed or name == "options":
+                continue
+            end = re.compile(r"\{:/(?:" + name + r")?\}").search(text, pos)
+            inner = text[pos : end.start() if end else len(text)]
+            pos = end.end() if end else len(text)
+            if name == "nomarkdown":
+                placeholder = self.md.htmlStash.store(inner.strip("\n"))
+                at_line_start = not out[-1] or out[-1].endswith("\n")
+                out.append(f"\n\n{placeholder}\n\n" if at_line_start else placeholder)
+        out.append(text[pos:])
+        return "".join(out)
+
+    def rewrite(self, lines: list[str]) -> list[str]:
+        gfm = self.extension.gfm
+        out: list[str] = []
+        stack: list[_Item] = []
+        fence: tuple[str, int, int] | None = None  # (its run, shift, its indent)
+        previous = "blank"  # blank | paragraph | item | fence | other
+        brackets = 0
+        for line in lines:
+            if fence is not None:
+                closing, shift, opened_at = fence
+                out.append(_shift(line, shift))
+                bare = line.strip()
+                indent = len(line) - len(line.lstrip(" "))
+                # kramdown: the closing fence is indented at most three columns more
+                if (
+                    bare.startswith(closing)
+                    and not bare.strip(closing[0])
+                    and indent <= opened_at + 3
+                ):
+                    fence = None
+                    previous = "fence"
+                continue
+            if not line.strip():
+                out.append("")
+                previous = "blank"
+                brackets = 0
+                continue
+            stripped = line.lstrip(" ")
+            indent = len(line) - len(stripped)
+            first = stripped[0]
+            if first == ">":
+                quotes = QUOTE_DEPTH.match(line)
+                if quotes and quotes.group(0).count(">") > MAX_QUOTE_DEPTH:
+                    raise MarkdownTooComplex(
+                        f"block quotes nested more than {MAX_QUOTE_DEPTH} deep"
+                    )
+            brackets = _check_brackets(line, brackets)
+            if first == "{" and (BLOCK_IAL.match(line) or ALD.match(line)):
+                out.extend(self.attribute_list(line, previous, stack, indent))
+                previous = "blank"
+                continue
+            marker = LIST_MARKER.match(line) if first in MARKER_STARTS else None
+            if previous == "fence" and not marker:
+                out.append("")  # text right after a closing fence is a paragraph of its own
+            if marker and RULE.match(line):
+                marker = None
+            if marker and previous != "blank" and stack and indent < stack[-1].source_column:
+                ordered = marker.group(2)[0].isdigit()
+                if all(item.ordered != ordered for item in stack):
+                    # kramdown: another kind of marker inside an item is a nested list
+                    stack.append(self.item(marker, stack[-1], line))
+                    out.append(" " * stack[-2].output_column + self.item_text(marker))
+                    previous = "item"
+                    continue
+            if marker:
+                while stack and stack[-1].source_column > indent:
+                    if stack.pop().marker_indent <= indent:
+                        break  # its sibling: the new item joins the same list
+                parent = stack[-1] if stack else None
+                base = parent.source_column if parent else 0
+                if indent - base >= 4:
+                    marker = None  # indented code, not a list
+                elif not stack and previous == "paragraph":
+                    if gfm:
+                        out.append("")
+                    else:
+                        marker = None  # kramdown: a list needs a blank line before it
+            if marker:
+                item = self.item(marker, stack[-1] if stack else None, line)
+                out.append(" " * (item.output_column - 4) + self.item_text(marker))
+                stack.append(item)
+                if len(stack) > MAX_LIST_DEPTH:
+                    raise MarkdownTooComplex(f"lists nested more than {MAX_LIST_DEPTH} deep")
+                previous = "item"
+                continue
+            lazy = previous in {"paragraph", "item"} and not NOT_LAZY.match(line)
+            if not lazy:
+                while stack and stack[-1].source_column > indent:
+                    stack.pop()
+            if stack:
+                top = stack[-1]
+                new_indent = top.output_column + max(0, indent - top.source_column)
+                rewritten = " " * new_indent + line.lstrip(" ")
+            else:
+                new_indent, rewritten = indent, line
+            out.append(rewritten)
+            opening = FENCE.match(line)
+            if opening:
+                fence = (opening.group(1), new_indent - indent, indent)
+                previous = "other"
+            elif line.lstrip().startswith(("#", "|", "<")) or RULE.match(line):
+                previous = "other"
+            elif previous != "item" or not lazy:
+                previous = "paragraph"
+        return out
+
+    @staticmethod
+    def item(marker: re.Match[str], parent: _Item | None, line: str) -> _Item:
+        indent, symbol, space, content = marker.groups()
+        gap = len(space) if content and len(space) <= 4 else 1
+        source_column = len(indent) + len(symbol) + gap
+        output_column = (parent.output_column if parent else 0) + 4
+        return _Item(source_column, output_column, symbol[0].isdigit(), len(indent))
+
+    @staticmethod
+    def item_text(marker: re.Match[str]) -> str:
+        symbol, space, content = marker.group(2, 3, 4)
+        if len(space) > 4 and content:
+            content = " " * (len(space) - 1) + content  # kramdown: code starts the item
+        return f"{symbol} {content}".rstrip() if content else symbol
+
+    def attribute_list(
+        self, line: str, previous: str, stack: list[_Item], indent: int
+    ) -> list[str]:
+        """A block IAL line → a token paragraph for BlockAttributes; an ALD line → nothing."""
+        match = BLOCK_IAL.match(line)
+        if match is None or ALD.match(line):
+            return [""]
+        attributes = self.extension.attributes
+        attributes.append((match.group(1), "next" if previous == "blank" else "previous"))
+        while stack and stack[-1].source_column > indent:
+            stack.pop()
+        pad = " " * (stack[-1].output_column if stack else 0)
+        return ["", f"{pad}\ue000ial{len(attributes) - 1}\ue001", ""]
+
+
+def _fenced_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of fenced code blocks, so extensions inside code stay text."""
+    spans: list[tuple[int, int]] = []
+    for match in re.finditer(r"^( *)(`{3,}|~{3,})[^\n]*\n", text, re.MULTILINE):
+        if spans and match.start() < spans[-1][1]:
+            continue
+        indent, run = len(match.group(1)), match.group(2)
+        closing_line = f"^ {{0,{indent + 3}}}{re.escape(run)}[{run[0]}]* *$"
+        end = re.compile(closing_line, re.MULTILINE)
+        closing = end.search(text, match.end())
+        spans.append((match.start(), closing.end() if closing else len(text)))
+    return spans
+
+
+def _shift(line: str, shift: int) -> str:
+    if shift > 0:
+        return " " * shift + line
+    if shift < 0:
+        strip = min(-shift, len(line) - len(line.lstrip(" ")))
+        return line[strip:]
+    return line
+
+
+CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+PIPE = re.compile(r"(?<!\\)\|")
+TABLE_SEPARATOR = re.compile(r" *[|:+ \t-]*-[|:+ \t-]*$")
+NOT_A_TABLE = re.compile(r" {0,3}(?:[-*+] |\d+\. |>|#|<|\[|\ue000|\x02)| {4}")
+SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+) *$")
+
+
+def _cells(line: str) -> list[str] | None:
+    """A kramdown table row's cells (pipes in code spans are text); None if it has no pipe."""
+    spans = [(m.start(), m.end()) for m in CODE_SPAN.finditer(line)]
+    cuts = [m.start() for m in PIPE.finditer(line) if not any(a <= m.start() < b for a, b in spans)]
+    if not cuts:
+        return None
+    pieces = [line[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(line)], strict=True)]
+    if not pieces[0].strip():
+        pieces = pieces[1:]
+    if pieces and not pieces[-1].strip():
+        pieces = pieces[:-1]
+    return [piece.strip() for piece in pieces]
+
+
+class HeaderlessTable(BlockProcessor):
+    """kramdown's table without a header: a block whose first line holds a `|` (outside
+    code) is a table of the lines with pipes, every row in the body (`AND(&), OR(|)` too,
+    as Jekyll shows it). A header line and separator are left to the tables extension."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        if "|" not in block:
+            return False
+        lines = block.split("\n", 2)
+        if NOT_A_TABLE.match(lines[0]) or _cells(lines[0]) is None:
+            return False
+        return len(lines) < 2 or not (
+            TABLE_SEPARATOR.match(lines[1]) or SETEXT_UNDERLINE.match(lines[1])
+        )
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        lines = blocks.pop(0).split("\n")
+        body = etree.SubElement(etree.SubElement(parent, "table"), "tbody")
+        for index, line in enumerate(lines):
+            cells = _cells(line)
+            if cells is None:
+                blocks.insert(0, "\n".join(lines[index:]))
+                return
+            if TABLE_SEPARATOR.match(line):
+                continue
+            row = etree.SubElement(body, "tr")
+            for cell in cells:
+                etree.SubElement(row, "td").text = cell
+
+
+class InlineMath(InlineProcessor):
+    """kramdown's `$$…$$` inside a paragraph: inline math, its TeX kept as written."""
+
+    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+        element = etree.Element("span", {"class": "arithmatex"})
+        element.text = AtomicString(f"\\({m.group(1).strip()}\\)")
+        return element, m.start(0), m.end(0)
+
+
+class Guillemets(InlineProcessor):
+    """kramdown's `<<` and `>>` → « », taken before `<<word>>` could look like an HTML tag."""
+
+    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+        return ("\u00ab" if m.group(0) == "<<" else "\u00bb"), m.start(0), m.end(0)
+
+
+class KramdownExtension(Extension):
+    """Registers the pieces here and in kramdown_tree.py; `gfm` follows the site's
+    `kramdown.input`."""
+
+    def __init__(self, gfm: bool = True) -> None:
+        super().__init__()
+        self.gfm = gfm
+        self.attributes: list[tuple[str, str]] = []
+        self.toc_lists: list[etree.Element] = []
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.registerExtension(self)
+        md.kramdown = self  # type: ignore[attr-defined]  # the tree processors' state
+        # After whitespace normalising (30), before SuperFences takes the fences (25).
+        md.preprocessors.register(KramdownBlocks(md, self), "kramdown_blocks", 27)
+        # Before the tables extension (75), after code blocks (80) and block math (79.9).
+        md.parser.blockprocessors.register(HeaderlessTable(md.parser), "kramdown_table", 76)
+        pattern = r"(?<![\\$])\$\$(?!\$)(.+?)(?<!\\)\$\$"
+        md.inlinePatterns.register(InlineMath(pattern, md), "kramdown_inline_math", 189.8)
+        md.inlinePatterns.register(Guillemets("<<|>>", md), "kramdown_guillemets", 95)
+        # After inline parsing (20), before attr_list (8) and SmartyPants (6).
+        md.treeprocessors.register(BlockAttributes(md), "kramdown_block_ial", 9)
+        md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
+        md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
+
+    def reset(self) -> None:
+        self.attributes = []
+        self.toc_lists = []

@@ -1,0 +1,174 @@
+"""A Jekyll post file → `PostSource`: front matter, the file name's date and slug, Liquid.
+
+Decisions follow what Jekyll (4.x) does with the same file, so that what Jekyll would
+publish is published here and what it would not is skipped or refused with a reason. The
+rules live beside their concern: file names in `files.py`, the YAML block in
+`front_matter.py`, each front-matter key in `fields.py`, dates in `dates.py`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePath
+from typing import Any
+
+from microblog.jekyll import fields
+from microblog.jekyll.errors import NotAPost, PostError
+from microblog.jekyll.files import (
+    content_hash,
+    decode,
+    is_markdown,
+    skip_reason_for_name,
+    source_key_for,
+)
+from microblog.jekyll.front_matter import json_safe, load_yaml, split_front_matter
+from microblog.jekyll.liquid import (
+    JekyllTime,
+    LiquidContext,
+    SiteContext,
+    render_liquid,
+)
+from microblog.jekyll.post_input import PostInput
+from microblog.jekyll.settings import SiteSettings
+
+__all__ = [
+    "NotAPost",
+    "PostError",
+    "PostSource",
+    "SiteSettings",
+    "parse_post",
+    "render_liquid",
+    "site_context_for",
+]
+
+
+@dataclass(kw_only=True)
+class PostSource(PostInput):
+    """One Jekyll post, parsed and with its Liquid resolved, ready to render and store:
+    the post itself plus the file it came from."""
+
+    source_key: str
+    source_path: str
+    source_text: str
+    content_hash: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def site_context_for(settings: SiteSettings) -> SiteContext:
+    """The Liquid site of a folder imported without its site: `site.url` and `baseurl`
+    from SITE_URL, and `post_url` from the named file's date and slug."""
+
+    def post_url(name: str) -> str | None:
+        found = fields.file_name(PurePath(name.split("/")[-1] + ".md"))
+        if found.date is None:
+            return None
+        date = fields.date_of({}, found, settings.zone, [])
+        return fields.permalink_of({}, settings, date, found.slug, [])
+
+    variables = {"url": settings.site_url.removesuffix(settings.base_path)}
+    return SiteContext(variables={**variables, "baseurl": settings.base_path}, post_url=post_url)
+
+
+def resolve_liquid(
+    body: str, excerpt: str | None, context: LiquidContext, warnings: list[str]
+) -> tuple[str, str | None]:
+    """The body and excerpt with their Liquid run (Jekyll's order: before Markdown)."""
+    result = render_liquid(body, context)
+    warnings.extend(result.warnings)
+    if excerpt is not None:
+        excerpt_result = render_liquid(excerpt, context)
+        warnings.extend(excerpt_result.warnings)
+        excerpt = excerpt_result.text
+    return result.text, excerpt
+
+
+def page_variables(meta: dict[str, Any], **facts: Any) -> dict[str, Any]:
+    """`page.*`: the front matter and what the app made of it (Jekyll's page fields)."""
+    published_at: datetime = facts.pop("published_at")
+    date = JekyllTime.of(published_at.astimezone(facts.pop("zone")))
+    page_id = posixpath.join(posixpath.dirname(facts["url"].rstrip("/")), facts["slug"])
+    return {**meta, **facts, "date": date, "id": page_id}
+
+
+def parse_post(
+    data: bytes,
+    path: PurePath,
+    settings: SiteSettings,
+    *,
+    source_key: str | None = None,
+    source_path: str | None = None,
+    site: SiteContext | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    folder_categories: Sequence[str] = (),
+    draft_date: datetime | None = None,
+) -> PostSource:
+    """Read one Jekyll file's bytes into a PostSource.
+
+    Raises NotAPost for a file Jekyll would not treat as a post, PostError for a post that
+    cannot be imported as written; both carry the reason for the report. `site` is what
+    the whole site gives its Liquid (`_config.yml`, `_data`, `_includes`, other posts);
+    `defaults` the `_config.yml` defaults that apply to the file (its front matter wins),
+    `folder_categories` the folders above its `_posts`; `draft_date` makes it a `_drafts`
+    post (a draft, dated by its file unless its front matter says).
+    """
+    reason = skip_reason_for_name(path)
+    if reason:
+        raise NotAPost(reason)
+    text = decode(data)
+    lf_text = text.replace("\r\n", "\n")
+    front, body = split_front_matter(lf_text)
+    warnings: list[str] = []
+    meta = load_yaml(front, warnings)
+    if defaults:
+        meta = {**defaults, **meta}
+    name = fields.file_name(path)
+    slug = fields.slug_of(meta, name)
+    published_at = fields.date_of(meta, name, settings.zone, warnings, draft_date)
+    title = fields.title_of(meta, slug)
+    categories = list(dict.fromkeys([*folder_categories, *fields.categories_of(meta)]))
+    permalink = fields.permalink_of(meta, settings, published_at, slug, categories)
+    redirects = fields.redirects_of(meta, permalink, warnings)
+    last_modified_at = fields.last_modified_of(meta, settings.zone, warnings)
+    liquid = LiquidContext(
+        site=site or site_context_for(settings),
+        page=page_variables(
+            meta,
+            title=title,
+            published_at=published_at,
+            zone=settings.zone,
+            url=permalink,
+            slug=slug,
+            categories=categories,
+            tags=fields.tags_of(meta),
+            path=source_path if source_path is not None else str(path),
+        ),
+        source_dir=Path(path).parent,
+        is_markdown=is_markdown(path),
+        first_line=lf_text.count("\n", 0, len(lf_text) - len(body)) + 1,
+    )
+    body, excerpt = resolve_liquid(body, fields.excerpt_of(meta), liquid, warnings)
+    return PostSource(
+        source_key=source_key or source_key_for(path),
+        source_path=source_path if source_path is not None else str(path),
+        source_text=text,
+        content_hash=content_hash(data, settings),
+        front_matter=json_safe(meta),
+        body=body,
+        is_markdown=is_markdown(path),
+        title=title,
+        slug=fields.short_slug(slug),
+        published_at=published_at,
+        permalink=permalink,
+        tag_names=fields.tags_of(meta),
+        categories=categories,
+        is_draft=draft_date is not None or fields.is_draft_of(meta),
+        comments_enabled=fields.comments_enabled_of(meta),
+        excerpt=excerpt,
+        excerpt_separator=fields.excerpt_separator_of(meta),
+        redirect_from=redirects,
+        last_modified_at=last_modified_at,
+        warnings=warnings,
+    )

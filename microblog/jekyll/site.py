@@ -1,0 +1,289 @@
+"""A whole Jekyll site (a folder holding `_config.yml`) as `jekyll build` reads it.
+
+`load_site(root, app_settings)` reads `_config.yml` (permalink, timezone,
+excerpt_separator, kramdown input, defaults, exclude), `_data` (site.data), `_includes`
+(the Liquid loader) and sorts the site's files (site_files.py). What it gives the importer:
+the settings the posts are made with, a key per post (its path in the site), and per file
+the Liquid site, the `defaults` that apply, its folder categories and, for `_drafts`,
+its date.
+
+Where the app lives is still the app's SITE_URL: `site.url`/`site.baseurl` in Liquid are
+the app's, so that links written with `relative_url` lead to the app; a `_config.yml` that
+says otherwise is noted in the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import json
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from microblog.jekyll import fields
+from microblog.jekyll.errors import PostError
+from microblog.jekyll.files import MARKDOWN_EXTENSIONS
+from microblog.jekyll.front_matter import load_yaml, split_front_matter
+from microblog.jekyll.liquid import SiteContext
+from microblog.jekyll.settings import SiteSettings
+from microblog.jekyll.site_files import (
+    DRAFTS_DIR,
+    POSTS_DIR,
+    SiteFiles,
+    folder_categories,
+    sort_site_files,
+)
+
+CONFIG_NAME = "_config.yml"
+JEKYLL_PERMALINK = "date"  # Jekyll's default permalink style
+
+
+def is_site_root(path: Path) -> bool:
+    """Whether the folder is a Jekyll site (holds `_config.yml`)."""
+    return path.is_dir() and (path / CONFIG_NAME).is_file()
+
+
+def read_config(root: Path) -> dict[str, Any]:
+    """`_config.yml` as a mapping; PostError when it is not valid YAML."""
+    try:
+        config = yaml.safe_load((root / CONFIG_NAME).read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+        raise PostError(f"{root / CONFIG_NAME} cannot be read: {exc}") from None
+    return config if isinstance(config, dict) else {}
+
+
+def read_data(folder: Path) -> dict[str, Any]:
+    """`_data` as `site.data`: each YAML, JSON or CSV file by its name, folders nested."""
+    data: dict[str, Any] = {}
+    if not folder.is_dir():
+        return data
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():
+            data[path.name] = read_data(path)
+            continue
+        suffix = path.suffix.lower()
+        try:
+            if suffix in {".yml", ".yaml"}:
+                data[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+            elif suffix == ".json":
+                data[path.stem] = json.loads(path.read_text(encoding="utf-8-sig"))
+            elif suffix in {".csv", ".tsv"}:
+                with path.open(encoding="utf-8-sig", newline="") as handle:
+                    delimiter = "\t" if suffix == ".tsv" else ","
+                    data[path.stem] = list(csv.DictReader(handle, delimiter=delimiter))
+        except (yaml.YAMLError, ValueError, OSError) as exc:
+            raise PostError(f"{path} cannot be read as site data: {exc}") from None
+    return data
+
+
+def settings_from_config(config: dict[str, Any], app: SiteSettings) -> SiteSettings:
+    """The app's settings with what the site's `_config.yml` says about its posts."""
+    kramdown = config.get("kramdown") if isinstance(config.get("kramdown"), dict) else {}
+    separator = config.get("excerpt_separator")
+    return replace(
+        app,
+        permalink=str(config.get("permalink") or JEKYLL_PERMALINK),
+        timezone=str(config.get("timezone") or app.timezone),
+        excerpt_separator=None if separator is None else str(separator),
+        kramdown_input=str((kramdown or {}).get("input") or "GFM"),
+    )
+
+
+@dataclass
+class DefaultRule:
+    """One `defaults` entry of `_config.yml`: the files it applies to and its values."""
+
+    path: str
+    type: str | None
+    values: dict[str, Any]
+
+    def applies_to(self, relative: PurePosixPath, kinds: frozenset[str]) -> bool:
+        if self.type and self.type not in kinds:
+            return False
+        if not self.path:
+            return True
+        if "*" in self.path:
+            return fnmatch.fnmatch(str(relative), self.path + "*")
+        return str(relative) == self.path or str(relative).startswith(self.path + "/")
+
+    @property
+    def precedence(self) -> tuple[int, bool]:
+        """Jekyll's: a longer path wins, then a rule naming the type."""
+        return (len(self.path), self.type is not None)
+
+
+def default_rules(config: dict[str, Any]) -> list[DefaultRule]:
+    """`defaults` in the order they apply (the most precise last, so that it wins)."""
+    rules = []
+    for entry in config.get("defaults") or []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
+            continue
+        scope: dict[str, Any] = entry["scope"] if isinstance(entry.get("scope"), dict) else {}
+        path = str(scope.get("path") or "").strip("/").removeprefix("./")
+        kind = scope.get("type")
+        rules.append(DefaultRule(path, str(kind) if kind else None, entry["values"]))
+    return sorted(rules, key=lambda rule: rule.precedence)
+
+
+@dataclass
+class JekyllSite:
+    """A site read for import: its settings, files, and what each post's parse needs."""
+
+    root: Path
+    config: dict[str, Any]
+    settings: SiteSettings
+    files: SiteFiles
+    rules: list[DefaultRule]
+    context: SiteContext = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_name: dict[str, PurePosixPath] = {}
+        for relative in self.files.posts:
+            stem = relative.with_suffix("").as_posix()
+            self.by_name.setdefault(relative.stem, relative)
+            self.by_name.setdefault(stem.split(f"{POSTS_DIR}/", 1)[-1], relative)
+        self.permalinks: dict[PurePosixPath, str | None] = {}
+        self.paths = {str(p) for p in self.files.posts + self.files.drafts}
+        self.page_paths = {str(p) for p in self.files.pages}
+        self.static_paths = {str(p) for p in self.files.static}
+        variables = {**self.config, "data": read_data(self.root / "_data")}
+        variables["url"] = self.settings.site_url.removesuffix(self.settings.base_path)
+        variables["baseurl"] = self.settings.base_path
+        includes = self.root / "_includes"
+        self.context = SiteContext(
+            variables=variables,
+            includes_dir=includes if includes.is_dir() else None,
+            site_root=self.root,
+            post_url=self.post_url,
+            link=self.link,
+        )
+
+    def relative(self, path: Path) -> PurePosixPath:
+        """The file's path in the site (no `resolve()` for the site's own paths: it costs
+        a system call per folder, per file)."""
+        try:
+            return PurePosixPath(Path(path).relative_to(self.root).as_posix())
+        except ValueError:
+            resolved = Path(path).resolve().relative_to(self.root.resolve())
+            return PurePosixPath(resolved.as_posix())
+
+    def post_paths(self) -> list[Path]:
+        """Every post and draft file, posts first, in a stable order."""
+        return [self.root / relative for relative in self.files.posts + self.files.drafts]
+
+    def key_for(self, path: Path) -> str:
+        """A post's identity: its path in the site; for the site's own `_posts` the path
+        inside it, the key a folder import of `_posts` gives the same file."""
+        relative = str(self.relative(path))
+        return relative.removeprefix(f"{POSTS_DIR}/")
+
+    def defaults_for(self, relative: PurePosixPath) -> dict[str, Any]:
+        """The `defaults` values for this post (a draft is of type drafts and posts)."""
+        kinds = frozenset({"posts", "drafts"} if DRAFTS_DIR in relative.parts else {"posts"})
+        merged: dict[str, Any] = {}
+        for rule in self.rules:
+            if rule.applies_to(relative, kinds):
+                merged.update(rule.values)
+        return merged
+
+    def parse_options(self, path: Path) -> dict[str, Any]:
+        """What `parse_post` takes for this file beside its bytes."""
+        relative = self.relative(path)
+        draft = DRAFTS_DIR in relative.parts
+        draft_date = None
+        if draft:
+            draft_date = datetime.fromtimestamp(Path(path).stat().st_mtime, UTC)
+        return {
+            "site": self.context,
+            "defaults": self.defaults_for(relative),
+            "folder_categories": folder_categories(relative),
+            "draft_date": draft_date,
+        }
+
+    def post_url(self, name: str) -> str | None:
+        """`{% post_url 2024-03-01-title %}` (or `folder/2024-…`): that post's URL."""
+        relative = self.by_name.get(name.strip().strip("/"))
+        return None if relative is None else self.permalink_of(relative)
+
+    def link(self, target: str) -> str | None:
+        """`{% link path %}`: a post's, page's or static file's URL; None when none is there."""
+        target = target.strip().lstrip("/")
+        if target in self.paths:
+            return self.permalink_of(PurePosixPath(target))
+        if target in self.page_paths:
+            return self.page_url(PurePosixPath(target))
+        if target in self.static_paths:
+            return "/" + target
+        return None
+
+    def permalink_of(self, relative: PurePosixPath) -> str | None:
+        """A post's permalink from its front matter alone (no Liquid, no Markdown)."""
+        if relative not in self.permalinks:
+            self.permalinks[relative] = self.read_permalink(relative)
+        return self.permalinks[relative]
+
+    def read_permalink(self, relative: PurePosixPath) -> str | None:
+        try:
+            text = (self.root / relative).read_text(encoding="utf-8-sig")
+            meta = {
+                **self.defaults_for(relative),
+                **load_yaml(split_front_matter(text)[0]),
+            }
+            name = fields.file_name(relative)
+            slug = fields.slug_of(meta, name)
+            date = fields.date_of(meta, name, self.settings.zone, [], datetime.now(UTC))
+            categories = list(
+                dict.fromkeys([*folder_categories(relative), *fields.categories_of(meta)])
+            )
+            return fields.permalink_of(meta, self.settings, date, slug, categories)
+        except (PostError, OSError, ValueError):
+            return None
+
+    def page_url(self, relative: PurePosixPath) -> str:
+        """A page's URL: its front matter's `permalink`, else its path as HTML."""
+        try:
+            text = (self.root / relative).read_text(encoding="utf-8-sig")
+            permalink = load_yaml(split_front_matter(text)[0]).get("permalink")
+        except (PostError, OSError, ValueError):
+            permalink = None
+        if permalink:
+            return str(permalink)
+        if relative.suffix.lower() in MARKDOWN_EXTENSIONS:
+            relative = relative.with_suffix(".html")
+        return "/" + str(relative)
+
+    def config_notes(self) -> list[str]:
+        """What the author should know about `_config.yml` before reading the results."""
+        notes = [
+            f"site {self.root}: permalink {self.settings.permalink}, timezone "
+            f"{self.settings.timezone}, kramdown input {self.settings.kramdown_input} "
+            "(from _config.yml)"
+        ]
+        said = str(self.config.get("url") or "").rstrip("/") + str(
+            self.config.get("baseurl") or ""
+        ).rstrip("/")
+        if said and said != self.settings.site_url:
+            notes.append(
+                f"note: _config.yml's url and baseurl say {said}; the app serves the site at "
+                f"SITE_URL {self.settings.site_url}, and links are made for that"
+            )
+        return notes
+
+
+def load_site(root: Path, app_settings: SiteSettings) -> JekyllSite:
+    """Read the site at `root` (PostError when its `_config.yml` is unreadable)."""
+    config = read_config(root)
+    exclude = config.get("exclude") if isinstance(config.get("exclude"), list) else []
+    return JekyllSite(
+        root=root,
+        config=config,
+        settings=settings_from_config(config, app_settings),
+        files=sort_site_files(root, exclude or []),
+        rules=default_rules(config),
+    )

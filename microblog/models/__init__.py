@@ -1,0 +1,45 @@
+"""Database models, one module per aggregate, and the reusable queries over them.
+
+Importing this package registers every table (the migrations and `db.create_all` see them
+all); the names are re-exported so callers write `from microblog.models import Post`.
+"""
+
+from __future__ import annotations
+
+from microblog.models.accounts import Author
+from microblog.models.comments import Comment, CommentStatus, status_type
+from microblog.models.jobs import Job, JobState
+from microblog.models.mail import MailOptOut, ReplySubscription
+from microblog.models.openweb import Webmention
+from microblog.models.posts import (
+    Post,
+    Redirect,
+    Tag,
+    post_tags,
+    posts_table,
+    tags_table,
+)
+from microblog.models.site import GENERATION_SQL, NO_SYNC, SiteState
+from microblog.models.tokens import AccessToken
+
+__all__ = [
+    "GENERATION_SQL",
+    "NO_SYNC",
+    "AccessToken",
+    "Author",
+    "Comment",
+    "CommentStatus",
+    "Job",
+    "JobState",
+    "MailOptOut",
+    "Post",
+    "Redirect",
+    "ReplySubscription",
+    "SiteState",
+    "Tag",
+    "Webmention",
+    "post_tags",
+    "posts_table",
+    "status_type",
+    "tags_table",
+]

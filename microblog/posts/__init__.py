@@ -1,0 +1,1 @@
+"""The post domain: the one writer, its index, import, export and pruning."""

@@ -1,0 +1,276 @@
+"""Public pages: the index, permalinks (and the site files under them), tags, sitemap and
+robots.txt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import func, select
+
+from microblog.extensions import db
+from microblog.feeds import entry_updated
+from microblog.feeds.entries import post_authors
+from microblog.feeds.uris import uri
+from microblog.jekyll.slugs import tag_slug
+from microblog.models import Post, Redirect, Tag, post_tags
+from microblog.models.ids import parse_id
+from microblog.timeutil import as_utc, now_utc
+from microblog.web import post_page
+from microblog.web.caching import cached_page, cached_response
+from microblog.web.media import media_response
+
+bp = Blueprint("public", __name__)
+
+
+@bp.before_app_request
+def refuse_nul_in_path() -> None:
+    """No URL with a NUL byte names anything here (and PostgreSQL text cannot hold one)."""
+    if "\x00" in request.path:
+        abort(404)
+
+
+def current_endpoint() -> str:
+    """The endpoint this request was routed to (set whenever a route matched)."""
+    if request.endpoint is None:
+        abort(404)
+    return request.endpoint
+
+
+PAGE_MAX = 100_000
+
+
+def page_number() -> int:
+    """The `?page=` argument of a listing, in its one canonical form (`?page=2`: ASCII
+    digits, no leading zero). `?page=1` answers 301 to the URL without it; anything else
+    (`01`, `²`, `１`, two `page` arguments) is a 404."""
+    values = request.args.getlist("page")
+    if not values:
+        return 1
+    number = parse_id(values[0], PAGE_MAX) if len(values) == 1 else None
+    if number is None:
+        abort(404)
+    if number == 1:
+        abort(redirect(url_for_page(1), code=301))
+    return number
+
+
+@bp.get("/")
+def index():
+    """Newest published posts with their excerpts, paginated."""
+    number = page_number()
+
+    def render() -> str:
+        page = db.paginate(
+            Post.published(),
+            page=number,
+            per_page=current_app.config["POSTS_PER_PAGE"],
+            error_out=number > 1,
+        )
+        return render_template("public/index.html", page=page)
+
+    return cached_page(render, paged=True)
+
+
+@bp.get("/tags/")
+def tags():
+    """Every tag that has a published post, with its post count."""
+    return cached_page(render_tag_index)
+
+
+def render_tag_index() -> str:
+    """The tag index page."""
+    now = now_utc()
+    count = func.count(Post.id)
+    rows = db.session.execute(
+        select(Tag, count)
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(Post.is_draft.is_(False), Post.published_at <= now)
+        .group_by(Tag.id)
+        .order_by(func.lower(Tag.name))
+    ).all()
+    return render_template("public/tags.html", rows=rows)
+
+
+def tag_or_404(slug: str) -> Tag:
+    """The tag with this slug; a tag's name typed in its place answers 301 to it; else 404."""
+    tag = db.session.execute(select(Tag).where(Tag.slug == slug)).scalar_one_or_none()
+    if tag is None:
+        canonical = tag_slug(slug)
+        if (
+            canonical != slug
+            and db.session.execute(select(Tag.id).where(Tag.slug == canonical)).first()
+        ):
+            # Only the values this URL is built from: request arguments passed to url_for
+            # would be read as its own options (`_external`, `_anchor`, `_scheme`…).
+            values: dict[str, Any] = {**(request.view_args or {}), "slug": canonical}
+            page = parse_id(request.args.get("page"), PAGE_MAX)
+            if page is not None and page > 1:
+                values["page"] = page
+            abort(redirect(url_for(current_endpoint(), **values), code=301))
+        abort(404)
+    return tag
+
+
+@bp.get("/tags/<slug>/")
+def tag(slug: str):
+    """The published posts with one tag."""
+    number = page_number()
+
+    def render() -> str:
+        tag = tag_or_404(slug)
+        now = now_utc()
+        page = db.paginate(
+            Post.tagged(tag, now),
+            page=number,
+            per_page=current_app.config["POSTS_PER_PAGE"],
+            count=False,
+        )
+        page.total = db.session.execute(Post.count_tagged(tag, now)).scalar_one()
+        if not page.items:
+            abort(404)
+        return render_template("public/tag.html", tag=tag, page=page)
+
+    return cached_page(render, paged=True)
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """Every published post and tag page, for crawlers."""
+    return cached_response(lambda: (render_sitemap().encode(), None), "application/xml", 3600)
+
+
+def render_sitemap() -> str:
+    """The sitemap's XML."""
+    posts = db.session.execute(
+        # The columns entry_updated reads: the sitemap's lastmod is the "updated" the post's
+        # page and feeds show (an edit in the app counts).
+        Post.published().with_only_columns(
+            Post.permalink,
+            Post.published_at,
+            Post.last_modified_at,
+            Post.created_at,
+            Post.updated_at,
+        )
+    ).all()
+    # Only tags with a published post: the others' pages are 404s.
+    now = now_utc()
+    tag_slugs = (
+        db.session.execute(
+            select(Tag.slug)
+            .join(post_tags, post_tags.c.tag_id == Tag.id)
+            .join(Post, Post.id == post_tags.c.post_id)
+            .where(Post.is_draft.is_(False), Post.published_at <= now)
+            .group_by(Tag.slug)
+            .order_by(Tag.slug)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template("public/sitemap.xml", posts=posts, tag_slugs=tag_slugs)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Clients that ask for the classic icon path get the site's SVG icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Let crawlers in, keep them out of the admin, point them at the sitemap."""
+    body = render_template("public/robots.txt")
+    return current_app.response_class(body, mimetype="text/plain")
+
+
+@bp.get("/<path:path>")
+def permalink(path: str):
+    """A post at its permalink; the slash-less form and `redirect_from` paths answer 301."""
+    path = "/" + path
+    # An imported site's image or download, where no post has this path.
+    media = media_response(path)
+    if media is not None:
+        return media
+    # A reader with comments awaiting moderation gets a private page, never the cached one.
+    personal = post_page.personalised_post_response_at(path)
+    if personal is not None:
+        return personal
+    # The page embeds the comment form's token: its cached copy must not outlive it, and its
+    # ETag leaves it out (the same on every worker).
+    lifetime = post_page.form_token_page_lifetime()
+    return cached_page(
+        lambda: render_post_at(path),
+        lifetime=lifetime,
+        equivalent=post_page.page_without_token,
+    )
+
+
+def render_post_at(path: str) -> str:
+    """The post page for `path`, or the HTTP answer that replaces it (301 or 404)."""
+    post = Post.find_published(path)
+    if post is not None:
+        return post_page.shared_post_html(post)
+    if not path.endswith("/") and Post.find_published(path + "/") is not None:
+        abort(redirect(path + "/", code=301))
+    old_paths = {path, path + "/"} if not path.endswith("/") else {path, path.rstrip("/")}
+    old = db.session.execute(
+        select(Redirect).where(Redirect.path.in_(old_paths)).limit(1)
+    ).scalar_one_or_none()
+    if old is not None and Post.find_published(old.post.permalink) is not None:
+        abort(redirect(old.post.permalink, code=301))
+    abort(404)
+
+
+def url_for_page(number: int) -> str:
+    """The current listing's URL at another page number."""
+    args = dict(request.view_args or {})
+    endpoint = current_endpoint()
+    return url_for(endpoint, **args, page=number) if number > 1 else url_for(endpoint, **args)
+
+
+@bp.app_context_processor
+def site_context():
+    """Site settings every template may show."""
+    config = current_app.config
+    return {
+        "site_title": config["SITE_TITLE"],
+        "site_description": config["SITE_DESCRIPTION"],
+        "site_author": config["SITE_AUTHOR"],
+        "site_url": config["SITE_URL"],
+        "site_language": config["SITE_LANGUAGE"],
+        "url_for_page": url_for_page,
+    }
+
+
+@bp.app_template_filter("long_date")
+def long_date(value) -> str:
+    """A date as a reader says it: 30 September 2025."""
+    return f"{value.day} {value:%B %Y}"
+
+
+@bp.app_template_filter("iso_datetime")
+def iso_datetime(value: datetime) -> str:
+    """An instant as HTML's `datetime` attribute and microformats want it: UTC, to the second."""
+    return as_utc(value).isoformat(timespec="seconds")
+
+
+@bp.app_template_global("post_authors")
+def template_post_authors(post: Post) -> list[str]:
+    """Who wrote the post: its front matter's `author:`, else the site's author."""
+    return post_authors(post, current_app.config["SITE_AUTHOR"])
+
+
+bp.add_app_template_filter(tag_slug, "tag_slug")
+bp.add_app_template_filter(uri, "uri")
+# The post's last change as its feeds give it (shown as "updated", microformats' updated).
+bp.add_app_template_global(entry_updated, "post_updated")
