@@ -249,7 +249,7 @@ def save(post: Post | None):
         return conflict_page(form, post, exc)
     except PostRejected as exc:
         db.session.rollback()
-        return rejected(form, post, str(exc))
+        return rejected(form, post, exc)
     db.session.commit()
     flash("Saved." if post is not None else "Your post is saved.", "info")
     for warning in saved.warnings:
@@ -299,13 +299,14 @@ def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict):
     return render_form(form, fresh, 409, conflict=conflict)
 
 
-def rejected(form: PostForm, post: Post | None, message: str):
-    """The writer refused the post (a clash, a bad address): the form again, with why."""
-    status = 409 if "already the address of" in message else 400
-    target = form.permalink if "permalink" in message else form.body
-    if "title" in message:
-        target = form.title
-    target.errors = [*target.errors, message]
+def rejected(form: PostForm, post: Post | None, refusal: PostRejected):
+    """The writer refused the post (a clash, a bad address): the form again, the reason
+    under the field it names; 409 when another post holds what this one asked for."""
+    status = 409 if refusal.kind == "conflict" else 400
+    target = getattr(form, refusal.field, None)
+    if target is None:
+        target = form.body
+    target.errors = [*target.errors, str(refusal)]
     return render_form(form, post, status)
 
 
