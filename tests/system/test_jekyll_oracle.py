@@ -16,7 +16,7 @@ from microblog.jekyll.liquid import SiteContext
 from microblog.jekyll.markdown import MarkdownTooComplex, render_post
 from microblog.jekyll.post_file import SiteSettings, parse_post
 
-SITE = Path(__file__).parent / "data" / "jekyll-site"
+SITE = Path(__file__).resolve().parent.parent / "data" / "jekyll-site"
 SETTINGS = SiteSettings(
     site_url="https://oracle.example/notes", permalink="/:year/:month/:day/:title/"
 )
