@@ -155,7 +155,8 @@ def test_a_5_mb_upload_reaches_the_app_and_a_30_mb_one_does_not(blog, path):
             with urllib.request.urlopen(request, timeout=60) as answer:
                 status, body = answer.status, answer.read().decode(errors="replace")
         except urllib.error.HTTPError as error:
-            status, body = error.code, error.read().decode(errors="replace")
+            with error:
+                status, body = error.code, error.read().decode(errors="replace")
         except urllib.error.URLError:  # nginx may close while the body is still being sent
             status, body = 413, "<center>nginx"
         assert is_nginx_refusal(status, body) is not reaches, (size, status)
@@ -218,6 +219,7 @@ def test_tls_turned_on_as_the_file_says(blog, tmp_path):
         )
         with pytest.raises(urllib.error.HTTPError) as moved:
             plain.open(request, timeout=10)
+        moved.value.close()
         assert moved.value.code == 301
         assert moved.value.headers["Location"] == f"https://blog.example{PERMALINK}?page=2"
 
