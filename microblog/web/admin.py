@@ -103,6 +103,14 @@ LOGIN_SCOPE = "login"
 THROTTLED = "Too many failed sign-ins from here. Please wait a while and try again."
 
 
+@bp.get("/", strict_slashes=False)
+def home():
+    """`/admin`: the author's dashboard (the moderation queue), or the sign-in page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("admin.comments"))
+    return redirect(url_for("admin.login"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The author's sign-in form; a success goes to `next` (on this site) or the queue."""
