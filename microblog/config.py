@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "SITE_DESCRIPTION": "Notes and essays, written in Markdown.",
     "SITE_AUTHOR": "The author",
     "SITE_LANGUAGE": "en",
+    # The author's picture (a URL, or a path on the site) for their h-card; None: none.
+    "SITE_AUTHOR_PHOTO": None,
     "PERMALINK": "/posts/:year/:month/:title/",
     # The zone of post dates written without an offset (Jekyll's `timezone`).
     "TIMEZONE": "UTC",
@@ -34,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBMENTION_ALLOW_PRIVATE": False,
     "WEBMENTION_RATE_LIMIT": "20 per hour",
     "WEBMENTION_MAX_QUEUED": 500,
+    # IndieAuth: fetch an app's client_id page on private and loopback addresses (tests).
+    "INDIEAUTH_ALLOW_PRIVATE": False,
     "PAGE_MAX_AGE": 0,
     # Each worker's response cache, in bytes of rendered pages and feeds kept.
     "RESPONSE_CACHE_MAX_BYTES": 64 * 1024 * 1024,
@@ -94,6 +98,7 @@ ENV_TYPES: dict[str, type] = {
     "SITE_DESCRIPTION": str,
     "SITE_AUTHOR": str,
     "SITE_LANGUAGE": str,
+    "SITE_AUTHOR_PHOTO": str,
     "PERMALINK": str,
     "TIMEZONE": str,
     "POSTS_PER_PAGE": int,
@@ -105,6 +110,7 @@ ENV_TYPES: dict[str, type] = {
     "WEBMENTION_ALLOW_PRIVATE": bool,
     "WEBMENTION_RATE_LIMIT": str,
     "WEBMENTION_MAX_QUEUED": int,
+    "INDIEAUTH_ALLOW_PRIVATE": bool,
     "PAGE_MAX_AGE": int,
     "RESPONSE_CACHE_MAX_BYTES": int,
     "COMMENTS_MIN_SECONDS": float,

@@ -8,6 +8,7 @@ would read the page: the first h-entry is the response; `in-reply-to`, `like-of`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -32,6 +33,8 @@ class Mention:
     author_photo: str | None
     content_html: str
     content_text: str
+    # When the source says it was written (dt-published), if it says so readably.
+    published: datetime | None = None
 
 
 def same_url(a: str, b: str) -> bool:
@@ -101,6 +104,20 @@ def _http_or_none(url: str | None) -> str | None:
     return None
 
 
+def published_of(value: Any) -> datetime | None:
+    """A dt-published value as an aware UTC instant (a date without an offset is taken as
+    UTC); None when it is not a date-time Python can read."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "T"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def read_mention(html: str, source_url: str, target: str) -> Mention:
     """The source page as a response to `target` (a mention when it has no h-entry)."""
     parsed = mf2py.parse(doc=html, url=source_url, html_parser="html.parser")
@@ -132,6 +149,7 @@ def read_mention(html: str, source_url: str, target: str) -> Mention:
         content_text = summary if isinstance(summary, str) else ""
     host = urlsplit(source_url).hostname or source_url
     return Mention(
+        published=published_of(_first(properties.get("published"))),
         kind=kind,
         author_name=(name if isinstance(name, str) and name.strip() else host).strip()[:100],
         author_url=_http_or_none(url),

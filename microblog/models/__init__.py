@@ -10,9 +10,10 @@ from microblog.models.accounts import Author
 from microblog.models.comments import Comment, CommentStatus, status_type
 from microblog.models.jobs import Job, JobState
 from microblog.models.mail import MailOptOut, ReplySubscription
-from microblog.models.openweb import Webmention
+from microblog.models.openweb import SentWebmention, Webmention
 from microblog.models.posts import (
     Post,
+    PostTombstone,
     Redirect,
     Tag,
     post_tags,
@@ -20,12 +21,13 @@ from microblog.models.posts import (
     tags_table,
 )
 from microblog.models.site import GENERATION_SQL, NO_SYNC, SiteState
-from microblog.models.tokens import AccessToken
+from microblog.models.tokens import AccessToken, AuthorizationCode
 
 __all__ = [
     "GENERATION_SQL",
     "NO_SYNC",
     "AccessToken",
+    "AuthorizationCode",
     "Author",
     "Comment",
     "CommentStatus",
@@ -33,8 +35,10 @@ __all__ = [
     "JobState",
     "MailOptOut",
     "Post",
+    "PostTombstone",
     "Redirect",
     "ReplySubscription",
+    "SentWebmention",
     "SiteState",
     "Tag",
     "Webmention",

@@ -186,7 +186,12 @@ def feed(path: str) -> Response:
         )
         limit = max(1, int(config["FEED_MAX_ITEMS"]))
         comments = list(reversed(db.session.execute(newest.limit(limit)).scalars().all()))
-        site = FeedSite(config["SITE_URL"], config["SITE_TITLE"], config["SITE_LANGUAGE"])
+        site = FeedSite(
+            config["SITE_URL"],
+            config["SITE_TITLE"],
+            config["SITE_LANGUAGE"],
+            hub_url=config.get("WEBSUB_HUB") or None,
+        )
         # Last-Modified is the site's last change, not the newest comment's: a comment taken
         # back (unapproved) must not move it backwards, or a reader sending only
         # If-Modified-Since would keep the copy that still shows it.
