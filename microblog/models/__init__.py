@@ -10,7 +10,9 @@ from microblog.models.accounts import Author
 from microblog.models.comments import Comment, CommentStatus, status_type
 from microblog.models.jobs import Job, JobState
 from microblog.models.mail import MailOptOut, ReplySubscription
+from microblog.models.media import Media
 from microblog.models.openweb import SentWebmention, Webmention
+from microblog.models.pages import Page, SiteSetting
 from microblog.models.posts import (
     Post,
     PostTombstone,
@@ -34,11 +36,14 @@ __all__ = [
     "Job",
     "JobState",
     "MailOptOut",
+    "Media",
+    "Page",
     "Post",
     "PostTombstone",
     "Redirect",
     "ReplySubscription",
     "SentWebmention",
+    "SiteSetting",
     "SiteState",
     "Tag",
     "Webmention",

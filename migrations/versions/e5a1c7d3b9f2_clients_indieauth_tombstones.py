@@ -2,7 +2,7 @@
 undelete), the Webmentions sent (to notify again when a link goes)
 
 Revision ID: e5a1c7d3b9f2
-Revises: a7c3e1d2b4f6
+Revises: e5a9c2d7f1b3
 Create Date: 2026-12-07 08:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "e5a1c7d3b9f2"
-down_revision = "a7c3e1d2b4f6"
+down_revision = "e5a9c2d7f1b3"
 branch_labels = None
 depends_on = None
 
