@@ -158,6 +158,16 @@ def parse_env_value(raw: str, kind: type) -> Any:
     return kind(raw)
 
 
+def defaults(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The built-in defaults. Under `make run`, SITE_URL's default is the address the
+    development server listens on (MICROBLOG_SERVER_URL, which the Makefile makes from HOST
+    and PORT), so that links follow `make run PORT=…` unless SITE_URL is set (in
+    instance/config.py or the environment, both read after this)."""
+    environ = dict(os.environ) if environ is None else environ
+    serving_at = environ.get("MICROBLOG_SERVER_URL", "")
+    return {**DEFAULTS, "SITE_URL": serving_at} if serving_at else dict(DEFAULTS)
+
+
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """The settings given as environment variables."""
     environ = dict(os.environ) if environ is None else environ
@@ -240,7 +250,7 @@ def load_settings(instance_path: str | Path | None = None) -> dict[str, Any]:
     from flask import Config
 
     config = Config(str(instance_path or instance_folder()))
-    config.from_mapping(DEFAULTS)
+    config.from_mapping(defaults())
     config.from_pyfile("config.py", silent=True)
     config.from_mapping(from_environment())
     return dict(config)

@@ -27,6 +27,11 @@ posts_cli = AppGroup("posts", help="Import, delete and export posts.")
 )
 @click.option("--force", is_flag=True, help="Overwrite (or prune) posts edited in the app since.")
 @click.option(
+    "--example",
+    is_flag=True,
+    help="PATH is the demo (make run's content/_posts): the next other import removes it.",
+)
+@click.option(
     "--send-webmentions",
     is_flag=True,
     help="Notify the sites the imported posts link to (with WEBMENTION_SEND); never without.",
@@ -37,6 +42,7 @@ def import_posts(
     if_empty: bool,
     prune: bool,
     force: bool,
+    example: bool,
     send_webmentions: bool,
 ) -> None:
     """Import Jekyll posts from PATHS: a whole site (a folder holding _config.yml, read as
@@ -49,6 +55,7 @@ def import_posts(
     from microblog.jekyll.errors import PostError
     from microblog.jekyll.settings import SiteSettings
     from microblog.jekyll.site import is_site_root, load_site
+    from microblog.posts import example as example_posts
     from microblog.posts.importer import database_has_posts, import_paths, import_site
 
     if if_empty and database_has_posts():
@@ -93,6 +100,16 @@ def import_posts(
         click.echo(note)
     for line in report.refusals():
         click.echo(line)
+    if not dry_run:
+        instance = Path(current_app.instance_path)
+        database = str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+        if example:
+            example_posts.remember_demo(instance, database, Path(paths[0]))
+        else:
+            removed = example_posts.remove_demo(instance, database)
+            db.session.commit()
+            for permalink in removed:
+                click.echo(f"removed: {permalink} (the example post of a fresh clone)")
     click.echo(report.summary())
     if report.failed:
         click.get_current_context().exit(1)

@@ -202,6 +202,11 @@ def permalink(path: str):
     media = media_response(path)
     if media is not None:
         return media
+    # "Reply" under a comment: the form answering it, on a private page.
+    if "reply" in request.args:
+        replying = post_page.reply_form_response_at(path)
+        if replying is not None:
+            return replying
     # A reader with comments awaiting moderation gets a private page, never the cached one.
     personal = post_page.personalised_post_response_at(path)
     if personal is not None:
