@@ -33,11 +33,13 @@ DEFAULTS: dict[str, Any] = {
     # The WebSub hub every feed names (rel="hub"); None: no hub link.
     "WEBSUB_HUB": None,
     # Webmention: send to the sites posts link to; fetch sources on private addresses (tests);
-    # how often one source host may send; how many verifications may wait at once.
+    # how often one client (address; IPv6: its /64) may send; how many verifications may wait
+    # at once, in all and from one client.
     "WEBMENTION_SEND": False,
     "WEBMENTION_ALLOW_PRIVATE": False,
     "WEBMENTION_RATE_LIMIT": "20 per hour",
     "WEBMENTION_MAX_QUEUED": 500,
+    "WEBMENTION_MAX_QUEUED_PER_CLIENT": 20,
     # IndieAuth: fetch an app's client_id page on private and loopback addresses (tests).
     "INDIEAUTH_ALLOW_PRIVATE": False,
     "PAGE_MAX_AGE": 0,
@@ -113,6 +115,7 @@ ENV_TYPES: dict[str, type] = {
     "WEBMENTION_ALLOW_PRIVATE": bool,
     "WEBMENTION_RATE_LIMIT": str,
     "WEBMENTION_MAX_QUEUED": int,
+    "WEBMENTION_MAX_QUEUED_PER_CLIENT": int,
     "INDIEAUTH_ALLOW_PRIVATE": bool,
     "PAGE_MAX_AGE": int,
     "RESPONSE_CACHE_MAX_BYTES": int,

@@ -8,8 +8,8 @@ import re
 
 import mf2py
 from comment_helpers import csrf_from, form_token, insert_post, log_in
+from mail_helpers import AUTHOR_EMAIL, add_comment, mail_app
 from sqlalchemy import select
-from test_mail import AUTHOR_EMAIL, add_comment, mail_app
 from test_reply_mail import confirmed_reader, mails_to, run_jobs
 
 from microblog import mail as notify
