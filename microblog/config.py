@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "SITE_DESCRIPTION": "Notes and essays, written in Markdown.",
     "SITE_AUTHOR": "The author",
     "SITE_LANGUAGE": "en",
+    # The author's picture (a URL, or a path on the site) for their h-card; None: none.
+    "SITE_AUTHOR_PHOTO": None,
     "PERMALINK": "/posts/:year/:month/:title/",
     # The zone of post dates written without an offset (Jekyll's `timezone`).
     "TIMEZONE": "UTC",
@@ -31,11 +33,15 @@ DEFAULTS: dict[str, Any] = {
     # The WebSub hub every feed names (rel="hub"); None: no hub link.
     "WEBSUB_HUB": None,
     # Webmention: send to the sites posts link to; fetch sources on private addresses (tests);
-    # how often one source host may send; how many verifications may wait at once.
+    # how often one client (address; IPv6: its /64) may send; how many verifications may wait
+    # at once, in all and from one client.
     "WEBMENTION_SEND": False,
     "WEBMENTION_ALLOW_PRIVATE": False,
     "WEBMENTION_RATE_LIMIT": "20 per hour",
     "WEBMENTION_MAX_QUEUED": 500,
+    "WEBMENTION_MAX_QUEUED_PER_CLIENT": 20,
+    # IndieAuth: fetch an app's client_id page on private and loopback addresses (tests).
+    "INDIEAUTH_ALLOW_PRIVATE": False,
     "PAGE_MAX_AGE": 0,
     # Each worker's response cache, in bytes of rendered pages and feeds kept.
     "RESPONSE_CACHE_MAX_BYTES": 64 * 1024 * 1024,
@@ -97,6 +103,7 @@ ENV_TYPES: dict[str, type] = {
     "SITE_DESCRIPTION": str,
     "SITE_AUTHOR": str,
     "SITE_LANGUAGE": str,
+    "SITE_AUTHOR_PHOTO": str,
     "PERMALINK": str,
     "TIMEZONE": str,
     "POSTS_PER_PAGE": int,
@@ -108,6 +115,8 @@ ENV_TYPES: dict[str, type] = {
     "WEBMENTION_ALLOW_PRIVATE": bool,
     "WEBMENTION_RATE_LIMIT": str,
     "WEBMENTION_MAX_QUEUED": int,
+    "WEBMENTION_MAX_QUEUED_PER_CLIENT": int,
+    "INDIEAUTH_ALLOW_PRIVATE": bool,
     "PAGE_MAX_AGE": int,
     "RESPONSE_CACHE_MAX_BYTES": int,
     "COMMENTS_MIN_SECONDS": float,
