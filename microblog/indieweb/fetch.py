@@ -62,7 +62,7 @@ def address_refused(address: str) -> str | None:
 def _guarded(connection_class: type[HTTPConnection], allow_private: bool) -> type:
     class Guarded(connection_class):  # type: ignore[valid-type, misc]
         def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
+            sock: socket.socket = super()._new_conn()
             reason = None if allow_private else address_refused(sock.getpeername()[0])
             if reason is not None:
                 sock.close()

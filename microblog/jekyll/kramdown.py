@@ -330,7 +330,9 @@ class HeaderlessTable(BlockProcessor):
 class InlineMath(InlineProcessor):
     """kramdown's `$$…$$` inside a paragraph: inline math, its TeX kept as written."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
         element = etree.Element("span", {"class": "arithmatex"})
         element.text = AtomicString(f"\\({m.group(1).strip()}\\)")
         return element, m.start(0), m.end(0)
@@ -339,7 +341,9 @@ class InlineMath(InlineProcessor):
 class Guillemets(InlineProcessor):
     """kramdown's `<<` and `>>` → « », taken before `<<word>>` could look like an HTML tag."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[str, int, int]:
         return ("\u00ab" if m.group(0) == "<<" else "\u00bb"), m.start(0), m.end(0)
 
 

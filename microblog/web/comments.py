@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request
@@ -198,7 +199,7 @@ def own_comment_or_404(path: str, comment_id: int) -> tuple[Post, Comment]:
     return post, comment
 
 
-def edit_page(post: Post, comment: Comment, status: int = 200, **context) -> Response:
+def edit_page(post: Post, comment: Comment, status: int = 200, **context: Any) -> Response:
     body = render_template(
         "public/edit_comment.html",
         post=post,

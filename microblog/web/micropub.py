@@ -14,7 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from microblog.extensions import csrf, db
 from microblog.indieweb import micropub as mp
@@ -43,7 +45,7 @@ def allow_long_posts(endpoint: str | None, values: dict[str, Any] | None) -> Non
 
 
 @bp.errorhandler(MicropubError)
-def refuse(error: MicropubError):
+def refuse(error: MicropubError) -> ResponseReturnValue:
     """The spec's JSON error body with its status."""
     db.session.rollback()
     response = jsonify(error.body())
@@ -54,7 +56,7 @@ def refuse(error: MicropubError):
 
 
 @bp.after_request
-def never_cache(response):
+def never_cache(response: Response) -> Response:
     """Micropub answers are the author's: no cache keeps them."""
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -136,7 +138,7 @@ def post_at(url: str) -> Post:
 
 def absolute(path: str) -> str:
     """A post's path as the absolute URL a client keeps."""
-    return current_app.config["SITE_URL"] + path
+    return str(current_app.config["SITE_URL"]) + path
 
 
 def settings() -> SiteSettings:
@@ -145,7 +147,7 @@ def settings() -> SiteSettings:
 
 
 @bp.get("/micropub")
-def query():
+def query() -> ResponseReturnValue:
     """`q=config`, `q=syndicate-to`, `q=source&url=…` (with `properties[]` to pick some)."""
     bearer(request.args.get("access_token"))
     what = request.args.get("q", "")
@@ -164,7 +166,7 @@ def query():
 
 
 @bp.post("/micropub")
-def act():
+def act() -> ResponseReturnValue:
     """Create (201 + Location), update (204, or 201 when the URL changed) or delete (204)."""
     body, form_token = read_body()
     who = bearer(form_token)
