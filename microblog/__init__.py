@@ -61,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         editor,
         errors,
         feeds,
+        media_library,
         micropub,
         moderate,
         public,
@@ -73,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(comments.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(media_library.bp)
     app.register_blueprint(micropub.bp)
     app.register_blueprint(moderate.bp)
     app.register_blueprint(replies.bp)
@@ -84,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from microblog import mail as notify
     from microblog.indieweb import sending, websub  # noqa: F401 (job kinds and commit hook)
     from microblog.jobs import runner as job_runner
+    from microblog.posts import media_jobs  # noqa: F401 (job kind)
 
     notify.init_app(app)
     job_runner.init_app(app)

@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     # Where an imported site's files (images, downloads) are copied and served from, at the
     # same paths as on the Jekyll site; None: `<instance>/media`.
     "MEDIA_FOLDER": None,
+    # The largest image the author may upload (the editor, the library, Micropub).
+    "MEDIA_MAX_BYTES": 25 * 1024 * 1024,
     "POSTS_PER_PAGE": 10,
     "FEED_MAX_ITEMS": 20,
     "FEED_FULL_TEXT": True,
@@ -87,6 +89,7 @@ DEFAULTS: dict[str, Any] = {
 # Environment variables that are read, with the type each is parsed as.
 ENV_TYPES: dict[str, type] = {
     "MEDIA_FOLDER": str,
+    "MEDIA_MAX_BYTES": int,
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "SITE_URL": str,

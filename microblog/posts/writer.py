@@ -40,6 +40,7 @@ from microblog.models import (
     tags_table,
 )
 from microblog.posts.index import PostIndex, SessionLike, StoredPost
+from microblog.posts.media import enhance_body
 from microblog.posts.reader import stored_input
 from microblog.posts.site_changes import mark_changed
 
@@ -220,6 +221,8 @@ class PostWriter:
         # What HTML and XML forbid (U+0007, U+000B, U+FFFE…) leaves at write time, so no
         # page or feed ever carries it.
         body_html, excerpt_html = printable(body_html), printable(excerpt_html)
+        body_html = enhance_body(self.session, body_html, self.settings.site_url)
+        excerpt_html = enhance_body(self.session, excerpt_html, self.settings.site_url)
         values: dict[str, Any] = {
             "title": printable(post.title),
             "slug": self.slug_for(post),

@@ -54,7 +54,10 @@ def allow_long_posts(endpoint: str | None, values: dict[str, Any] | None) -> Non
     before CSRFProtect reads the form; a stranger's request keeps the small limit.
     """
     if request.method == "POST" and current_user.is_authenticated:
-        request_limits.allow_author_sized_request()
+        if request.mimetype == "multipart/form-data":
+            request_limits.allow_media_sized_request()  # the form may carry an image
+        else:
+            request_limits.allow_author_sized_request()
 
 
 @bp.after_request
@@ -220,6 +223,8 @@ def update(post_id: int) -> ResponseReturnValue:
 def save(post: Post | None) -> ResponseReturnValue:
     """Check the form, preview it (no-JS Preview button) or hand it to the writer."""
     form = PostForm()
+    if request.form.get("action") == "upload":
+        return upload_into_form(form, post)
     if request.form.get("action") == "preview":
         return render_form(form, post, preview=preview_html(form.body.data or ""))
     valid = form.validate()
@@ -252,6 +257,27 @@ def save(post: Post | None) -> ResponseReturnValue:
     for warning in saved.warnings:
         flash(warning, "warning")
     return redirect(url_for("editor.edit", post_id=saved.post_id), code=303)
+
+
+def upload_into_form(form: PostForm, post: Post | None) -> ResponseReturnValue:
+    """The no-script upload: store the image, put its Markdown at the end of the body and
+    show the form again (nothing is saved yet: the author saves when ready)."""
+    from microblog.posts.media import MediaRejected, markdown_for
+    from microblog.web.uploads import save_upload, uploaded_file
+
+    file = uploaded_file()
+    if file is None:
+        form.body.errors = ["Choose an image file first, then press Upload and insert."]
+        return render_form(form, post, 400)
+    try:
+        media = save_upload(file)
+    except MediaRejected as exc:
+        form.body.errors = [f"The image was not uploaded: {exc}"]
+        return render_form(form, post, exc.status)
+    body = (form.body.data or "").replace("\r\n", "\n").rstrip("\n")
+    form.body.data = (body + "\n\n" if body else "") + markdown_for(media) + "\n"
+    flash(f"Uploaded {media.path}; its Markdown is at the end of the body.", "info")
+    return render_form(form, post)
 
 
 def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict) -> ResponseReturnValue:
