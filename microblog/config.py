@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "SITE_DESCRIPTION": "Notes and essays, written in Markdown.",
     "SITE_AUTHOR": "The author",
     "SITE_LANGUAGE": "en",
+    # The author's picture (a URL, or a path on the site) for their h-card; None: none.
+    "SITE_AUTHOR_PHOTO": None,
     "PERMALINK": "/posts/:year/:month/:title/",
     # The zone of post dates written without an offset (Jekyll's `timezone`).
     "TIMEZONE": "UTC",
@@ -31,11 +33,15 @@ DEFAULTS: dict[str, Any] = {
     # The WebSub hub every feed names (rel="hub"); None: no hub link.
     "WEBSUB_HUB": None,
     # Webmention: send to the sites posts link to; fetch sources on private addresses (tests);
-    # how often one source host may send; how many verifications may wait at once.
+    # how often one client (address; IPv6: its /64) may send; how many verifications may wait
+    # at once, in all and from one client.
     "WEBMENTION_SEND": False,
     "WEBMENTION_ALLOW_PRIVATE": False,
     "WEBMENTION_RATE_LIMIT": "20 per hour",
     "WEBMENTION_MAX_QUEUED": 500,
+    "WEBMENTION_MAX_QUEUED_PER_CLIENT": 20,
+    # IndieAuth: fetch an app's client_id page on private and loopback addresses (tests).
+    "INDIEAUTH_ALLOW_PRIVATE": False,
     "PAGE_MAX_AGE": 0,
     # Each worker's response cache, in bytes of rendered pages and feeds kept.
     "RESPONSE_CACHE_MAX_BYTES": 64 * 1024 * 1024,
@@ -97,6 +103,7 @@ ENV_TYPES: dict[str, type] = {
     "SITE_DESCRIPTION": str,
     "SITE_AUTHOR": str,
     "SITE_LANGUAGE": str,
+    "SITE_AUTHOR_PHOTO": str,
     "PERMALINK": str,
     "TIMEZONE": str,
     "POSTS_PER_PAGE": int,
@@ -108,6 +115,8 @@ ENV_TYPES: dict[str, type] = {
     "WEBMENTION_ALLOW_PRIVATE": bool,
     "WEBMENTION_RATE_LIMIT": str,
     "WEBMENTION_MAX_QUEUED": int,
+    "WEBMENTION_MAX_QUEUED_PER_CLIENT": int,
+    "INDIEAUTH_ALLOW_PRIVATE": bool,
     "PAGE_MAX_AGE": int,
     "RESPONSE_CACHE_MAX_BYTES": int,
     "COMMENTS_MIN_SECONDS": float,
@@ -150,6 +159,16 @@ def parse_env_value(raw: str, kind: type) -> Any:
     if kind is bool:
         return raw.strip().lower() in TRUE_WORDS
     return kind(raw)
+
+
+def defaults(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The built-in defaults. Under `make run`, SITE_URL's default is the address the
+    development server listens on (MICROBLOG_SERVER_URL, which the Makefile makes from HOST
+    and PORT), so that links follow `make run PORT=…` unless SITE_URL is set (in
+    instance/config.py or the environment, both read after this)."""
+    environ = dict(os.environ) if environ is None else environ
+    serving_at = environ.get("MICROBLOG_SERVER_URL", "")
+    return {**DEFAULTS, "SITE_URL": serving_at} if serving_at else dict(DEFAULTS)
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
@@ -234,7 +253,7 @@ def load_settings(instance_path: str | Path | None = None) -> dict[str, Any]:
     from flask import Config
 
     config = Config(str(instance_path or instance_folder()))
-    config.from_mapping(DEFAULTS)
+    config.from_mapping(defaults())
     config.from_pyfile("config.py", silent=True)
     config.from_mapping(from_environment())
     return dict(config)
