@@ -23,8 +23,10 @@ from microblog.feeds.entries import (
     FeedSettings,
     entry_updated,
     newest_change,
+    note_title,
     post_authors,
     post_terms,
+    post_title,
     post_url,
     xml_text,
 )
@@ -138,7 +140,7 @@ def build_xml_feed(
     fg.updated(newest_change(posts) or EPOCH)
 
     for post in posts:
-        add_entry(fg, post, settings, site_url)
+        add_entry(fg, post, settings, site_url, kind)
 
     if kind == "rss":
         return fg.rss_str(pretty=False)
@@ -157,8 +159,18 @@ def feed_description(settings: FeedSettings, tag_name: str | None) -> str:
     return f"Posts tagged “{tag_name}” on {settings.title}."
 
 
-def add_entry(fg: FeedGenerator, post: FeedPost, settings: FeedSettings, site_url: str) -> None:
-    """Add `post` to `fg` as the next (older) entry."""
+def add_entry(
+    fg: FeedGenerator,
+    post: FeedPost,
+    settings: FeedSettings,
+    site_url: str,
+    kind: Literal["rss", "atom"] = "atom",
+) -> None:
+    """Add `post` to `fg` as the next (older) entry.
+
+    A note (no title) has no `<title>` in RSS, which allows none; Atom requires one, so it
+    gets the note's first words (never its URL, which readers would show as a headline).
+    """
     url = post_url(post, site_url)
     updated = entry_updated(post)
     authors = post_authors(post, settings.author)
@@ -167,7 +179,9 @@ def add_entry(fg: FeedGenerator, post: FeedPost, settings: FeedSettings, site_ur
     # The permalink URL is the post's identity: it survives a re-import, a database id may not.
     fe.id(url)
     fe.guid(url, permalink=True)
-    fe.title(xml_text(post.title).strip() or url)
+    title = post_title(post)
+    if title is not None or kind == "atom":
+        fe.title(title or note_title(post))
     fe.link(href=url, rel="alternate", type="text/html")
     fe.comments(url + "#comments")
     fe.feed_links.links = [

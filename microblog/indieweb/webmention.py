@@ -14,14 +14,14 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from microblog import jobs
 from microblog.comments import sanitize
 from microblog.comments.rules import LIMITS
 from microblog.extensions import db
 from microblog.indieweb.fetch import FetchRefused, fetch
-from microblog.indieweb.mentions import Mention, links_to, read_mention
+from microblog.indieweb.mentions import Mention, TooComplex, links_to, parse_page, read_mention
 from microblog.models import Comment, CommentStatus, Job, JobState, Post
 from microblog.models.openweb import Webmention
 from microblog.posts.site_changes import mark_comments_changed, mark_site_changed
@@ -57,24 +57,34 @@ def refusal(source: str, target: str) -> str | None:
     return None
 
 
-def queue_full() -> bool:
-    """Whether as many verifications wait as the site allows."""
-    waiting = db.session.execute(
-        select(func.count())
-        .select_from(Job)
-        .where(Job.kind == "webmention.verify", Job.state == JobState.WAITING)
-    ).scalar_one()
-    return waiting >= int(current_app.config["WEBMENTION_MAX_QUEUED"])
+def queue_full(client: str = "") -> bool:
+    """Whether as many verifications wait as the site allows, in all or from this client
+    (one client may hold at most WEBMENTION_MAX_QUEUED_PER_CLIENT of them)."""
+    waiting = list(
+        db.session.execute(
+            select(Job.args)
+            .where(Job.kind == "webmention.verify", Job.state == JobState.WAITING)
+            .limit(int(current_app.config["WEBMENTION_MAX_QUEUED"]))
+        ).scalars()
+    )
+    if len(waiting) >= int(current_app.config["WEBMENTION_MAX_QUEUED"]):
+        return True
+    mine = sum(1 for args in waiting if client and (args or {}).get("client") == client)
+    return mine >= int(current_app.config["WEBMENTION_MAX_QUEUED_PER_CLIENT"])
 
 
-def accept(source: str, target: str) -> None:
-    """Queue the verification in the caller's transaction."""
-    jobs.enqueue("webmention.verify", source=source, target=target)
+def accept(source: str, target: str, client: str = "") -> None:
+    """Queue the verification in the caller's transaction (`client`: who sent it)."""
+    jobs.enqueue("webmention.verify", source=source, target=target, client=client)
 
 
-@jobs.task("webmention.verify", attempts=5)
-def verify(source: str, target: str) -> None:
-    """Fetch the source and record, update or remove what it says about the target."""
+@jobs.task("webmention.verify", attempts=5, seconds=60)
+def verify(source: str, target: str, client: str = "") -> None:
+    """Fetch the source and record, update or remove what it says about the target.
+
+    A source that cannot be read (refused, too slow, too complex) fails the job at once
+    with its reason (`flask jobs` shows it): the next attempt would fare no better.
+    """
     post = target_post(target)
     if post is None:
         return  # the post went away meanwhile
@@ -83,16 +93,21 @@ def verify(source: str, target: str) -> None:
         page = fetch(source, allow_private=allow_private)
     except FetchRefused as refused:
         current_app.logger.info("webmention from %s refused: %s", source, refused)
-        return  # permanent: no retry
+        raise jobs.GiveUp(f"{source}: {refused}") from refused
     if page.status in GONE:
         remove(post, source)
         return
     if not 200 <= page.status < 300:
         raise RuntimeError(f"{source} answered {page.status}")  # retried later
-    if not links_to(page.text, page.url, target):
-        remove(post, source)
-        return
-    record(post, source, read_mention(page.text, page.url, target))
+    try:
+        root = parse_page(page.text)
+        if not links_to(root, page.url, target):
+            remove(post, source)
+            return
+        record(post, source, read_mention(root, page.url, target))
+    except (TooComplex, RecursionError) as error:
+        why = str(error) if isinstance(error, TooComplex) else "the page nests too deeply"
+        raise jobs.GiveUp(f"{source}: {why}") from None
 
 
 def existing(post: Post, source: str) -> Webmention | None:
@@ -147,8 +162,10 @@ def comment_for(post: Post, source: str, mention: Mention, comment: Comment | No
         body_html = sanitize.render_comment(mention.content_text or "(mentioned this post)")
     body_source = (mention.content_text or source)[: LIMITS.body]
     now = now_utc()
+    # Shown with the date the source gives (never one still to come), not when it came here.
+    written = mention.published if mention.published and mention.published <= now else now
     if comment is None:
-        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=now)
+        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=written)
         db.session.add(comment)
     elif comment.body_html != body_html and comment.status == CommentStatus.APPROVED:
         # A changed text is read again before it shows.
@@ -159,5 +176,6 @@ def comment_for(post: Post, source: str, mention: Mention, comment: Comment | No
     comment.body_source = body_source
     comment.body_html = body_html
     comment.source_url = source
+    comment.created_at = written
     comment.status_changed_at = now
     return comment

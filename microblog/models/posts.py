@@ -189,3 +189,17 @@ class Tag(Model):
 
 posts_table = table_of(Post)
 tags_table = table_of(Tag)
+
+
+class PostTombstone(Model):
+    """What is left of a deleted post: its address answers 410 Gone, a Webmention telling
+    the sites it linked to can say so, and Micropub `undelete` can bring it back from the
+    post as it was (`snapshot`, a PostInput's fields as JSON)."""
+
+    __tablename__ = "post_tombstones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permalink: Mapped[str] = mapped_column(String(1000), unique=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -38,6 +38,8 @@ class FeedChanges:
     going_live: dict[datetime, set[str]] = field(default_factory=dict)
     # The posts saved, with when each goes live (None: live now, or a draft).
     saved_posts: dict[int, datetime | None] = field(default_factory=dict)
+    # The posts deleted: permalink → the HTML they had (the sites they linked to are told).
+    deleted_posts: dict[str, str] = field(default_factory=dict)
 
 
 def feed_changes(session: SessionLike) -> FeedChanges:
@@ -64,6 +66,11 @@ def mark_changed(
         changes.going_live.setdefault(goes_live, set()).update(tag_slugs)
     if post_id is not None:
         changes.saved_posts[post_id] = goes_live
+
+
+def mark_deleted(session: SessionLike, permalink: str, body_html: str) -> None:
+    """Note that the post at `permalink` was deleted (its links, for Webmentions)."""
+    feed_changes(session).deleted_posts[permalink] = body_html
 
 
 def mark_site_changed(session: SessionLike) -> None:

@@ -25,7 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import TooManyRequests
 
+from microblog.comments import author_comments
 from microblog.comments import status as comment_status
+from microblog.comments.rules import IntakeRules
 from microblog.extensions import db, login_manager
 from microblog.models import Author, Comment, CommentStatus, accounts
 from microblog.models.ids import parse_id
@@ -99,6 +101,14 @@ def login_rate_limit() -> str:
 
 LOGIN_SCOPE = "login"
 THROTTLED = "Too many failed sign-ins from here. Please wait a while and try again."
+
+
+@bp.get("/", strict_slashes=False)
+def home():
+    """`/admin`: the author's dashboard (the moderation queue), or the sign-in page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("admin.comments"))
+    return redirect(url_for("admin.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -216,6 +226,31 @@ def act(comment_id: int, action: str):
         return refuse(str(error), 409)
     db.session.commit()
     flash(f"Comment #{comment_id}: {action} done.", "info")
+    return redirect(queue_url(request.form.get("status"), request.form.get("page")), code=303)
+
+
+@bp.post("/comments/<int:comment_id>/reply")
+@login_required
+def reply(comment_id: int):
+    """Approve a waiting comment (if it waits) and publish the author's reply to it."""
+    comment = db.get_or_404(Comment, comment_id)
+    config = current_app.config
+    try:
+        answer = author_comments.approve_and_reply(
+            comment,
+            request.form.get(f"reply-{comment_id}", request.form.get("reply", "")),
+            IntakeRules.from_config(config),
+            name=str(config["SITE_AUTHOR"]),
+            site_url=str(config["SITE_URL"]),
+            by=current_user._get_current_object(),
+            seen=shown_status(),
+        )
+    except author_comments.AuthorCommentRefused as error:
+        return refuse(str(error), 422)
+    except comment_status.TransitionError as error:
+        return refuse(str(error), 409)
+    db.session.commit()
+    flash(f"Comment #{comment_id} approved; your reply #{answer.id} is published.", "info")
     return redirect(queue_url(request.form.get("status"), request.form.get("page")), code=303)
 
 

@@ -79,10 +79,14 @@ def bearer(form_token: str | None = None) -> access_tokens.Bearer:
     return found
 
 
-def require_scope(who: access_tokens.Bearer, scope: str) -> None:
-    """Refuse a token that may not do this."""
+def require_scope(who: access_tokens.Bearer, scope: str, doing: str | None = None) -> None:
+    """Refuse a token that may not do this (`doing` names the action when not the scope)."""
     if scope not in who.scopes:
-        raise MicropubError("insufficient_scope", f"this token may not {scope} posts")
+        raise MicropubError(
+            "insufficient_scope",
+            f"this token may not {doing or scope} posts: it needs the {scope!r} scope "
+            f"and has {' '.join(sorted(who.scopes)) or 'none'}",
+        )
 
 
 def read_body() -> tuple[dict[str, Any], str | None]:
@@ -115,6 +119,12 @@ def site_path(url: str) -> str:
     if base and path.startswith(base + "/"):
         path = path[len(base) :]
     return path or "/"
+
+
+def candidate_paths(url: str) -> set[str]:
+    """The paths a post at this URL may have (with and without its trailing slash)."""
+    path = site_path(url).replace("\x00", "")
+    return {path, path + "/"} if not path.endswith("/") else {path, path.rstrip("/") or "/"}
 
 
 def post_at(url: str) -> Post:
@@ -172,6 +182,13 @@ def act():
     if isinstance(action, mp.Create):
         require_scope(who, "create")
         path = micropub_posts.create(action, settings())
+        db.session.commit()
+        response = current_app.response_class(status=201)
+        response.headers["Location"] = absolute(path)
+        return response
+    if isinstance(action, mp.Undelete):
+        require_scope(who, "delete", "undelete")
+        path = micropub_posts.undelete(candidate_paths(action.url), settings())
         db.session.commit()
         response = current_app.response_class(status=201)
         response.headers["Location"] = absolute(path)

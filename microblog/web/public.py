@@ -24,6 +24,7 @@ from microblog.feeds.uris import uri
 from microblog.jekyll.slugs import tag_slug
 from microblog.models import Post, Redirect, Tag, post_tags
 from microblog.models.ids import parse_id
+from microblog.posts import tombstones
 from microblog.timeutil import as_utc, now_utc
 from microblog.web import post_page
 from microblog.web.caching import cached_page, cached_response
@@ -201,6 +202,11 @@ def permalink(path: str):
     media = media_response(path)
     if media is not None:
         return media
+    # "Reply" under a comment: the form answering it, on a private page.
+    if "reply" in request.args:
+        replying = post_page.reply_form_response_at(path)
+        if replying is not None:
+            return replying
     # A reader with comments awaiting moderation gets a private page, never the cached one.
     personal = post_page.personalised_post_response_at(path)
     if personal is not None:
@@ -228,6 +234,9 @@ def render_post_at(path: str) -> str:
     ).scalar_one_or_none()
     if old is not None and Post.find_published(old.post.permalink) is not None:
         abort(redirect(old.post.permalink, code=301))
+    if tombstones.tombstone_at(db.session, old_paths) is not None:
+        # Deleted on purpose: 410 tells search engines and Webmention receivers it is gone.
+        abort(410, description="This post was deleted by its author.")
     abort(404)
 
 
@@ -238,6 +247,16 @@ def url_for_page(number: int) -> str:
     return url_for(endpoint, **args, page=number) if number > 1 else url_for(endpoint, **args)
 
 
+def author_photo_url(config: Any) -> str | None:
+    """SITE_AUTHOR_PHOTO as an absolute URL (a path is on this site); None when unset."""
+    photo = str(config.get("SITE_AUTHOR_PHOTO") or "").strip()
+    if not photo:
+        return None
+    return (
+        photo if "://" in photo else str(config["SITE_URL"]).rstrip("/") + "/" + photo.lstrip("/")
+    )
+
+
 @bp.app_context_processor
 def site_context():
     """Site settings every template may show."""
@@ -246,6 +265,7 @@ def site_context():
         "site_title": config["SITE_TITLE"],
         "site_description": config["SITE_DESCRIPTION"],
         "site_author": config["SITE_AUTHOR"],
+        "site_author_photo": author_photo_url(config),
         "site_url": config["SITE_URL"],
         "site_language": config["SITE_LANGUAGE"],
         "url_for_page": url_for_page,
