@@ -345,7 +345,9 @@ RAW_SPAN = r"<([a-zA-Z][\w-]*)((?:\s[^<>]*)?)>(.*?)</\1\s*>"
 class RawSpanHtml(InlineProcessor):
     """An inline HTML element whose content kramdown leaves raw, kept as written."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[str | None, int | None, int | None]:
         name = m.group(1).lower()
         if name in PARSED_SPAN_CONTENT or name in BLOCK_TAGS or "markdown=" in m.group(2):
             return None, None, None
@@ -357,7 +359,9 @@ class ReferenceOrText(ReferenceInlineProcessor):
     and the brackets inside are read again, as kramdown reads them (`[[Bug #1]]` is
     `[` + the link `[Bug #1]` + `]`); Python-Markdown made the whole of it text."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | str | None, int | None, int | None]:
         node, start, end = super().handleMatch(m, data)
         return (None, None, None) if node is None else (node, start, end)
 
