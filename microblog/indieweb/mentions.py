@@ -128,7 +128,7 @@ def _url_of(value: Any) -> str | None:
     return None
 
 
-def _entries(items: list[dict]) -> list[dict]:
+def _entries(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = []
     for item in items:
         if "h-entry" in item.get("type", []):
