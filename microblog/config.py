@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_FOLDER": None,
     # The largest image the author may upload (the editor, the library, Micropub).
     "MEDIA_MAX_BYTES": 25 * 1024 * 1024,
+    # Let Micropub's photo URLs be fetched from private and loopback addresses (tests only).
+    "MEDIA_FETCH_ALLOW_PRIVATE": False,
     "POSTS_PER_PAGE": 10,
     "FEED_MAX_ITEMS": 20,
     "FEED_FULL_TEXT": True,
@@ -96,6 +98,7 @@ DEFAULTS: dict[str, Any] = {
 ENV_TYPES: dict[str, type] = {
     "MEDIA_FOLDER": str,
     "MEDIA_MAX_BYTES": int,
+    "MEDIA_FETCH_ALLOW_PRIVATE": bool,
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "SITE_URL": str,

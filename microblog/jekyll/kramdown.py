@@ -339,7 +339,9 @@ def _shift(line: str, shift: int) -> str:
 class InlineMath(InlineProcessor):
     """kramdown's `$$…$$` inside a paragraph: inline math, its TeX kept as written."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
         element = etree.Element("span", {"class": "arithmatex"})
         element.text = AtomicString(f"\\({m.group(1).strip()}\\)")
         return element, m.start(0), m.end(0)
@@ -362,7 +364,9 @@ RAW_SPAN = r"<([a-zA-Z][\w-]*)((?:\s[^<>]*)?)>(.*?)</\1\s*>"
 class RawSpanHtml(InlineProcessor):
     """An inline HTML element whose content kramdown leaves raw, kept as written."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[str | None, int | None, int | None]:
         name = m.group(1).lower()
         if name in PARSED_SPAN_CONTENT or name in BLOCK_TAGS or "markdown=" in m.group(2):
             return None, None, None
@@ -374,7 +378,9 @@ class ReferenceOrText(ReferenceInlineProcessor):
     and the brackets inside are read again, as kramdown reads them (`[[Bug #1]]` is
     `[` + the link `[Bug #1]` + `]`); Python-Markdown made the whole of it text."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | str | None, int | None, int | None]:
         node, start, end = super().handleMatch(m, data)
         return (None, None, None) if node is None else (node, start, end)
 
@@ -386,7 +392,9 @@ class ShortReferenceOrText(ShortReferenceInlineProcessor, ReferenceOrText):
 class Guillemets(InlineProcessor):
     """kramdown's `<<` and `>>` → « », taken before `<<word>>` could look like an HTML tag."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[str, int, int]:
         return ("\u00ab" if m.group(0) == "<<" else "\u00bb"), m.start(0), m.end(0)
 
 
