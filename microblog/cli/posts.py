@@ -31,8 +31,19 @@ posts_cli = AppGroup("posts", help="Import, delete and export posts.")
     is_flag=True,
     help="PATH is the demo (make run's content/_posts): the next other import removes it.",
 )
+@click.option(
+    "--send-webmentions",
+    is_flag=True,
+    help="Notify the sites the imported posts link to (with WEBMENTION_SEND); never without.",
+)
 def import_posts(
-    paths: tuple[str, ...], dry_run: bool, if_empty: bool, prune: bool, force: bool, example: bool
+    paths: tuple[str, ...],
+    dry_run: bool,
+    if_empty: bool,
+    prune: bool,
+    force: bool,
+    example: bool,
+    send_webmentions: bool,
 ) -> None:
     """Import Jekyll posts from PATHS: a whole site (a folder holding _config.yml, read as
     `jekyll build` reads it, its files copied into MEDIA_FOLDER), or files and folders of
@@ -40,6 +51,7 @@ def import_posts(
     from pathlib import Path
 
     from microblog.extensions import db
+    from microblog.indieweb import sending
     from microblog.jekyll.errors import PostError
     from microblog.jekyll.settings import SiteSettings
     from microblog.jekyll.site import is_site_root, load_site
@@ -53,6 +65,8 @@ def import_posts(
     sites = [Path(path) for path in paths if is_site_root(Path(path))]
     if sites and len(paths) > 1:
         raise click.UsageError(f"import the site {sites[0]} on its own (one SITE_ROOT per run)")
+    # An archive links to years of other sites: importing it is not news to them.
+    db.session.info[sending.QUIET] = not send_webmentions
     progress = ImportProgress()
     with progress:
         if sites:

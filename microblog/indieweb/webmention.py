@@ -162,8 +162,10 @@ def comment_for(post: Post, source: str, mention: Mention, comment: Comment | No
         body_html = sanitize.render_comment(mention.content_text or "(mentioned this post)")
     body_source = (mention.content_text or source)[: LIMITS.body]
     now = now_utc()
+    # Shown with the date the source gives (never one still to come), not when it came here.
+    written = mention.published if mention.published and mention.published <= now else now
     if comment is None:
-        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=now)
+        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=written)
         db.session.add(comment)
     elif comment.body_html != body_html and comment.status == CommentStatus.APPROVED:
         # A changed text is read again before it shows.
@@ -174,5 +176,6 @@ def comment_for(post: Post, source: str, mention: Mention, comment: Comment | No
     comment.body_source = body_source
     comment.body_html = body_html
     comment.source_url = source
+    comment.created_at = written
     comment.status_changed_at = now
     return comment

@@ -160,7 +160,8 @@ def test_a_plain_link_is_a_mention_in_the_moderation_queue(blog, target, other_s
 def test_every_page_advertises_the_endpoint(blog, target):
     for path in ("/", target.removeprefix(SITE)):
         answer = blog.test_client().get(path)
-        assert answer.headers["Link"] == '</webmention>; rel="webmention"'
+        # Absolute: a sender resolving it against the wrong base still finds it.
+        assert answer.headers["Link"] == f'<{SITE}/webmention>; rel="webmention"'
         rels = mf2py.parse(doc=answer.get_data(as_text=True), url=SITE + path)["rels"]
         assert rels["webmention"] == [SITE + "/webmention"]
 
