@@ -175,6 +175,17 @@ class KramdownBlocks(Preprocessor):
             stripped = line.lstrip(" ")
             indent = len(line) - len(stripped)
             first = stripped[0]
+            column = stack[-1].source_column if stack else 0
+            if (
+                not gfm
+                and first in "#>`~"
+                and self.not_a_block_start(stripped, previous, indent != column)
+            ):
+                # kramdown input: only a blank line ends a paragraph, and ``` is no fence;
+                # an empty placeholder before the line keeps it text
+                out.append(" " * indent + self.md.htmlStash.store("") + stripped)
+                previous = "paragraph"
+                continue
             if first == ">":
                 quotes = QUOTE_DEPTH.match(line)
                 if quotes and quotes.group(0).count(">") > MAX_QUOTE_DEPTH:
@@ -257,6 +268,14 @@ class KramdownBlocks(Preprocessor):
             elif previous != "item" or not lazy:
                 previous = "paragraph"
         return out
+
+    @staticmethod
+    def not_a_block_start(stripped: str, previous: str, indented: bool) -> bool:
+        """kramdown input: whether a line starting with # > ` or ~ is text (``` always, ~~~
+        unless at its block's first column, the others after a paragraph line)."""
+        if stripped.startswith("```") or (indented and stripped.startswith("~~~")):
+            return True
+        return previous == "paragraph" and (stripped[0] in "#>" or stripped.startswith("~~~"))
 
     @staticmethod
     def after_quote(out: list[str]) -> bool:
