@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_FOLDER": None,
     # The largest image the author may upload (the editor, the library, Micropub).
     "MEDIA_MAX_BYTES": 25 * 1024 * 1024,
+    # Let Micropub's photo URLs be fetched from private and loopback addresses (tests only).
+    "MEDIA_FETCH_ALLOW_PRIVATE": False,
     "POSTS_PER_PAGE": 10,
     "FEED_MAX_ITEMS": 20,
     "FEED_FULL_TEXT": True,
@@ -96,6 +98,7 @@ DEFAULTS: dict[str, Any] = {
 ENV_TYPES: dict[str, type] = {
     "MEDIA_FOLDER": str,
     "MEDIA_MAX_BYTES": int,
+    "MEDIA_FETCH_ALLOW_PRIVATE": bool,
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "SITE_URL": str,
@@ -187,12 +190,22 @@ def default_database_url(instance_path: str) -> str:
 
 
 def local_secret_key(instance_path: str) -> str:
-    """A secret generated once and kept in the instance folder, for local use."""
+    """A secret generated once and kept in the instance folder (every setup: `make run`,
+    a server), unless SECRET_KEY is set. Processes starting together (gunicorn's workers)
+    all read the one key that was linked into place first."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        draft = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # fails if another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -276,3 +289,26 @@ def rate_limit_storage_problem(workers: int, settings: dict[str, Any] | None = N
             "one worker (GUNICORN_WORKERS=1), or turn limits off (RATELIMIT_ENABLED=0)."
         )
     return ""
+
+
+def secret_key_source(secret_key: str, instance_path: str | Path) -> str:
+    """Where the running SECRET_KEY came from: "environment", "instance/config.py",
+    "instance/secret_key" (generated once, kept), or "" (none of these: given in code)."""
+    if os.environ.get("SECRET_KEY", ""):
+        return "environment"
+    from flask import Config
+
+    written = Config(str(instance_path))
+    written.from_pyfile("config.py", silent=True)
+    if written.get("SECRET_KEY"):
+        return "instance/config.py"
+    kept = Path(instance_path) / "secret_key"
+    if kept.is_file() and kept.read_text().strip() == secret_key:
+        return "instance/secret_key"
+    return ""
+
+
+def gunicorn_workers() -> int:
+    """How many web processes gunicorn.conf.py starts (GUNICORN_WORKERS, else cores + 1)."""
+    configured = os.environ.get("GUNICORN_WORKERS", "")
+    return int(configured) if configured else (os.cpu_count() or 1) + 1

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+
+if TYPE_CHECKING:
+    from microblog.models import Author
 
 author_cli = AppGroup("author", help="Manage the author's account.")
 
@@ -18,7 +22,7 @@ def read_password(password_stdin: bool) -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-def find_author_or_fail(username: str):
+def find_author_or_fail(username: str) -> Author:
     """The author named `username`, or a clear error."""
     from sqlalchemy import select
 

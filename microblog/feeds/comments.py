@@ -68,7 +68,8 @@ def comments_atom(site: FeedSite, post: Post, comments: Sequence[Comment]) -> by
         entry.published(as_utc(comment.created_at))
         entry.updated(as_utc(comment.status_changed_at or comment.created_at))
         entry.content(xml_text(comment.body_html), type="html")
-    return fg.atom_str(pretty=True)
+    document: bytes = fg.atom_str(pretty=True)
+    return document
 
 
 @dataclass(frozen=True)
@@ -104,4 +105,5 @@ def moderation_atom(site: FeedSite, feed_url: str, entries: Sequence[QueueEntry]
         entry.published(as_utc(item.comment.created_at))
         entry.updated(as_utc(item.comment.created_at))
         entry.content(item.content_html, type="html")
-    return fg.atom_str(pretty=True)
+    document: bytes = fg.atom_str(pretty=True)
+    return document

@@ -95,8 +95,8 @@ def from_form(items: Iterable[tuple[str, str]], has_files: bool = False) -> dict
     """A form-encoded or multipart body (its fields in order) as the JSON request form."""
     if has_files:
         raise invalid(
-            "this server has no media endpoint: send photos as URLs (photo=https://…), "
-            "not as uploaded files"
+            "only photo files can be uploaded with a post (photo, photo[]); send other "
+            "files to the media endpoint first, or as URLs"
         )
     values: dict[str, list[str]] = {}
     for raw_key, value in items:

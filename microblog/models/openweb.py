@@ -37,7 +37,7 @@ class Webmention(Model):
     comment: Mapped[Comment | None] = relationship()
 
     @staticmethod
-    def reactions(post_id: int) -> Select:
+    def reactions(post_id: int) -> Select[Webmention]:
         """A post's likes and reposts."""
         # Unordered: found by the (post_id, source) index; the few rows are sorted by the
         # caller, so the page's query needs no sort step of the database's.

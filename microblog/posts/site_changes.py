@@ -87,7 +87,8 @@ def mark_comments_changed(session: SessionLike, permalink: str) -> None:
 
 def take_feed_changes(session: SessionLike) -> FeedChanges | None:
     """The feeds changed in the committing transaction, once (None if none)."""
-    return session.info.pop(FEED_CHANGES, None)
+    changes: FeedChanges | None = session.info.pop(FEED_CHANGES, None)
+    return changes
 
 
 def bump_before_commit(session: Session) -> None:

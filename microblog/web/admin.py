@@ -7,6 +7,7 @@ where, live in `comments/status.py`; this view commits what they did.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,10 +21,12 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import TooManyRequests
+from werkzeug.wrappers import Response
 
 from microblog.comments import author_comments
 from microblog.comments import status as comment_status
@@ -73,7 +76,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.app_context_processor
-def admin_context():
+def admin_context() -> dict[str, Any]:
     """The pending count on every admin page (only for the signed-in author)."""
 
     def pending_count() -> int:
@@ -85,7 +88,7 @@ def admin_context():
 
 
 @bp.after_request
-def never_cache(response):
+def never_cache(response: Response) -> Response:
     """The author's pages are personal: no shared or browser cache keeps them."""
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -96,7 +99,7 @@ def never_cache(response):
 
 def login_rate_limit() -> str:
     """How many failed sign-ins one client may make."""
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
 LOGIN_SCOPE = "login"
@@ -104,7 +107,7 @@ THROTTLED = "Too many failed sign-ins from here. Please wait a while and try aga
 
 
 @bp.get("/", strict_slashes=False)
-def home():
+def home() -> ResponseReturnValue:
     """`/admin`: the author's dashboard (the moderation queue), or the sign-in page."""
     if current_user.is_authenticated:
         return redirect(url_for("admin.comments"))
@@ -112,7 +115,7 @@ def home():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     """The author's sign-in form; a success goes to `next` (on this site) or the queue."""
     next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated and request.method == "GET":
@@ -146,7 +149,7 @@ def login():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     """Sign out (by POST, with the CSRF token, so no link can do it), everywhere.
 
     The session version moves on, so every copy of this session's cookie (and every other
@@ -182,7 +185,7 @@ def queue_url(status: str | None = None, page: str | None = None) -> str:
 
 @bp.get("/comments")
 @login_required
-def comments():
+def comments() -> ResponseReturnValue:
     """The moderation queue, one tab per status, newest first, paginated."""
     status = queue_status(request.args.get("status"))
     number = parse_id(request.args.get("page", "1"), PAGE_MAX)
@@ -207,7 +210,7 @@ def comments():
     )
 
 
-def refuse(message: str, status: int):
+def refuse(message: str, status: int) -> ResponseReturnValue:
     """An admin page that explains why an action was not done."""
     db.session.rollback()
     return render_template("admin/refused.html", message=message), status
@@ -215,7 +218,7 @@ def refuse(message: str, status: int):
 
 @bp.post("/comments/<int:comment_id>/<action>")
 @login_required
-def act(comment_id: int, action: str):
+def act(comment_id: int, action: str) -> ResponseReturnValue:
     """One moderation action on one comment; 303 back to the queue."""
     if action not in comment_status.ACTIONS:
         abort(404)
@@ -231,7 +234,7 @@ def act(comment_id: int, action: str):
 
 @bp.post("/comments/<int:comment_id>/reply")
 @login_required
-def reply(comment_id: int):
+def reply(comment_id: int) -> ResponseReturnValue:
     """Approve a waiting comment (if it waits) and publish the author's reply to it."""
     comment = db.get_or_404(Comment, comment_id)
     config = current_app.config
@@ -264,7 +267,7 @@ def shown_status() -> CommentStatus | None:
 
 @bp.post("/comments/bulk")
 @login_required
-def bulk():
+def bulk() -> ResponseReturnValue:
     """One action on every selected comment; those it does not apply to are skipped."""
     action = request.form.get("action", "")
     if action not in comment_status.ACTIONS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request
@@ -17,6 +18,7 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from microblog.comments import author_comments, intake, own
+from microblog.comments.rules import IntakeRules
 from microblog.comments.section import intake_rules
 from microblog.comments.tokens import read_form_token
 from microblog.extensions import csrf, db
@@ -143,7 +145,7 @@ def submit(path: str) -> Response:
     return private(response)
 
 
-def author_submit(post: Post, submission: intake.Submission, rules) -> Response:
+def author_submit(post: Post, submission: intake.Submission, rules: IntakeRules) -> Response:
     """The signed-in author's comment or reply: published at once, marked as theirs."""
     config = current_app.config
     token = read_form_token(
@@ -251,7 +253,7 @@ def own_comment_or_404(path: str, comment_id: int) -> tuple[Post, Comment]:
     return post, comment
 
 
-def edit_page(post: Post, comment: Comment, status: int = 200, **context) -> Response:
+def edit_page(post: Post, comment: Comment, status: int = 200, **context: Any) -> Response:
     body = render_template(
         "public/edit_comment.html",
         post=post,

@@ -5,6 +5,7 @@ nothing); `POST` does that one action without signing in. The token is the crede
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 
 from microblog import mail as notify
 from microblog.comments import author_comments
@@ -37,7 +38,7 @@ def void_link() -> Response:
 
 
 @bp.get("/moderate/<token>")
-def confirm_page(token: str):
+def confirm_page(token: str) -> ResponseReturnValue:
     """The comment and one button."""
     found = notify.read_moderation_token(token)
     if found is None:
@@ -56,7 +57,7 @@ def confirm_page(token: str):
 
 
 @bp.post("/moderate/<token>")
-def act(token: str):
+def act(token: str) -> ResponseReturnValue:
     """Do the link's one action."""
     found = notify.read_moderation_token(token)
     if found is None:
@@ -95,7 +96,7 @@ def act(token: str):
 
 
 @bp.get("/moderate/feed/<token>.atom")
-def author_feed(token: str):
+def author_feed(token: str) -> ResponseReturnValue:
     """The author's private feed of comments waiting, newest first, with their links."""
     author = notify.read_feed_token(token)
     if author is None:

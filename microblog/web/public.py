@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from microblog.extensions import db
@@ -66,7 +67,7 @@ def page_number() -> int:
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     """Newest published posts with their excerpts, paginated."""
     number = page_number()
 
@@ -83,7 +84,7 @@ def index():
 
 
 @bp.get("/tags/")
-def tags():
+def tags() -> ResponseReturnValue:
     """Every tag that has a published post, with its post count."""
     return cached_page(render_tag_index)
 
@@ -124,7 +125,7 @@ def tag_or_404(slug: str) -> Tag:
 
 
 @bp.get("/tags/<slug>/")
-def tag(slug: str):
+def tag(slug: str) -> ResponseReturnValue:
     """The published posts with one tag."""
     number = page_number()
 
@@ -146,7 +147,7 @@ def tag(slug: str):
 
 
 @bp.get("/sitemap.xml")
-def sitemap():
+def sitemap() -> ResponseReturnValue:
     """Every published post and tag page, for crawlers."""
     return cached_response(lambda: (render_sitemap().encode(), None), "application/xml", 3600)
 
@@ -182,20 +183,20 @@ def render_sitemap() -> str:
 
 
 @bp.get("/favicon.ico")
-def favicon():
+def favicon() -> ResponseReturnValue:
     """Clients that ask for the classic icon path get the site's SVG icon."""
     return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.get("/robots.txt")
-def robots():
+def robots() -> ResponseReturnValue:
     """Let crawlers in, keep them out of the admin, point them at the sitemap."""
     body = render_template("public/robots.txt")
     return current_app.response_class(body, mimetype="text/plain")
 
 
 @bp.get("/<path:path>")
-def permalink(path: str):
+def permalink(path: str) -> ResponseReturnValue:
     """A post at its permalink; the slash-less form and `redirect_from` paths answer 301."""
     path = "/" + path
     # An imported site's image or download, where no post has this path.
@@ -258,7 +259,7 @@ def author_photo_url(config: Any) -> str | None:
 
 
 @bp.app_context_processor
-def site_context():
+def site_context() -> dict[str, Any]:
     """Site settings every template may show."""
     config = current_app.config
     return {
@@ -273,7 +274,7 @@ def site_context():
 
 
 @bp.app_template_filter("long_date")
-def long_date(value) -> str:
+def long_date(value: datetime) -> str:
     """A date as a reader says it: 30 September 2025."""
     return f"{value.day} {value:%B %Y}"
 
