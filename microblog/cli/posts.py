@@ -53,15 +53,16 @@ def import_posts(
     from microblog.extensions import db
     from microblog.indieweb import sending
     from microblog.jekyll.errors import PostError
-    from microblog.jekyll.settings import SiteSettings
     from microblog.jekyll.site import is_site_root, load_site
     from microblog.posts import example as example_posts
     from microblog.posts.importer import database_has_posts, import_paths, import_site
+    from microblog.posts.site_settings import current_site_settings
 
     if if_empty and database_has_posts():
         click.echo("nothing imported: the database already holds posts (--if-empty)")
         return
-    settings = SiteSettings.from_config(current_app.config)
+    # The configuration, with the permalink style a whole-site import stored.
+    settings = current_site_settings(current_app.config)
     sites = [Path(path) for path in paths if is_site_root(Path(path))]
     if sites and len(paths) > 1:
         raise click.UsageError(f"import the site {sites[0]} on its own (one SITE_ROOT per run)")

@@ -17,9 +17,9 @@ from flask import current_app
 from microblog import jobs
 from microblog.extensions import db
 from microblog.indieweb.fetch import FetchRefused, fetch
-from microblog.jekyll.settings import SiteSettings
 from microblog.models import Post
 from microblog.posts import media as uploads
+from microblog.posts.site_settings import current_site_settings
 from microblog.posts.writer import PostWriter
 from microblog.timeutil import now_utc
 
@@ -72,7 +72,7 @@ def keep_photo(post_id: int, url: str) -> None:
     except uploads.MediaRejected as exc:
         log.warning("photo %s of post %s not kept: %s", url, post_id, exc)
         return
-    writer = PostWriter(SiteSettings.from_config(config))
+    writer = PostWriter(current_site_settings(config))
     post = writer.input_of(post_id)
     body = post.body.replace(f"<{url}>", media.path).replace(url, media.path)
     try:

@@ -27,6 +27,7 @@ from microblog.jekyll.post_file import SiteSettings
 from microblog.models import Media, Post, Redirect
 from microblog.models import tokens as access_tokens
 from microblog.posts import media as uploads
+from microblog.posts.site_settings import current_site_settings
 from microblog.timeutil import now_utc
 from microblog.web import request_limits
 from microblog.web.uploads import read_upload, uploaded_file
@@ -161,7 +162,7 @@ def absolute(path: str) -> str:
 
 def settings() -> SiteSettings:
     """The site settings that shape a post."""
-    return SiteSettings.from_config(current_app.config)
+    return current_site_settings(current_app.config)
 
 
 @bp.get("/micropub")

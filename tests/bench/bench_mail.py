@@ -4,8 +4,9 @@ from a comment's 303 to its mail arriving at a real SMTP server (aiosmtpd).
 Two gunicorns (gunicorn.conf.py's shape) serve one database: one without MAIL_SERVER, one
 with it and an author address, so each accepted comment there queues one mail. As deployed
 (deploy/microblog-jobs.service), the web workers run no jobs (JOBS_RUNNER=0): one
-`flask jobs worker` process beside them sends the mail, polling every JOBS_POLL_SECONDS. wrk POSTs distinct comments to each in turn (ROUNDS rounds,
-the mail server drained between runs); the target is mail-on within 10% of mail-off. Then
+`flask jobs worker` process beside them sends the mail, polling every JOBS_POLL_SECONDS.
+wrk POSTs distinct comments to each in turn (ROUNDS rounds, the mail server drained between
+runs); the target is mail-on within 10% of mail-off. Then
 LATENCY_COMMENTS comments are sent one at a time to the mail-on server and each one's mail is
 awaited: p50 and p99 of POST sent → mail accepted by the SMTP server (the 303 comes in
 between; the runner waits JOBS_BATCH_WAIT, 0.1 s, after a wake to gather a batch).
