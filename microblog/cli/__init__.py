@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from microblog.cli.author import author_cli
     from microblog.cli.backup import backup_command, restore_command
     from microblog.cli.comments import comments_cli
+    from microblog.cli.doctor import doctor_cli
     from microblog.cli.jobs import jobs_cli
     from microblog.cli.posts import posts_cli
     from microblog.cli.seed import init_app as init_seed
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(posts_cli)
     app.cli.add_command(author_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(doctor_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(comments_cli)
     app.cli.add_command(restore_command)

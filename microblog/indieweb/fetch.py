@@ -29,6 +29,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -175,7 +176,7 @@ def _guarded(
     class Guarded(connection_class):  # type: ignore[valid-type, misc]
         def _new_conn(self) -> socket.socket:
             deadline.left()
-            sock = super()._new_conn()
+            sock: socket.socket = super()._new_conn()
             reason = None if allow_private else address_refused(sock.getpeername()[0])
             if reason is not None:
                 sock.close()
@@ -227,7 +228,9 @@ def deadline_seconds(wanted: float | None = None) -> float:
     return seconds if left is None else max(0.0, min(seconds, left))
 
 
-def _request(manager: urllib3.PoolManager, deadline: Deadline, method: str, url: str, **kw):
+def _request(
+    manager: urllib3.PoolManager, deadline: Deadline, method: str, url: str, **kw: Any
+) -> urllib3.BaseHTTPResponse:
     """One request under the deadline: a failure after it passed is a timeout, whatever
     broke (the watchdog's shutdown shows up as a reset or a protocol error)."""
     try:
@@ -247,6 +250,7 @@ def fetch(
     allow_private: bool = False,
     accept: str = "text/html",
     seconds: float | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> Fetched:
     """GET `url` under the guard, within `seconds` in all (`DEADLINE_SECONDS`); raises
     FetchRefused (never retry: FetchTimedOut too) or OSError/urllib3 errors (a network
@@ -268,7 +272,7 @@ def fetch(
                     if response.status in (301, 302, 303, 307, 308) and location:
                         url = urljoin(url, location)
                         continue
-                    body = _read_body(response, deadline, url)
+                    body = _read_body(response, deadline, url, max_bytes)
                     return Fetched(url, response.status, dict(response.headers), body)
                 finally:
                     # Never hand back a connection with an unread body: close it.
@@ -279,7 +283,9 @@ def fetch(
             manager.clear()
 
 
-def _read_body(response: urllib3.BaseHTTPResponse, deadline: Deadline, url: str) -> bytes:
+def _read_body(
+    response: urllib3.BaseHTTPResponse, deadline: Deadline, url: str, max_bytes: int = MAX_BYTES
+) -> bytes:
     body = bytearray()
     try:
         while True:
@@ -288,8 +294,8 @@ def _read_body(response: urllib3.BaseHTTPResponse, deadline: Deadline, url: str)
             if not chunk:
                 break
             body += chunk
-            if len(body) > MAX_BYTES:
-                raise FetchRefused(f"{url[:200]} is larger than {MAX_BYTES} bytes")
+            if len(body) > max_bytes:
+                raise FetchRefused(f"{url[:200]} is larger than {max_bytes} bytes")
     except FetchRefused:
         raise
     except Exception:

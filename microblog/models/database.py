@@ -4,6 +4,7 @@ statement may wait for a lock another transaction holds (DATABASE_LOCK_TIMEOUT).
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
@@ -13,7 +14,9 @@ from sqlalchemy.exc import OperationalError
 from microblog.extensions import db
 
 
-def configure_sqlite_connection(dbapi_connection, _record, busy_ms: int = 10_000) -> None:
+def configure_sqlite_connection(
+    dbapi_connection: Any, _record: object, busy_ms: int = 10_000
+) -> None:
     """WAL, a busy timeout and foreign keys on every new SQLite connection.
 
     WAL lets readers run while a writer commits. `synchronous=FULL` fsyncs the WAL at every
@@ -29,7 +32,9 @@ def configure_sqlite_connection(dbapi_connection, _record, busy_ms: int = 10_000
     cursor.close()
 
 
-def configure_postgres_connection(dbapi_connection, _record, lock_ms: int = 10_000) -> None:
+def configure_postgres_connection(
+    dbapi_connection: Any, _record: object, lock_ms: int = 10_000
+) -> None:
     """A lock wait ends after `lock_ms` with an error the caller can answer (503)."""
     dbapi_connection.execute(f"SET lock_timeout = {int(lock_ms)}")
     dbapi_connection.commit()

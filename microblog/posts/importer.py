@@ -35,6 +35,7 @@ from microblog.models import Post
 from microblog.posts.import_report import FileResult, ImportReport
 from microblog.posts.index import SessionLike, StoredPost
 from microblog.posts.pruning import absolute, file_is_gone, prune_gone
+from microblog.posts.site_settings import PERMALINK, set_setting
 from microblog.posts.writer import ImportOrigin, PostRejected, PostWriter
 
 __all__ = [
@@ -363,6 +364,9 @@ def import_site(
     for path in paths:
         importer.add_file(path)
     importer.prune([site.root], remove=prune)
+    if not dry_run:
+        # New posts (editor, Micropub) follow the site's own addresses from now on.
+        set_setting(PERMALINK, site.settings.permalink, importer.writer.session)
     report = importer.close()
     if media_folder is not None and not dry_run:
         copied = copy_static_files(site.root, site.files.static, media_folder)

@@ -82,6 +82,10 @@ class PostForm(FlaskForm):
         description="Markdown. Your own HTML is kept as written.",
     )
     tags = StringField("Tags", description="Separated by commas: Generative AI, notes")
+    categories = StringField(
+        "Categories",
+        description="Separated by commas, as Jekyll's categories: (they may shape the address).",
+    )
     permalink = StringField(
         "Permalink",
         validators=[Optional(), Length(max=MAX_PERMALINK)],
@@ -104,6 +108,10 @@ class PostForm(FlaskForm):
         for name in names:
             if len(name) > MAX_TAG:
                 raise ValidationError(f"The tag {name[:30]!r}… is over {MAX_TAG} characters.")
+
+    def validate_categories(self, field: StringField) -> None:
+        """No more than 100 categories of 200 characters each."""
+        self.validate_tags(field)
 
     def validate_permalink(self, field: StringField) -> None:
         """A path on this site."""
