@@ -217,7 +217,7 @@ class PostWriter:
             is_markdown=post.is_markdown,
             excerpt=post.excerpt,
             excerpt_separator=post.excerpt_separator or self.settings.excerpt_separator,
-            gfm=self.settings.gfm,
+            options=self.settings.markdown,
         )
         # What HTML and XML forbid (U+0007, U+000B, U+FFFE…) leaves at write time, so no
         # page or feed ever carries it.
