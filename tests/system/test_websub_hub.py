@@ -125,9 +125,7 @@ def wait_for(subscriber: Subscriber, topics: list[str], words: str) -> dict[str,
 def test_every_changed_feed_reaches_a_real_subscriber_through_a_real_hub(
     make_app, hub, subscriber, write_post
 ):
-    with LiveApp(
-        make_app, WEBSUB_HUB=hub, JOBS_RUNNER=True, JOBS_POLL_SECONDS=0.1
-    ) as blog:
+    with LiveApp(make_app, WEBSUB_HUB=hub, JOBS_RUNNER=True, JOBS_POLL_SECONDS=0.1) as blog:
         post = write_post(
             "2025-03-01-first.md",
             "---\ntitle: First words\ndate: 2025-03-01 10:00:00 +0000\ntags: [Garden]\n---\nHi.\n",
