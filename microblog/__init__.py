@@ -62,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         editor,
         errors,
         feeds,
+        indieauth,
         media_library,
         micropub,
         moderate,
@@ -80,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     pages.init_app(app)
     app.register_blueprint(micropub.bp)
+    app.register_blueprint(indieauth.bp)
     app.register_blueprint(moderate.bp)
     app.register_blueprint(replies.bp)
     errors.init_app(app)
