@@ -38,7 +38,7 @@ def clean_body(text: str) -> str:
     return _printable(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-@dataclass(frozen=True)
+@dataclass
 class EditedText:
     """A comment as the spam signals read it after its writer's edit (no form, no honeypot)."""
 
