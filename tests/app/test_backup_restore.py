@@ -33,10 +33,13 @@ from microblog.models import (
     Job,
     JobState,
     MailOptOut,
+    Media,
+    Page,
     Post,
     ReplySubscription,
     Webmention,
 )
+from microblog.models.pages import SiteSetting
 from microblog.posts.site_changes import mark_site_changed
 
 PASSWORD = "correct horse battery staple"
@@ -157,6 +160,29 @@ def build_blog(app, tmp_path: Path) -> dict[str, str]:
                 due_at=datetime(2025, 5, 6, 7, 8, 9, 123456, tzinfo=UTC),
             )
         )
+        db.session.add(
+            Page(
+                title="About",
+                permalink="/about/",
+                body_source="About *me*.",
+                body_html="<p>About <em>me</em>.</p>",
+                nav_order=1,
+                front_matter={"title": "About", "nav": [1, True, None]},
+            )
+        )
+        db.session.add(SiteSetting(key="backup.test", value={"kept": ["as", 1, True, None]}))
+        db.session.add(
+            Media(
+                path="2025/09/photo.png",
+                original_name="Photo été.png",
+                content_type="image/png",
+                size_bytes=10240,
+                width=64,
+                height=40,
+                sha256="0" * 64,
+                variants=[{"width": 32, "path": "2025/09/photo-32.png"}],
+            )
+        )
         mark_site_changed(db.session)
         db.session.commit()
     media = Path(app.config["MEDIA_FOLDER"])
@@ -194,9 +220,14 @@ def pages(app) -> dict[str, tuple[int, str]]:
         "/tags/",
         "/tags/backup/",
         "/sitemap.xml",
+        "/about/",
+        "/2025/09/photo.png",
     ):
         response = client.get(path)
-        found[path] = (response.status_code, VOLATILE.sub("", response.get_data(as_text=True)))
+        body = response.get_data()
+        response.close()
+        shown = body.decode("utf-8") if path.endswith(("/", ".xml", ".json")) else body.hex()
+        found[path] = (response.status_code, VOLATILE.sub("", shown))
     return found
 
 
@@ -230,7 +261,12 @@ def test_restore_gives_the_same_blog(apps, tmp_path, source_kind, target_kind):
     assert restored.exit_code == 0, restored.output + restored.stderr
 
     assert every_row(target) == every_row(source)
-    assert_same_pages(pages(target), pages(source))
+    seen = pages(target)
+    assert_same_pages(seen, pages(source))
+    statuses = {path: seen[path][0] for path in seen}
+    assert statuses[EXAMPLE_PERMALINK] == statuses["/notes/moved/"] == 200, statuses
+    assert statuses["/2019/01/03/moved.html"] == 301, statuses
+    assert statuses["/2025/09/photo.png"] == 200, statuses
     copied = Path(target.config["MEDIA_FOLDER"])
     assert (copied / "2025" / "09" / "photo.png").read_bytes() == bytes(range(256)) * 40
     assert (copied / "notes.txt").read_text(encoding="utf-8") == "ünïcode file\n"
