@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -455,3 +456,41 @@ def test_backup_into_a_missing_folder_fails_and_leaves_nothing(apps, tmp_path):
     assert result.exit_code != 0
     assert "backup failed" in result.stderr
     assert not (tmp_path / "no").exists()
+
+
+def test_rows_the_database_refuses_undo_the_whole_restore(apps, archive_of_blog, tmp_path):
+    """An archive edited by hand, its manifest made to agree (a comment given twice): the
+    database refuses the duplicate id, and nothing of the archive stays."""
+    edited: dict[str, bytes] = {}
+
+    def duplicate_first_comment(name: str, data: bytes) -> bytes:
+        if name == "tables/comments.jsonl":
+            data = data + data.splitlines(keepends=True)[0]
+        edited[name] = data
+        return data
+
+    rewrite(archive_of_blog, duplicate_first_comment)
+    manifest = json.loads(edited["manifest.json"])
+    entry = manifest["tables"]["comments"]
+    entry.update(
+        sha256=hashlib.sha256(edited["tables/comments.jsonl"]).hexdigest(),
+        size=len(edited["tables/comments.jsonl"]),
+        rows=entry["rows"] + 1,
+    )
+    bad = tmp_path / "edited.tar.gz"
+    bad.write_bytes(
+        rewrite(
+            archive_of_blog,
+            lambda name, data: (
+                json.dumps(manifest).encode() if name == "manifest.json" else edited[name]
+            ),
+        )
+    )
+    target = apps("sqlite-b")
+    before = every_row(target)
+    result = run(target, "restore", str(bad))
+    assert result.exit_code != 0
+    assert "restore failed, nothing changed: the database refused a row" in result.stderr
+    assert every_row(target) == before
+    media = Path(target.config["MEDIA_FOLDER"])
+    assert not media.exists() or not any(media.rglob("*"))
