@@ -62,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         editor,
         errors,
         feeds,
+        indieauth,
         media_library,
         micropub,
         moderate,
@@ -78,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(editor.bp)
     app.register_blueprint(media_library.bp)
     app.register_blueprint(micropub.bp)
+    app.register_blueprint(indieauth.bp)
     app.register_blueprint(moderate.bp)
     app.register_blueprint(replies.bp)
     app.register_blueprint(search.bp)

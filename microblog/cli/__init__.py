@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
     from microblog.cli.author import author_cli
     from microblog.cli.backup import backup_command, restore_command
+    from microblog.cli.comments import comments_cli
     from microblog.cli.doctor import doctor_cli
     from microblog.cli.jobs import jobs_cli
     from microblog.cli.posts import posts_cli
@@ -22,5 +23,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(doctor_cli)
     app.cli.add_command(backup_command)
+    app.cli.add_command(comments_cli)
     app.cli.add_command(restore_command)
     init_seed(app)

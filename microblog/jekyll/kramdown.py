@@ -33,6 +33,7 @@ from microblog.jekyll.kramdown_tree import (
     Typography,
     UnreferencedFootnotes,
 )
+from microblog.jekyll.settings import MarkdownOptions
 
 # Nesting beyond these is refused: Python-Markdown recurses once per level (lists,
 # quotes) or rescans per open bracket, and real posts stay far below.
@@ -402,9 +403,10 @@ class KramdownExtension(Extension):
     """Registers the pieces here and in kramdown_tree.py; `gfm` follows the site's
     `kramdown.input`."""
 
-    def __init__(self, gfm: bool = True) -> None:
+    def __init__(self, options: MarkdownOptions | None = None) -> None:
         super().__init__()
-        self.gfm = gfm
+        self.options = options or MarkdownOptions()
+        self.gfm = self.options.gfm
         self.attributes: list[tuple[str, str]] = []
         self.toc_lists: list[etree.Element] = []
 

@@ -29,7 +29,12 @@ from microblog.jekyll.errors import PostError
 from microblog.jekyll.files import MARKDOWN_EXTENSIONS
 from microblog.jekyll.front_matter import load_yaml, split_front_matter
 from microblog.jekyll.liquid import SiteContext
-from microblog.jekyll.settings import SiteSettings
+from microblog.jekyll.settings import (
+    FOLLOWED_KRAMDOWN_OPTIONS,
+    HARMLESS_KRAMDOWN_VALUES,
+    MarkdownOptions,
+    SiteSettings,
+)
 from microblog.jekyll.site_files import (
     DRAFTS_DIR,
     POSTS_DIR,
@@ -82,17 +87,60 @@ def read_data(folder: Path) -> dict[str, Any]:
     return data
 
 
+def kramdown_config(config: dict[str, Any]) -> dict[str, Any]:
+    """`_config.yml`'s `kramdown` mapping ({} when it has none)."""
+    kramdown = config.get("kramdown")
+    return kramdown if isinstance(kramdown, dict) else {}
+
+
+def markdown_options(kramdown: dict[str, Any]) -> MarkdownOptions:
+    """The kramdown options the rendering follows, as Jekyll reads them."""
+    found = kramdown.get("syntax_highlighter_opts")
+    highlighter: dict[str, Any] = found if isinstance(found, dict) else {}
+    block: dict[str, Any] = highlighter.get("block") or {}
+    block = block if isinstance(block, dict) else {}
+    line_numbers = block.get("line_numbers", highlighter.get("line_numbers"))
+    return MarkdownOptions(
+        gfm=str(kramdown.get("input") or "GFM").upper() == "GFM",
+        auto_ids=kramdown.get("auto_ids") is not False,
+        auto_id_prefix=str(kramdown.get("auto_id_prefix") or ""),
+        line_numbers=line_numbers is True or line_numbers == "table",
+    )
+
+
 def settings_from_config(config: dict[str, Any], app: SiteSettings) -> SiteSettings:
     """The app's settings with what the site's `_config.yml` says about its posts."""
-    kramdown = config.get("kramdown") if isinstance(config.get("kramdown"), dict) else {}
+    kramdown = kramdown_config(config)
     separator = config.get("excerpt_separator")
     return replace(
         app,
         permalink=str(config.get("permalink") or JEKYLL_PERMALINK),
         timezone=str(config.get("timezone") or app.timezone),
         excerpt_separator=None if separator is None else str(separator),
-        kramdown_input=str((kramdown or {}).get("input") or "GFM"),
+        kramdown_input=str(kramdown.get("input") or "GFM"),
+        markdown=markdown_options(kramdown),
+        show_drafts=config.get("show_drafts") is True,
+        unpublished=config.get("unpublished") is True,
     )
+
+
+def unfollowed_settings(config: dict[str, Any]) -> list[str]:
+    """The `_config.yml` settings for posts and kramdown that the import does not follow."""
+    notes = []
+    for key, value in kramdown_config(config).items():
+        if key in FOLLOWED_KRAMDOWN_OPTIONS or HARMLESS_KRAMDOWN_VALUES.get(key, ...) == value:
+            continue
+        notes.append(f"kramdown.{key}: {value!r}")
+    if config.get("future") is True:
+        notes.append(
+            "future: true (Jekyll shows future-dated posts at once; the app publishes each "
+            "at its date)"
+        )
+    for key in ("markdown", "highlighter"):
+        value = config.get(key)
+        if value and str(value).lower() not in {"kramdown", "rouge"}:
+            notes.append(f"{key}: {value!r} (posts are rendered as kramdown with Rouge would)")
+    return notes
 
 
 @dataclass
@@ -265,6 +313,10 @@ class JekyllSite:
             f"{self.settings.timezone}, kramdown input {self.settings.kramdown_input} "
             "(from _config.yml)"
         ]
+        notes.extend(
+            f"warning: _config.yml sets {setting}, which the import does not follow"
+            for setting in unfollowed_settings(self.config)
+        )
         said = str(self.config.get("url") or "").rstrip("/") + str(
             self.config.get("baseurl") or ""
         ).rstrip("/")
