@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         media_library,
         micropub,
         moderate,
+        pages,
         public,
         replies,
         search,
@@ -78,6 +79,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(media_library.bp)
+    app.register_blueprint(pages.bp)
+    pages.init_app(app)
     app.register_blueprint(micropub.bp)
     app.register_blueprint(indieauth.bp)
     app.register_blueprint(moderate.bp)
