@@ -26,9 +26,9 @@ import yaml
 
 from microblog.jekyll import fields
 from microblog.jekyll.errors import PostError
-from microblog.jekyll.files import MARKDOWN_EXTENSIONS
 from microblog.jekyll.front_matter import load_yaml, split_front_matter
 from microblog.jekyll.liquid import SiteContext
+from microblog.jekyll.page_file import page_url
 from microblog.jekyll.settings import (
     FOLLOWED_KRAMDOWN_OPTIONS,
     HARMLESS_KRAMDOWN_VALUES,
@@ -240,6 +240,14 @@ class JekyllSite:
                 merged.update(rule.values)
         return merged
 
+    def defaults_for_page(self, relative: PurePosixPath) -> dict[str, Any]:
+        """The `defaults` values for a page (type `pages`)."""
+        merged: dict[str, Any] = {}
+        for rule in self.rules:
+            if rule.applies_to(relative, frozenset({"pages"})):
+                merged.update(rule.values)
+        return merged
+
     def parse_options(self, path: Path) -> dict[str, Any]:
         """What `parse_post` takes for this file beside its bytes."""
         relative = self.relative(path)
@@ -294,17 +302,13 @@ class JekyllSite:
             return None
 
     def page_url(self, relative: PurePosixPath) -> str:
-        """A page's URL: its front matter's `permalink`, else its path as HTML."""
+        """A page's URL as Jekyll gives it (see page_file.page_url)."""
         try:
             text = (self.root / relative).read_text(encoding="utf-8-sig")
-            permalink = load_yaml(split_front_matter(text)[0]).get("permalink")
+            meta = {**self.defaults_for_page(relative), **load_yaml(split_front_matter(text)[0])}
         except (PostError, OSError, ValueError):
-            permalink = None
-        if permalink:
-            return str(permalink)
-        if relative.suffix.lower() in MARKDOWN_EXTENSIONS:
-            relative = relative.with_suffix(".html")
-        return "/" + str(relative)
+            meta = {}
+        return page_url(relative, meta, self.settings.permalink)
 
     def config_notes(self) -> list[str]:
         """What the author should know about `_config.yml` before reading the results."""

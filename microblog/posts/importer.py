@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePath
 
@@ -34,6 +35,7 @@ from microblog.jekyll.site_files import copy_static_files
 from microblog.models import Post
 from microblog.posts.import_report import FileResult, ImportReport
 from microblog.posts.index import SessionLike, StoredPost
+from microblog.posts.pages import import_pages
 from microblog.posts.pruning import absolute, file_is_gone, prune_gone
 from microblog.posts.site_settings import PERMALINK, set_setting
 from microblog.posts.writer import ImportOrigin, PostRejected, PostWriter
@@ -368,6 +370,18 @@ def import_site(
         # New posts (editor, Micropub) follow the site's own addresses from now on.
         set_setting(PERMALINK, site.settings.permalink, importer.writer.session)
     report = importer.close()
+    # Pages after posts: their Liquid may list the posts (site.posts).
+    for result in import_pages(site, importer.writer.session, dry_run=dry_run, force=force):
+        report.pages.append(result)
+        if on_result:
+            on_result(result)
+    if report.pages:
+        page_counts = Counter(result.status for result in report.pages)
+        report.notes.append(
+            "pages: " + ", ".join(f"{n} {status}" for status, n in sorted(page_counts.items()))
+        )
+    if not dry_run:
+        importer.writer.session.commit()  # the pages, as each batch of posts was
     if media_folder is not None and not dry_run:
         copied = copy_static_files(site.root, site.files.static, media_folder)
         report.notes.append(
