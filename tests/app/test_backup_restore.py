@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -33,10 +34,13 @@ from microblog.models import (
     Job,
     JobState,
     MailOptOut,
+    Media,
+    Page,
     Post,
     ReplySubscription,
     Webmention,
 )
+from microblog.models.pages import SiteSetting
 from microblog.posts.site_changes import mark_site_changed
 
 PASSWORD = "correct horse battery staple"
@@ -157,6 +161,29 @@ def build_blog(app, tmp_path: Path) -> dict[str, str]:
                 due_at=datetime(2025, 5, 6, 7, 8, 9, 123456, tzinfo=UTC),
             )
         )
+        db.session.add(
+            Page(
+                title="About",
+                permalink="/about/",
+                body_source="About *me*.",
+                body_html="<p>About <em>me</em>.</p>",
+                nav_order=1,
+                front_matter={"title": "About", "nav": [1, True, None]},
+            )
+        )
+        db.session.add(SiteSetting(key="backup.test", value={"kept": ["as", 1, True, None]}))
+        db.session.add(
+            Media(
+                path="2025/09/photo.png",
+                original_name="Photo été.png",
+                content_type="image/png",
+                size_bytes=10240,
+                width=64,
+                height=40,
+                sha256="0" * 64,
+                variants=[{"width": 32, "path": "2025/09/photo-32.png"}],
+            )
+        )
         mark_site_changed(db.session)
         db.session.commit()
     media = Path(app.config["MEDIA_FOLDER"])
@@ -194,9 +221,14 @@ def pages(app) -> dict[str, tuple[int, str]]:
         "/tags/",
         "/tags/backup/",
         "/sitemap.xml",
+        "/about/",
+        "/2025/09/photo.png",
     ):
         response = client.get(path)
-        found[path] = (response.status_code, VOLATILE.sub("", response.get_data(as_text=True)))
+        body = response.get_data()
+        response.close()
+        shown = body.decode("utf-8") if path.endswith(("/", ".xml", ".json")) else body.hex()
+        found[path] = (response.status_code, VOLATILE.sub("", shown))
     return found
 
 
@@ -235,7 +267,12 @@ def test_restore_gives_the_same_blog(apps, tmp_path, source_kind, target_kind):
     assert restored.exit_code == 0, restored.output + restored.stderr
 
     assert every_row(target) == every_row(source)
-    assert_same_pages(pages(target), pages(source))
+    seen = pages(target)
+    assert_same_pages(seen, pages(source))
+    statuses = {path: seen[path][0] for path in seen}
+    assert statuses[EXAMPLE_PERMALINK] == statuses["/notes/moved/"] == 200, statuses
+    assert statuses["/2019/01/03/moved.html"] == 301, statuses
+    assert statuses["/2025/09/photo.png"] == 200, statuses
     # The search index is not archived: restore makes it again (ranks and snippets are each
     # engine's own, so the posts found are compared).
     assert found_by_search(target, "generative") == found_by_search(source, "generative")
@@ -428,3 +465,41 @@ def test_backup_into_a_missing_folder_fails_and_leaves_nothing(apps, tmp_path):
     assert result.exit_code != 0
     assert "backup failed" in result.stderr
     assert not (tmp_path / "no").exists()
+
+
+def test_rows_the_database_refuses_undo_the_whole_restore(apps, archive_of_blog, tmp_path):
+    """An archive edited by hand, its manifest made to agree (a comment given twice): the
+    database refuses the duplicate id, and nothing of the archive stays."""
+    edited: dict[str, bytes] = {}
+
+    def duplicate_first_comment(name: str, data: bytes) -> bytes:
+        if name == "tables/comments.jsonl":
+            data = data + data.splitlines(keepends=True)[0]
+        edited[name] = data
+        return data
+
+    rewrite(archive_of_blog, duplicate_first_comment)
+    manifest = json.loads(edited["manifest.json"])
+    entry = manifest["tables"]["comments"]
+    entry.update(
+        sha256=hashlib.sha256(edited["tables/comments.jsonl"]).hexdigest(),
+        size=len(edited["tables/comments.jsonl"]),
+        rows=entry["rows"] + 1,
+    )
+    bad = tmp_path / "edited.tar.gz"
+    bad.write_bytes(
+        rewrite(
+            archive_of_blog,
+            lambda name, data: (
+                json.dumps(manifest).encode() if name == "manifest.json" else edited[name]
+            ),
+        )
+    )
+    target = apps("sqlite-b")
+    before = every_row(target)
+    result = run(target, "restore", str(bad))
+    assert result.exit_code != 0
+    assert "restore failed, nothing changed: the database refused a row" in result.stderr
+    assert every_row(target) == before
+    media = Path(target.config["MEDIA_FOLDER"])
+    assert not media.exists() or not any(media.rglob("*"))
