@@ -73,6 +73,8 @@ def assert_harmless(html: str) -> None:
 
 
 def test_disqus_export(blog):
+    # Pages cached before the import show the imported comments after it.
+    assert "I agree with Ada." not in blog.test_client().get(EXAMPLE_PERMALINK).get_data(True)
     result = run(blog, DISQUS)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -186,6 +188,15 @@ def test_a_whole_site_import_brings_its_staticman_comments(app, tmp_path):
     again = app.test_cli_runner().invoke(args=["posts", "import", str(site)])
     assert "comments: Staticman: 0 comments imported, 3 already there" in again.output
     assert len(comments(app)) == 3
+
+
+def test_a_dry_run_of_a_whole_site_imports_no_comment(app, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    result = app.test_cli_runner().invoke(args=["posts", "import", "--dry-run", str(site)])
+    assert result.exit_code == 0, result.output
+    assert "comments: 4 in " in result.output and "would be imported" in result.output
+    assert comments(app) == []
 
 
 def test_exported_staticman_comments_come_back(blog, tmp_path):
