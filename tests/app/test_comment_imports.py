@@ -221,6 +221,26 @@ def test_exported_staticman_comments_come_back(blog, tmp_path):
     assert found["Bob"]["html"] == "<p>Second, <em>answering</em>.</p>"
 
 
+def test_a_thread_known_by_jekyll_s_page_id(blog, tmp_path):
+    """Themes give Disqus `page.id` (/YYYY/MM/DD/slug from the file name) as the identifier,
+    whatever the permalink."""
+    export = tmp_path / "disqus.xml"
+    export.write_text(
+        '<?xml version="1.0"?><disqus xmlns="http://disqus.com"'
+        ' xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<thread dsq:id="1"><id>/2025/09/30/alg-blog-post-2</id><link/></thread>'
+        '<post dsq:id="2"><message>&lt;p&gt;Hi&lt;/p&gt;</message>'
+        "<createdAt>2025-10-01T08:00:00Z</createdAt><isDeleted>false</isDeleted>"
+        '<isSpam>false</isSpam><author><name>Zoe</name></author><thread dsq:id="1"/></post>'
+        "</disqus>",
+        encoding="utf-8",
+    )
+    result = run(blog, export)
+    assert result.exit_code == 0, result.output
+    assert by_name(blog)["Zoe"]["permalink"] == EXAMPLE_PERMALINK
+    assert by_name(blog)["Zoe"]["html"] == "<p>Hi</p>"
+
+
 # ---------------------------------------------------------------------------- bad input
 
 
