@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBMENTION_RATE_LIMIT": "20 per hour",
     "WEBMENTION_MAX_QUEUED": 500,
     "WEBMENTION_MAX_QUEUED_PER_CLIENT": 20,
+    # Likes and reposts kept per post (each reader once); more are not counted.
+    "WEBMENTION_MAX_REACTIONS": 500,
     # IndieAuth: fetch an app's client_id page on private and loopback addresses (tests).
     "INDIEAUTH_ALLOW_PRIVATE": False,
     "PAGE_MAX_AGE": 0,
@@ -119,6 +121,7 @@ ENV_TYPES: dict[str, type] = {
     "WEBMENTION_RATE_LIMIT": str,
     "WEBMENTION_MAX_QUEUED": int,
     "WEBMENTION_MAX_QUEUED_PER_CLIENT": int,
+    "WEBMENTION_MAX_REACTIONS": int,
     "INDIEAUTH_ALLOW_PRIVATE": bool,
     "PAGE_MAX_AGE": int,
     "RESPONSE_CACHE_MAX_BYTES": int,

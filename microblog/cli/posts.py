@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from microblog.extensions import db
+
 posts_cli = AppGroup("posts", help="Import, delete and export posts.")
 
 
@@ -112,8 +114,36 @@ def import_posts(
             for permalink in removed:
                 click.echo(f"removed: {permalink} (the example post of a fresh clone)")
     click.echo(report.summary())
-    if report.failed:
+    comments_failed = bool(sites) and import_site_comments(sites[0], dry_run)
+    if report.failed or comments_failed:
         click.get_current_context().exit(1)
+
+
+def import_site_comments(root: Any, dry_run: bool) -> bool:
+    """A whole site's Staticman comments (`_data/comments/`), onto the posts just imported;
+    True when some file of them failed."""
+    from microblog.comments.imports.matching import PostFinder
+    from microblog.comments.imports.staticman import comments_folder, read_staticman
+    from microblog.comments.imports.storing import CommentStore
+
+    folder = comments_folder(root)
+    if folder is None:
+        return False
+    if dry_run:
+        found = read_staticman([folder])
+        click.echo(f"comments: {len(found.comments)} in {folder} would be imported")
+        return False
+    store = CommentStore(PostFinder(), str(current_app.config.get("SANITIZER") or "bleach"))
+    try:
+        outcome = store.store(read_staticman([folder]))
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    for line in outcome.lines:
+        click.echo(f"comments: {line}")
+    click.echo(f"comments: {outcome.summary()}")
+    return outcome.skipped > 0
 
 
 def check_zone(settings: Any, where: str = "TIMEZONE") -> None:

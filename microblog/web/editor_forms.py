@@ -6,13 +6,13 @@ permalink that is a path); whether a permalink is free is for the writer of post
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from microblog.jekyll import permalinks
+from microblog.jekyll import dates, permalinks
 
 MAX_TITLE = 500
 MAX_TAG = 200
@@ -42,9 +42,7 @@ def parse_local_datetime(raw: str, zone: tzinfo) -> datetime:
         raise ValueError(
             f"{text!r} is not a date and time that exists (write it as 2025-09-30T14:05)"
         ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
+    return dates.to_utc(value, zone)
 
 
 def check_permalink(raw: str) -> str:
@@ -60,8 +58,11 @@ def check_permalink(raw: str) -> str:
         path = permalinks.sanitize(text if text.startswith("/") else "/" + text)
     except permalinks.PermalinkError as exc:
         raise ValueError(str(exc)) from None
-    if path in permalinks.RESERVED_PATHS or path.startswith(permalinks.RESERVED_PREFIXES):
-        raise ValueError(f"{path} is an address the blog itself uses")
+    try:
+        permalinks.check_reserved(path)  # the writer's one list
+        permalinks.check_reserved(text if text.startswith("/") else "/" + text)
+    except permalinks.PermalinkError as exc:
+        raise ValueError(f"{exc}: choose another") from None
     return path
 
 

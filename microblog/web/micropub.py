@@ -1,8 +1,11 @@
 """W3C Micropub at `/micropub`: create, update and delete posts from the author's apps.
 
 Authentication is a personal access token (`flask author token`) sent as
-`Authorization: Bearer …` (or `access_token` in a form body, never both). The request is
-read by `microblog.indieweb.micropub` (pure) and the post written by the one writer of posts.
+`Authorization: Bearer …` (or `access_token` in a form body, never both; never in the query
+string, which access logs keep). The token is checked before the body is parsed: a stranger's
+request is answered 401 without its JSON ever being read (a 5,000-digit number once made
+that a 500). The request is read by `microblog.indieweb.micropub` (pure) and the post
+written by the one writer of posts.
 Errors are the spec's JSON bodies; this endpoint is exempt from the CSRF check because a
 bearer token, which no other site can make a browser send, authenticates it instead.
 """
@@ -72,6 +75,11 @@ def never_cache(response: Response) -> Response:
 
 def bearer(form_token: str | None = None) -> access_tokens.Bearer:
     """The author a request's token speaks for; the spec's error when there is none."""
+    if "access_token" in request.args:
+        raise invalid(
+            "never put the access token in the URL (access logs keep it): send it in the "
+            "Authorization header; revoke this one with `flask author token --revoke-all`"
+        )
     header = request.headers.get("Authorization", "")
     from_header = header[7:].strip() if header[:7].lower() == "bearer " else None
     if from_header and form_token:
@@ -99,23 +107,37 @@ def require_scope(who: access_tokens.Bearer, scope: str, doing: str | None = Non
         )
 
 
-def read_body() -> tuple[dict[str, Any], str | None]:
-    """The request as the JSON form, and the access token a form body carried."""
+def authenticated() -> access_tokens.Bearer:
+    """Who sends this request, found before its body is parsed: the Authorization header,
+    or (only for a form, whose fields werkzeug reads within the reader's size limit) the
+    form's `access_token` field."""
+    header = request.headers.get("Authorization", "")
+    is_form = (request.mimetype or "").lower() in FORM_TYPES
+    if header[:7].lower() != "bearer " and is_form:
+        return bearer(request.form.get("access_token"))
+    who = bearer()
+    if is_form and "access_token" in request.form:
+        raise invalid("send the access token in the Authorization header or the body, not both")
+    return who
+
+
+def read_body() -> dict[str, Any]:
+    """The request as the JSON form (read only once its sender is known)."""
     kind = (request.mimetype or "").lower()
     if kind == "application/json":
         raw = request.get_data(cache=True)
         try:
             body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            # ValueError: JSONDecodeError, and an integer over Python's 4,300 digits.
             raise invalid("the body is not valid UTF-8 JSON") from None
         if not isinstance(body, dict):
             raise invalid(f"the JSON body must be an object, not {mp.json_kind(body)}")
-        return body, None
+        return body
     if kind in FORM_TYPES:
         items = list(request.form.items(multi=True))
-        token = request.form.get("access_token")
         others = [name for name in request.files if name.removesuffix("[]") != "photo"]
-        return mp.from_form(items, has_files=bool(others)), token
+        return mp.from_form(items, has_files=bool(others))
     raise invalid("send application/x-www-form-urlencoded, multipart/form-data or application/json")
 
 
@@ -168,7 +190,7 @@ def settings() -> SiteSettings:
 @bp.get("/micropub")
 def query() -> ResponseReturnValue:
     """`q=config`, `q=syndicate-to`, `q=source&url=…` (with `properties[]` to pick some)."""
-    bearer(request.args.get("access_token"))
+    bearer()
     what = request.args.get("q", "")
     if what == "config":
         return jsonify(
@@ -231,7 +253,7 @@ def store_file(file: FileStorage) -> Media:
 @bp.post("/micropub/media")
 def media() -> Response:
     """The media endpoint: one multipart `file`, 201 with its URL in `Location`."""
-    who = bearer(request.form.get("access_token"))
+    who = authenticated()
     require_scope(who, "media", "upload images for")
     file = uploaded_file()
     if file is None:
@@ -251,9 +273,8 @@ def media() -> Response:
 @bp.post("/micropub")
 def act() -> ResponseReturnValue:
     """Create (201 + Location), update (204, or 201 when the URL changed) or delete (204)."""
-    body, form_token = read_body()
-    who = bearer(form_token)
-    action = mp.parse(body)
+    who = authenticated()
+    action = mp.parse(read_body())
     if isinstance(action, mp.Create):
         require_scope(who, "create")
         stored = store_photo_files(who)
