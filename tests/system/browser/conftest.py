@@ -125,6 +125,7 @@ def live_site(request, tmp_path_factory) -> Iterator[LiveSite]:
         "COMMENTS_MIN_SECONDS": "0",
         "RATELIMIT_ENABLED": "0",
         "SITE_TITLE": SITE_TITLE,
+        "MEDIA_FOLDER": str(folder / "media"),
     }
     site = LiveSite(backend=backend, url=url, env=env)
     site.flask("db", "upgrade")
