@@ -69,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         pages,
         public,
         replies,
+        search,
         webmention,
     )
 
@@ -84,6 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(indieauth.bp)
     app.register_blueprint(moderate.bp)
     app.register_blueprint(replies.bp)
+    app.register_blueprint(search.bp)
     errors.init_app(app)
     # Last: its catch-all permalink route must not shadow the others.
     app.register_blueprint(public.bp)

@@ -31,7 +31,7 @@ from microblog.jekyll.files import content_hash, skip_reason_for_name, source_ke
 from microblog.jekyll.post_file import PostSource, parse_post
 from microblog.jekyll.settings import SiteSettings
 from microblog.jekyll.site import JekyllSite
-from microblog.jekyll.site_files import copy_static_files
+from microblog.jekyll.site_files import LINK_REFUSAL, copy_static_files, read_bytes_no_link
 from microblog.models import Post
 from microblog.posts.import_report import FileResult, ImportReport
 from microblog.posts.index import SessionLike, StoredPost
@@ -130,7 +130,9 @@ class Importer:
                 reason = skip_reason_for_name(path)
                 if reason:
                     raise NotAPost(reason)
-                data = Path(path).read_bytes()
+                if Path(path).is_symlink():
+                    raise NotAPost(LINK_REFUSAL)
+                data = read_bytes_no_link(Path(path).parent, Path(path))
             if key in self.seen_keys:
                 raise PostError(
                     f"another file in this import, {self.seen_keys[key]}, has the same "
@@ -360,6 +362,10 @@ def import_site(
         site=site,
     )
     importer.report.notes.extend(site.config_notes())
+    for link in site.files.links:
+        # One refusal line per link, in the report like any file the import leaves out.
+        refusal = FileResult(str(site.root / link), "skipped", LINK_REFUSAL)
+        importer.pending.append((None, PurePath(link), refusal.path, refusal))
     paths = site.post_paths()
     if on_start:
         on_start(len(paths))
