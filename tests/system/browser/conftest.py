@@ -238,7 +238,7 @@ def log_in(watched: Watched, site: LiveSite) -> None:
     page.locator("input[name=username]").fill(site.username)
     page.locator("input[name=password]").fill(site.password)
     with page.expect_navigation():
-        page.locator("form button[type=submit], form input[type=submit]").first.click()
+        page.locator("form:has(input[name=password]) button[type=submit]").first.click()
     assert "/admin/login" not in page.url, page.content()
 
 
