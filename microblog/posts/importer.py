@@ -35,6 +35,7 @@ from microblog.models import Post
 from microblog.posts.import_report import FileResult, ImportReport
 from microblog.posts.index import SessionLike, StoredPost
 from microblog.posts.pruning import absolute, file_is_gone, prune_gone
+from microblog.posts.render_ahead import rendering_ahead
 from microblog.posts.site_settings import PERMALINK, set_setting
 from microblog.posts.writer import ImportOrigin, PostRejected, PostWriter
 
@@ -319,8 +320,10 @@ def import_paths(
     files = list(find_post_files(roots))
     if on_start:
         on_start(len(files))
-    for path in files:
-        importer.add_file(path)
+    with rendering_ahead(files, importer.writer, None, settings) as ahead:
+        for path in files:
+            ahead.before(path)
+            importer.add_file(path)
     importer.prune(roots, remove=prune)
     report = importer.close()
     report.seconds = time.perf_counter() - started
@@ -361,8 +364,10 @@ def import_site(
     paths = site.post_paths()
     if on_start:
         on_start(len(paths))
-    for path in paths:
-        importer.add_file(path)
+    with rendering_ahead(paths, importer.writer, site, site.settings) as ahead:
+        for path in paths:
+            ahead.before(path)
+            importer.add_file(path)
     importer.prune([site.root], remove=prune)
     if not dry_run:
         # New posts (editor, Micropub) follow the site's own addresses from now on.

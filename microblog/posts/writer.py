@@ -29,7 +29,7 @@ from microblog.jekyll import dates, permalinks
 from microblog.jekyll.errors import PostNotFound, PostRejected, VersionConflict
 from microblog.jekyll.markdown import printable, render_post
 from microblog.jekyll.post_input import MAX_PERMALINK, MAX_SLUG, MAX_TITLE, PostInput
-from microblog.jekyll.settings import SiteSettings
+from microblog.jekyll.settings import MarkdownOptions, SiteSettings
 from microblog.jekyll.slugs import tag_slug
 from microblog.models import (
     Comment,
@@ -137,6 +137,29 @@ def refuse_unstorable(post: PostInput) -> None:
                 raise PostRejected(why, field=name)
 
 
+# What a post's HTML depends on: its text, its kind, its excerpt and the site's Markdown
+# options (hashable: the key of a render done ahead).
+RenderInputs = tuple[str, bool, str | None, str | None, MarkdownOptions]
+
+
+def render_inputs(post: PostInput, settings: SiteSettings) -> RenderInputs:
+    """The inputs of a post's render, as the writer will render it."""
+    separator = post.excerpt_separator or settings.excerpt_separator
+    return (post.body, post.is_markdown, post.excerpt, separator, settings.markdown)
+
+
+def render(inputs: RenderInputs) -> tuple[str, str]:
+    """(body_html, excerpt_html) for those inputs."""
+    body, is_markdown, excerpt, separator, options = inputs
+    return render_post(
+        body,
+        is_markdown=is_markdown,
+        excerpt=excerpt,
+        excerpt_separator=separator,
+        options=options,
+    )
+
+
 class PostWriter:
     """Creates, updates and deletes posts in `session` (the app's by default).
 
@@ -158,6 +181,8 @@ class PostWriter:
         self.dry_run = dry_run
         self.index = PostIndex(self.session)
         self.dry_ids = 0
+        # render_inputs(...) -> (body_html, excerpt_html), filled by posts/render_ahead.py.
+        self.rendered_ahead: dict[RenderInputs, tuple[str, str]] = {}
         if preload:
             self.index.preload()
 
@@ -267,13 +292,9 @@ class PostWriter:
         self.check(post, permalink, current)
         warnings: list[str] = []
         redirects = self.redirects_for(post, permalink, current, warnings)
-        body_html, excerpt_html = render_post(
-            post.body,
-            is_markdown=post.is_markdown,
-            excerpt=post.excerpt,
-            excerpt_separator=post.excerpt_separator or self.settings.excerpt_separator,
-            options=self.settings.markdown,
-        )
+        inputs = render_inputs(post, self.settings)
+        # An import may have rendered this very text ahead, in another process.
+        body_html, excerpt_html = self.rendered_ahead.pop(inputs, None) or render(inputs)
         # What HTML and XML forbid (U+0007, U+000B, U+FFFE…) leaves at write time, so no
         # page or feed ever carries it.
         body_html, excerpt_html = printable(body_html), printable(excerpt_html)
