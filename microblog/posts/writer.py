@@ -294,7 +294,10 @@ class PostWriter:
         redirects = self.redirects_for(post, permalink, current, warnings)
         inputs = render_inputs(post, self.settings)
         # An import may have rendered this very text ahead, in another process.
-        body_html, excerpt_html = self.rendered_ahead.pop(inputs, None) or render(inputs)
+        if inputs in self.rendered_ahead:
+            body_html, excerpt_html = self.rendered_ahead.pop(inputs)
+        else:
+            body_html, excerpt_html = render(inputs)
         # What HTML and XML forbid (U+0007, U+000B, U+FFFE…) leaves at write time, so no
         # page or feed ever carries it.
         body_html, excerpt_html = printable(body_html), printable(excerpt_html)
