@@ -94,6 +94,7 @@ class Importer:
         # Inputs and results of the batch not yet committed (replayed after a race).
         self.pending: list[Pending] = []
         self.seen_keys: dict[str, str] = {}
+        self.parsed_ahead: dict[tuple[str, str], PostSource] = {}
         self.writer = PostWriter(settings, self.session, dry_run=dry_run, preload=True)
 
     def add_file(self, path: Path, display: str | None = None) -> FileResult:
@@ -136,24 +137,28 @@ class Importer:
                     f"name ({key}); rename one of them"
                 )
             known = self.known_for(key, path)
+            digest = content_hash(data, self.settings)
             same = (
                 known is not None
-                and known.content_hash == content_hash(data, self.settings)
+                and known.content_hash == digest
                 and not self.another_files_post(known, path)
             )
             if known and same and not (self.force and known.edited_since_import):
                 self.seen_keys[key] = display
                 return FileResult(display, "unchanged", permalink=known.permalink)
             source_path = str(absolute(path)) if isinstance(path, Path) else str(path)
-            options = self.site.parse_options(Path(path)) if self.site else {}
-            source = parse_post(
-                data,
-                path,
-                self.settings,
-                source_key=key,
-                source_path=source_path,
-                **options,
-            )
+            # Parsed ahead by a worker from these very bytes (posts/render_ahead.py), or now.
+            source = self.parsed_ahead.pop((source_path, digest), None)
+            if source is None:
+                options = self.site.parse_options(Path(path)) if self.site else {}
+                source = parse_post(
+                    data,
+                    path,
+                    self.settings,
+                    source_key=key,
+                    source_path=source_path,
+                    **options,
+                )
             self.seen_keys[key] = display
             return self.store(source, known, display)
         except NotAPost as exc:
@@ -320,7 +325,7 @@ def import_paths(
     files = list(find_post_files(roots))
     if on_start:
         on_start(len(files))
-    with rendering_ahead(files, importer.writer, None, settings) as ahead:
+    with rendering_ahead(files, importer, None, settings) as ahead:
         for path in files:
             ahead.before(path)
             importer.add_file(path)
@@ -364,7 +369,7 @@ def import_site(
     paths = site.post_paths()
     if on_start:
         on_start(len(paths))
-    with rendering_ahead(paths, importer.writer, site, site.settings) as ahead:
+    with rendering_ahead(paths, importer, site, site.settings) as ahead:
         for path in paths:
             ahead.before(path)
             importer.add_file(path)

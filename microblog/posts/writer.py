@@ -331,8 +331,11 @@ class PostWriter:
             touched = self.tag_slugs_of([current.id]) if current is not None else set()
             new_id, version = self.write(values, current, expected_version, origin is not None)
             self.write_links(new_id, post.tag_names, redirects, permalink, current is None)
-            if current is None or current.permalink != permalink:
+            if (current is None or current.permalink != permalink) and (
+                self.index.may_have_tombstone(permalink)
+            ):
                 tombstones.clear(self.session, permalink)
+                self.index.tombstones.discard(permalink)
             touched.update(tag_slug(name) for name in post.tag_names)
             mark_changed(self.session, touched, post.goes_live(), post_id=new_id)
         self.remember(new_id, values, version, current, origin, redirects, permalink)
@@ -492,6 +495,7 @@ class PostWriter:
             for post in removed:
                 # Its address answers 410 Gone from now on, and it can be undeleted.
                 tombstones.bury(session, self.input_of(post.id), post.permalink)
+                self.index.tombstones.add(post.permalink)
                 body_html = session.execute(
                     select(posts_table.c.body_html).where(posts_table.c.id == post.id)
                 ).scalar_one()

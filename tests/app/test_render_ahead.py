@@ -50,7 +50,15 @@ def import_and_read(app, folder, monkeypatch, *, ahead: bool, min_files: int = 1
     assert (" 1 failed" in result.output) is broken
     with app.app_context():
         posts = db.session.execute(
-            select(Post.permalink, Post.body_html, Post.excerpt_html).order_by(Post.permalink)
+            select(
+                Post.permalink,
+                Post.body_html,
+                Post.excerpt_html,
+                Post.title,
+                Post.published_at,
+                Post.source_key,
+                Post.content_hash,
+            ).order_by(Post.permalink)
         ).all()
     return [tuple(post) for post in posts], len(calls)
 
