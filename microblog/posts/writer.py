@@ -45,6 +45,7 @@ from microblog.posts.index import PostIndex, SessionLike, StoredPost
 from microblog.posts.media import enhance_body
 from microblog.posts.reader import stored_input
 from microblog.posts.site_changes import mark_changed, mark_deleted
+from microblog.search import index as search_index
 from microblog.timeutil import as_utc
 
 __all__ = [
@@ -337,6 +338,13 @@ class PostWriter:
                 tombstones.clear(self.session, permalink)
                 self.index.tombstones.discard(permalink)
             touched.update(tag_slug(name) for name in post.tag_names)
+            search_index.put(
+                self.session,
+                new_id,
+                title=values["title"],
+                body_html=body_html,
+                terms=[*post.tag_names, *post.categories],
+            )
             mark_changed(self.session, touched, post.goes_live(), post_id=new_id)
         self.remember(new_id, values, version, current, origin, redirects, permalink)
         return Saved(new_id, permalink, version, current is None, warnings)
@@ -506,6 +514,7 @@ class PostWriter:
             session.execute(delete(Comment).where(Comment.post_id.in_(ids)))
             session.execute(delete(Redirect).where(Redirect.post_id.in_(ids)))
             session.execute(delete(post_tags).where(post_tags.c.post_id.in_(ids)))
+            search_index.remove(session, ids)
             session.execute(delete(posts_table).where(posts_table.c.id.in_(ids)))
             if orphans:
                 in_use = exists().where(post_tags.c.tag_id == Tag.id)
