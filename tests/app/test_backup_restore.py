@@ -22,8 +22,10 @@ from conftest import (
     EXAMPLE_POST,
     TEST_DATABASE_URL,
     empty_postgres,
+    migrated_app,
 )
-from sqlalchemy import func, select
+from servers import reset_postgres_schema
+from sqlalchemy import create_engine, func, select, text
 
 from microblog import create_app
 from microblog.extensions import db
@@ -58,10 +60,31 @@ A post that moved, with a [link](https://example.org/).
 VOLATILE = re.compile(r'name="(?:comment_token|csrf_token)" value="[^"]*"')
 
 
+@pytest.fixture(scope="session")
+def second_postgres() -> str:
+    """A second PostgreSQL database beside TEST_DATABASE_URL's (PostgreSQL to PostgreSQL),
+    created when missing and migrated once per session."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("needs TEST_DATABASE_URL")
+    url = TEST_DATABASE_URL + "_restore"
+    base, _, name = url.rpartition("/")
+    engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if (
+            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            is None
+        ):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    reset_postgres_schema(url)
+    migrated_app(url)
+    return url
+
+
 @pytest.fixture
 def apps(tmp_path, request):
-    """Build apps on named databases ('sqlite-a', 'sqlite-b', 'postgresql'), each with its
-    own media folder."""
+    """Build apps on named databases ('sqlite-a', 'sqlite-b', 'postgresql', 'postgresql-b'),
+    each with its own media folder."""
     made = []
 
     def build(kind: str):
@@ -73,7 +96,8 @@ def apps(tmp_path, request):
         else:
             if not TEST_DATABASE_URL:
                 pytest.skip("needs TEST_DATABASE_URL")
-            url = request.getfixturevalue("postgres_migrated")
+            fixture = "second_postgres" if kind == "postgresql-b" else "postgres_migrated"
+            url = request.getfixturevalue(fixture)
             empty_postgres(url)
         app = create_app(
             {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "MEDIA_FOLDER": str(tmp_path / kind)}
@@ -250,7 +274,12 @@ def run(app, *args: str, input: bytes | None = None):
     return app.test_cli_runner().invoke(args=list(args), input=input)
 
 
-PAIRS = [("sqlite-a", "sqlite-b"), ("sqlite-a", "postgresql"), ("postgresql", "sqlite-b")]
+PAIRS = [
+    ("sqlite-a", "sqlite-b"),
+    ("sqlite-a", "postgresql"),
+    ("postgresql", "sqlite-b"),
+    ("postgresql", "postgresql-b"),
+]
 
 
 @pytest.mark.parametrize(("source_kind", "target_kind"), PAIRS)
