@@ -13,16 +13,14 @@ from microblog import config as settings
 from microblog.extensions import csrf, db, limiter, login_manager, migrate
 from microblog.extensions import mail as flask_mail
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: defaults, then `instance/config.py`, then the environment."""
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=str(settings.instance_folder()),
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(settings.shipped_folder("templates")),
     )
     app.config.from_mapping(settings.DEFAULTS)
     if test_config is None:
@@ -43,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     urlargs.init_app(app)  # before any route: `<int:…>` is the strict id reading
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(settings.shipped_folder("migrations")))
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -63,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         editor,
         errors,
         feeds,
+        media_library,
         micropub,
         moderate,
         public,
@@ -75,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(comments.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(media_library.bp)
     app.register_blueprint(micropub.bp)
     app.register_blueprint(moderate.bp)
     app.register_blueprint(replies.bp)
@@ -86,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from microblog import mail as notify
     from microblog.indieweb import sending, websub  # noqa: F401 (job kinds and commit hook)
     from microblog.jobs import runner as job_runner
+    from microblog.posts import media_jobs  # noqa: F401 (job kind)
 
     notify.init_app(app)
     job_runner.init_app(app)

@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     # Where an imported site's files (images, downloads) are copied and served from, at the
     # same paths as on the Jekyll site; None: `<instance>/media`.
     "MEDIA_FOLDER": None,
+    # The largest image the author may upload (the editor, the library, Micropub).
+    "MEDIA_MAX_BYTES": 25 * 1024 * 1024,
     "POSTS_PER_PAGE": 10,
     "FEED_MAX_ITEMS": 20,
     "FEED_FULL_TEXT": True,
@@ -87,6 +89,7 @@ DEFAULTS: dict[str, Any] = {
 # Environment variables that are read, with the type each is parsed as.
 ENV_TYPES: dict[str, type] = {
     "MEDIA_FOLDER": str,
+    "MEDIA_MAX_BYTES": int,
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "SITE_URL": str,
@@ -196,15 +199,41 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
         config["RATELIMIT_STORAGE_OPTIONS"] = options
 
 
-INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def load_settings(instance_path: str | Path = INSTANCE_PATH) -> dict[str, Any]:
+def in_source_tree() -> bool:
+    """Whether the package runs from its checkout (`make run`, an editable install) rather
+    than from an installed copy (`pip install .`)."""
+    return (PACKAGE_DIR.parent / "pyproject.toml").is_file() and (
+        PACKAGE_DIR.parent / "templates"
+    ).is_dir()
+
+
+def shipped_folder(name: str) -> Path:
+    """`templates` or `migrations`: beside the package in a checkout, inside it once
+    installed (pyproject.toml ships them as `microblog/templates`, `microblog/migrations`)."""
+    return PACKAGE_DIR.parent / name if in_source_tree() else PACKAGE_DIR / name
+
+
+def instance_folder() -> Path:
+    """Where the blog keeps its own files (config.py, the SQLite file, the secret key,
+    media): `MICROBLOG_INSTANCE`, else the checkout's `instance/`, else `./instance` in the
+    folder the server runs from (an installed package has no checkout)."""
+    configured = os.environ.get("MICROBLOG_INSTANCE", "")
+    if configured:
+        return Path(configured).resolve()
+    if in_source_tree():
+        return PACKAGE_DIR.parent / "instance"
+    return Path.cwd() / "instance"
+
+
+def load_settings(instance_path: str | Path | None = None) -> dict[str, Any]:
     """The settings the app will run with, read the same way as `create_app` (for tools
     that run before any app exists, such as gunicorn.conf.py)."""
     from flask import Config
 
-    config = Config(str(instance_path))
+    config = Config(str(instance_path or instance_folder()))
     config.from_mapping(DEFAULTS)
     config.from_pyfile("config.py", silent=True)
     config.from_mapping(from_environment())

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from microblog import create_app
 
-# What the whole suite shares is defined here once (test modules and tests/browser import it).
+# What the whole suite shares is defined here once (every tier imports it).
 SAMPLE_POSTS = PROJECT_ROOT / "content" / "_posts"
 EXAMPLE_POST = SAMPLE_POSTS / "2025-09-30-alg-blog-post-2.md"
 EXAMPLE_PERMALINK = "/posts/2025/09/alg-blog-post-2/"

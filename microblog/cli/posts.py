@@ -129,6 +129,7 @@ class ImportProgress:
 @click.option("--yes", is_flag=True, help="Do not ask before deleting.")
 def delete_posts(permalinks: tuple[str, ...], yes: bool) -> None:
     """Delete the posts at PERMALINKS, with their comments (asks first unless --yes)."""
+    from microblog.extensions import db
     from microblog.posts.deletion import find_posts, remove_posts
 
     found, missing = find_posts(permalinks)
@@ -140,7 +141,9 @@ def delete_posts(permalinks: tuple[str, ...], yes: bool) -> None:
         click.echo(f"{post.permalink}: {post.title!r}, {comments} comment(s)")
     if not yes:
         click.confirm(f"Delete {len(found)} post(s) and their comments for good?", abort=True)
-    for post, comments in remove_posts([post for post, _ in found]):
+    removed = remove_posts([post for post, _ in found])
+    db.session.commit()
+    for post, comments in removed:
         click.echo(f"removed: {post.permalink} ({comments} comment(s))")
 
 

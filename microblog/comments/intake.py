@@ -1,8 +1,9 @@
 """Intake: what a reader sent, cleaned, validated, judged (spam.py) and stored once.
 
-The view reads the request and hands in a `Submission` of plain strings; `validate` says
-what is wrong with it, field by field; `receive` stores it in the caller's transaction (the
-caller commits, see the package docstring).
+The view reads the request and hands in a `Submission` of plain strings and the form's
+token; `take` is the one door: it reads the token, `validate`s (what is wrong, field by
+field) and `receive`s (stored in the caller's transaction; the caller commits, see the
+package docstring), or says why not.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from microblog import mail as notify
 from microblog.comments import sanitize, spam
 from microblog.comments.rules import LIMITS, IntakeRules, comments_open
-from microblog.comments.tokens import FormToken
+from microblog.comments.tokens import FormToken, read_form_token
 from microblog.extensions import db
 from microblog.models import Comment, CommentStatus, Post
 from microblog.models.ids import parse_id
@@ -30,6 +32,18 @@ from microblog.timeutil import now_utc
 EMAIL_RE = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]+$")
 # Characters that have no place in text and that XML (the comment feed) cannot carry.
 UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+EXPIRED_FORM = (
+    "This form has expired or could not be verified. Your text is kept below; please send it again."
+)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why a comment was not taken: a message per field (`form` for the whole form), and
+    the status to answer: 400 when the form's token is missing or expired, else 422."""
+
+    errors: dict[str, str]
+    status: int
 
 
 def _printable(value: str) -> str:
@@ -160,6 +174,27 @@ def stored_with_key(key: str) -> Comment | None:
     return db.session.execute(
         select(Comment).where(Comment.submission_key == key)
     ).scalar_one_or_none()
+
+
+def take(
+    post: Post, submission: Submission, raw_token: str, rules: IntakeRules
+) -> Comment | Refused:
+    """A reader's comment through the one door: the form's signed token read, the fields
+    validated, then stored once in the caller's transaction; or why it was refused."""
+    config = current_app.config
+    token = read_form_token(
+        config["SECRET_KEY"],
+        raw_token,
+        post.id,
+        max_age=float(config["COMMENTS_TOKEN_MAX_AGE"]),
+    )
+    errors = validate(post, submission, rules)
+    if token is None:
+        errors["form"] = EXPIRED_FORM
+        return Refused(errors, 400)
+    if errors:
+        return Refused(errors, 422)
+    return receive(post, submission, token, rules)
 
 
 def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeRules) -> Comment:

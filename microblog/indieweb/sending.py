@@ -82,8 +82,8 @@ def endpoint_from_header(value: str) -> str | None:
 def discover(target: str, allow_private: bool) -> str | None:
     """The target's Webmention endpoint (absolute), or None when it has none."""
     page = fetch(target, allow_private=allow_private)
-    found = endpoint_from_header(page.headers.get("Link", ""))
-    if found is None and "html" in page.headers.get("Content-Type", "text/html"):
+    found = endpoint_from_header(page.header("Link"))  # HTTP header names have no case
+    if found is None and "html" in page.header("Content-Type", "text/html").lower():
         parser = _Anchors()
         parser.feed(page.text)
         found = parser.endpoint
@@ -101,9 +101,10 @@ def queue_sends(post_id: int) -> None:
         jobs.enqueue("webmention.send", source=source, target=target)
 
 
-@jobs.task("webmention.send", attempts=6)
+@jobs.task("webmention.send", attempts=6, seconds=60)
 def send(source: str, target: str) -> None:
-    """Discover the target's endpoint and notify it; a 5xx or network error is retried."""
+    """Discover the target's endpoint and notify it; a 5xx or network error is retried, a
+    refusal (an address not public, a site too slow) fails at once with its reason."""
     allow_private = bool(current_app.config["WEBMENTION_ALLOW_PRIVATE"])
     try:
         endpoint = discover(target, allow_private)
@@ -114,6 +115,6 @@ def send(source: str, target: str) -> None:
         )
     except FetchRefused as refused:
         current_app.logger.info("no webmention to %s: %s", target, refused)
-        return
+        raise jobs.GiveUp(f"{target}: {refused}") from refused
     if status >= 500:
         raise RuntimeError(f"the endpoint {endpoint} answered {status}")

@@ -21,7 +21,7 @@ from microblog.comments import sanitize
 from microblog.comments.rules import LIMITS
 from microblog.extensions import db
 from microblog.indieweb.fetch import FetchRefused, fetch
-from microblog.indieweb.mentions import Mention, links_to, read_mention
+from microblog.indieweb.mentions import Mention, TooComplex, links_to, parse_page, read_mention
 from microblog.models import Comment, CommentStatus, Job, JobState, Post
 from microblog.models.openweb import Webmention
 from microblog.posts.site_changes import mark_comments_changed, mark_site_changed
@@ -72,9 +72,13 @@ def accept(source: str, target: str) -> None:
     jobs.enqueue("webmention.verify", source=source, target=target)
 
 
-@jobs.task("webmention.verify", attempts=5)
+@jobs.task("webmention.verify", attempts=5, seconds=60)
 def verify(source: str, target: str) -> None:
-    """Fetch the source and record, update or remove what it says about the target."""
+    """Fetch the source and record, update or remove what it says about the target.
+
+    A source that cannot be read (refused, too slow, too complex) fails the job at once
+    with its reason (`flask jobs` shows it): the next attempt would fare no better.
+    """
     post = target_post(target)
     if post is None:
         return  # the post went away meanwhile
@@ -83,16 +87,21 @@ def verify(source: str, target: str) -> None:
         page = fetch(source, allow_private=allow_private)
     except FetchRefused as refused:
         current_app.logger.info("webmention from %s refused: %s", source, refused)
-        return  # permanent: no retry
+        raise jobs.GiveUp(f"{source}: {refused}") from refused
     if page.status in GONE:
         remove(post, source)
         return
     if not 200 <= page.status < 300:
         raise RuntimeError(f"{source} answered {page.status}")  # retried later
-    if not links_to(page.text, page.url, target):
-        remove(post, source)
-        return
-    record(post, source, read_mention(page.text, page.url, target))
+    try:
+        root = parse_page(page.text)
+        if not links_to(root, page.url, target):
+            remove(post, source)
+            return
+        record(post, source, read_mention(root, page.url, target))
+    except (TooComplex, RecursionError) as error:
+        why = str(error) if isinstance(error, TooComplex) else "the page nests too deeply"
+        raise jobs.GiveUp(f"{source}: {why}") from None
 
 
 def existing(post: Post, source: str) -> Webmention | None:

@@ -22,7 +22,12 @@ from markdown.preprocessors import Preprocessor
 from markdown.util import AtomicString
 
 from microblog.jekyll.errors import PostError
-from microblog.jekyll.kramdown_tree import BlockAttributes, HeadingIds, Typography
+from microblog.jekyll.kramdown_tree import (
+    BlockAttributes,
+    HeadingIds,
+    Typography,
+    UnreferencedFootnotes,
+)
 
 # Nesting beyond these is refused: Python-Markdown recurses once per level (lists,
 # quotes) or rescans per open bracket, and real posts stay far below.
@@ -38,8 +43,12 @@ FENCE = re.compile(r" *(`{3,}|~{3,})")
 BLOCK_IAL = re.compile(r" *\{:(?!:)\s*([^}]*)\}\s*$")
 ALD = re.compile(r" *\{:[\w-]+:")
 EXTENSION = re.compile(r"\{::(comment|nomarkdown|options)\b[^}]*?(/)?\}")
+INLINE_COMMENT = re.compile(r" *<!--(?:(?!-->).)*--> *$")
 QUOTE_DEPTH = re.compile(r" *(?:> *)+")
 NOT_LAZY = re.compile(r" *(?:#|```|~~~|>|\||<)")
+
+
+KRAMDOWN_ESCAPES = ('"', "'", ":", "|", "=", "<", ">", "$")
 
 
 class MarkdownTooComplex(PostError):
@@ -167,6 +176,10 @@ class KramdownBlocks(Preprocessor):
             if first == "{" and (BLOCK_IAL.match(line) or ALD.match(line)):
                 out.extend(self.attribute_list(line, previous, stack, indent))
                 previous = "blank"
+                continue
+            if first == "<" and previous == "paragraph" and INLINE_COMMENT.match(line):
+                # kramdown: a comment line inside a paragraph stays in it
+                out.append(" " * indent + self.md.htmlStash.store(stripped.rstrip()))
                 continue
             marker = LIST_MARKER.match(line) if first in MARKER_STARTS else None
             if previous == "fence" and not marker:
@@ -367,6 +380,12 @@ class KramdownExtension(Extension):
         md.treeprocessors.register(BlockAttributes(md), "kramdown_block_ial", 9)
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
+        # After the footnotes' own tree processors (50…15) have numbered the references.
+        md.treeprocessors.register(UnreferencedFootnotes(md), "kramdown_footnotes", 14)
+        # kramdown's escapable characters beyond Markdown's (`\"` is a straight quote)
+        for char in KRAMDOWN_ESCAPES:
+            if char not in md.ESCAPED_CHARS:
+                md.ESCAPED_CHARS.append(char)
 
     def reset(self) -> None:
         self.attributes = []

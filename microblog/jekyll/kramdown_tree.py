@@ -14,6 +14,7 @@ from typing import Any
 
 from markdown import Markdown
 from markdown.extensions.attr_list import AttrListTreeprocessor
+from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.toc import unescape
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
@@ -133,6 +134,30 @@ def _fill_toc(target: etree.Element, headings: list[tuple[int, str, str]]) -> No
         link = etree.SubElement(item, "a", {"href": f"#{anchor}", "id": f"markdown-toc-{anchor}"})
         link.text = text
         levels.append((level, item))
+
+
+class UnreferencedFootnotes(Treeprocessor):
+    """kramdown writes only the footnotes the text refers to (an excerpt cut before a
+    footnote's reference shows no footnotes); Python-Markdown writes every definition."""
+
+    def run(self, root: etree.Element) -> None:
+        footnotes = next(
+            (ext for ext in self.md.registeredExtensions if isinstance(ext, FootnoteExtension)),
+            None,
+        )
+        if footnotes is None or not footnotes.footnotes:
+            return
+        used = {footnotes.makeFootnoteId(name) for name in footnotes.footnote_order}
+        for parent in list(root.iter()):
+            for div in list(parent):
+                if div.tag != "div" or div.get("class") != "footnote":
+                    continue
+                items = div.find("ol")
+                for item in list(items if items is not None else []):
+                    if item.get("id") not in used:
+                        items.remove(item)  # type: ignore[union-attr]
+                if items is None or not len(items):
+                    parent.remove(div)
 
 
 TYPOGRAPHY = re.compile(r"---|--|\.\.\.|[\"']")

@@ -1,7 +1,8 @@
 """Jekyll's Liquid tags for python-liquid (liquid.py registers them; the filters are in
 liquid_filters.py): `include` (Jekyll's `key="value" key=variable` parameters, seen as
-`include.key`), `include_relative`, `post_url`, `link`, `highlight` (with `linenos`). Each
-tag is a small registered class, as python-liquid's docs show for custom tags.
+`include.key`), `include_cached` (jekyll-include-cache's: the same), `include_relative`,
+`post_url`, `link`, `highlight` (with `linenos`). Each tag is a small registered class, as
+python-liquid's docs show for custom tags.
 """
 
 from __future__ import annotations
@@ -152,6 +153,13 @@ class JekyllIncludeTag(Tag):
         return JekyllIncludeNode(token, source, self.env)
 
 
+class JekyllIncludeCachedTag(JekyllIncludeTag):
+    """jekyll-include-cache's `{% include_cached %}`: the same include; its cache only
+    spares Jekyll re-rendering it, which rendering once at import needs no more than."""
+
+    name = "include_cached"
+
+
 class JekyllIncludeRelativeTag(Tag):
     name = "include_relative"
     block = False
@@ -244,6 +252,7 @@ class HighlightTag(Tag):
 
 JEKYLL_TAGS = [
     JekyllIncludeTag,
+    JekyllIncludeCachedTag,
     JekyllIncludeRelativeTag,
     PostUrlTag,
     LinkTag,

@@ -10,10 +10,12 @@ ids, and its typographic quotes and dashes as characters, which SmartyPants woul
 three times the cost) is in kramdown.py and kramdown_tree.py. `gfm` follows the site's
 `kramdown.input` (Jekyll's default is GFM).
 
-Excerpts follow Jekyll: the front matter's `excerpt`, else the text before the
-`excerpt_separator` (the front matter's, else `<!--more-->` when the body has one, else
-Jekyll's default "\\n\\n", i.e. the first paragraph), with the body's reference-style link
-definitions appended so that its links still resolve.
+Excerpts follow Jekyll: the front matter's `excerpt` as written (Jekyll converts neither
+its Markdown nor its Liquid), else the text before the `excerpt_separator` (the front
+matter's, else the site's, else Jekyll's default "\\n\\n", i.e. the first paragraph:
+`<!--more-->` is no separator unless a setting says so), with the body's reference-style
+link and footnote definitions appended so that its links still resolve (a footnote whose
+reference is cut off is left out, as kramdown leaves it out).
 
 The render is bounded: a text over MAX_SOURCE characters, or nested deeper than
 kramdown.py allows, is refused with MarkdownTooComplex instead of taking seconds or
@@ -35,7 +37,6 @@ from microblog.jekyll.kramdown import KramdownExtension, MarkdownTooComplex
 __all__ = ["MarkdownTooComplex", "balance_html", "render_markdown", "render_post"]
 
 MAX_SOURCE = 1_000_000  # characters: ~2 s of rendering; far above any real post
-MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]+\S.*$", re.MULTILINE)
 
 _local = threading.local()
@@ -80,6 +81,8 @@ def new_renderer(gfm: bool) -> markdown.Markdown:
                 "guess_lang": False,
                 "pygments_lang_class": True,
             },
+            # kramdown numbers footnotes in the order they are referred to
+            "footnotes": {"USE_DEFINITION_ORDER": False},
             "pymdownx.arithmatex": {
                 "generic": True,
                 "inline_syntax": [],  # kramdown's inline `$$` is InlineMath (kramdown.py)
@@ -121,14 +124,7 @@ def render_markdown(text: str, *, gfm: bool = True) -> str:
 def excerpt_source(body: str, separator: str | None) -> str:
     """The part of a post's source that is its excerpt, as Jekyll cuts it."""
     text = body.lstrip("\n")
-    if separator is None:
-        marker = MORE_MARKER.search(text)
-        if marker:
-            head, tail = text[: marker.start()], text[marker.end() :]
-        else:
-            head, _, tail = text.partition("\n\n")
-    else:
-        head, _, tail = text.partition(separator)
+    head, _, tail = text.partition("\n\n" if separator is None else separator)
     definitions = LINK_DEFINITION.findall(tail)
     if definitions:
         head = head.rstrip("\n") + "\n\n" + "\n".join(definitions) + "\n"
@@ -146,13 +142,13 @@ def render_post(
     """(body_html, excerpt_html) for a post; an HTML body is kept as written.
 
     `gfm` is the site's `kramdown.input` being GFM (Jekyll's default)."""
-    source = excerpt if excerpt is not None else excerpt_source(body, excerpt_separator)
-    if is_markdown:
-        body_html = render_markdown(body, gfm=gfm)
-        excerpt_html = render_markdown(source, gfm=gfm)
+    body_html = render_markdown(body, gfm=gfm) if is_markdown else body
+    if excerpt is not None:
+        # Jekyll: the front matter's `excerpt` is used as written (no Markdown, no Liquid)
+        excerpt_html = excerpt
     else:
-        body_html = body
-        excerpt_html = source
+        source = excerpt_source(body, excerpt_separator)
+        excerpt_html = render_markdown(source, gfm=gfm) if is_markdown else source
     return body_html, balance_html(excerpt_html).strip()
 
 

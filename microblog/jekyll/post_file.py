@@ -72,17 +72,12 @@ def site_context_for(settings: SiteSettings) -> SiteContext:
     return SiteContext(variables={**variables, "baseurl": settings.base_path}, post_url=post_url)
 
 
-def resolve_liquid(
-    body: str, excerpt: str | None, context: LiquidContext, warnings: list[str]
-) -> tuple[str, str | None]:
-    """The body and excerpt with their Liquid run (Jekyll's order: before Markdown)."""
+def resolve_liquid(body: str, context: LiquidContext, warnings: list[str]) -> str:
+    """The body with its Liquid run (Jekyll's order: before Markdown; a front matter
+    `excerpt` is used as written, Liquid and all, as Jekyll uses it)."""
     result = render_liquid(body, context)
     warnings.extend(result.warnings)
-    if excerpt is not None:
-        excerpt_result = render_liquid(excerpt, context)
-        warnings.extend(excerpt_result.warnings)
-        excerpt = excerpt_result.text
-    return result.text, excerpt
+    return result.text
 
 
 def page_variables(meta: dict[str, Any], **facts: Any) -> dict[str, Any]:
@@ -149,7 +144,7 @@ def parse_post(
         is_markdown=is_markdown(path),
         first_line=lf_text.count("\n", 0, len(lf_text) - len(body)) + 1,
     )
-    body, excerpt = resolve_liquid(body, fields.excerpt_of(meta), liquid, warnings)
+    body = resolve_liquid(body, liquid, warnings)
     return PostSource(
         source_key=source_key or source_key_for(path),
         source_path=source_path if source_path is not None else str(path),
@@ -166,7 +161,7 @@ def parse_post(
         categories=categories,
         is_draft=draft_date is not None or fields.is_draft_of(meta),
         comments_enabled=fields.comments_enabled_of(meta),
-        excerpt=excerpt,
+        excerpt=fields.excerpt_of(meta),
         excerpt_separator=fields.excerpt_separator_of(meta),
         redirect_from=redirects,
         last_modified_at=last_modified_at,

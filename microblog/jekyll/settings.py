@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 # Bump when the parsing or rendering changes, so that a re-import renders every post again.
-PIPELINE_VERSION = "3"  # 2: Markdown as kramdown renders it; 3: a site's _config.yml
+PIPELINE_VERSION = "4"  # 2: Markdown as kramdown renders it; 3: a site's _config.yml; 4: #26
 
 
 @dataclass(frozen=True)

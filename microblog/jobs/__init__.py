@@ -17,6 +17,12 @@ A job is claimed by one atomic UPDATE that moves it to `running` and sets its le
 concurrent runners never wait on each other; on SQLite the UPDATE itself holds the database's
 one write lock and re-checks the job is due, so two runners cannot both claim it. A runner
 that dies leaves its job `running` until the lease ends; then another takes it again.
+
+Every job kind has a bounded run time (`seconds`, its budget): what a job waits on (the
+guarded fetch, SMTP) is given no more than the budget has left (`time_left()`), and a runner
+starts a job only while its lease outlasts that budget, so a lease runs out only when a
+runner died, never because a job was slow. A job that cannot succeed raises `GiveUp`: it is
+failed at once with its reason, not retried as if the next attempt might go better.
 """
 
 from __future__ import annotations
@@ -45,6 +51,15 @@ from microblog.timeutil import now_utc
 log = logging.getLogger(__name__)
 
 
+# A job's run time unless its kind says otherwise (well under JOBS_LEASE_SECONDS).
+DEFAULT_BUDGET = 60.0
+
+
+class GiveUp(Exception):
+    """Raised by a job that cannot succeed (a source that always times out, a page too
+    complex to read): the job fails now, its reason kept, with no retry."""
+
+
 @dataclass(frozen=True)
 class Task:
     """A registered job kind: its function and how it is retried."""
@@ -52,6 +67,7 @@ class Task:
     name: str
     function: Callable[..., None]
     attempts: int = 8
+    seconds: float = DEFAULT_BUDGET
 
 
 TASKS: dict[str, Task] = {}
@@ -61,17 +77,28 @@ TASKS: dict[str, Task] = {}
 current_job_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "current_job_id", default=None
 )
+# When (time.monotonic()) the job running in this thread must be done by.
+current_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "current_deadline", default=None
+)
 
 
-def task(name: str, *, attempts: int = 8) -> Callable:
-    """Register a function as a job kind named `name` (a decorator).
+def time_left() -> float | None:
+    """Seconds left of the running job's budget (None outside a job)."""
+    deadline = current_deadline.get()
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def task(name: str, *, attempts: int = 8, seconds: float = DEFAULT_BUDGET) -> Callable:
+    """Register a function as a job kind named `name` (a decorator), run within `seconds`.
 
     The function takes plain JSON-able keyword arguments, runs in an app context, may change
-    the database (its changes commit with the job's completion) and raises to ask for a retry.
+    the database (its changes commit with the job's completion) and raises to ask for a retry
+    (`GiveUp`: to fail at once).
     """
 
     def register(function: Callable[..., None]) -> Callable[..., None]:
-        TASKS[name] = Task(name, function, attempts)
+        TASKS[name] = Task(name, function, attempts, seconds)
         return function
 
     return register
@@ -228,9 +255,11 @@ def run_job(app: Flask, job: Claimed, worker: str, deferred: list[int] | None = 
         session = db.session
         session.info.pop("job_wrote", None)
         token = current_job_id.set(job_id)
+        budget = current_deadline.set(time.monotonic() + spec.seconds)
         try:
             spec.function(**args)
         finally:
+            current_deadline.reset(budget)
             current_job_id.reset(token)
         wrote = session.info.pop("job_wrote", False)
         if deferred is not None and not (wrote or session.new or session.dirty or session.deleted):
@@ -251,7 +280,7 @@ def run_job(app: Flask, job: Claimed, worker: str, deferred: list[int] | None = 
         message = f"{type(error).__name__}: {error}"[:2000]
         log.warning("job %s (%s) attempt %s failed: %s", job_id, kind, attempt, message)
         log.debug("%s", traceback.format_exc())
-        if attempt >= most or spec is None:
+        if attempt >= most or spec is None or isinstance(error, GiveUp):
             values: dict[str, Any] = {
                 "state": JobState.FAILED,
                 "finished_at": now_utc(),
@@ -302,6 +331,28 @@ def finish(job_ids: list[int], worker: str) -> None:
         db.session.commit()
 
 
+# Seconds a lease must still hold after a job's budget (its commit, the next claim).
+LEASE_MARGIN = 10.0
+
+
+def budget_of(kind: str) -> float:
+    """The run time a job of `kind` is given."""
+    spec = TASKS.get(kind)
+    return DEFAULT_BUDGET if spec is None else spec.seconds
+
+
+def lease_problem(lease_seconds: float) -> str:
+    """Why a lease of `lease_seconds` is too short for some job kind ("" when it is not)."""
+    longest = max((spec.seconds for spec in TASKS.values()), default=DEFAULT_BUDGET)
+    if lease_seconds < longest + LEASE_MARGIN:
+        return (
+            f"JOBS_LEASE_SECONDS={lease_seconds:g} is shorter than the longest job budget "
+            f"({longest:g} s) plus {LEASE_MARGIN:g} s: a slow job would be taken by another "
+            "runner while it still runs"
+        )
+    return ""
+
+
 # Called after each batch a runner ran (e.g. to close the SMTP connection the batch reused).
 AFTER_BATCH: list[Callable[[], None]] = []
 
@@ -311,8 +362,8 @@ def run_due(
 ) -> list[Ran]:
     """Run the jobs due now, a batch at a time (at most `limit` in all); what ran and how.
 
-    A job that fails and is due again at once waits for the next call, not this one. A batch
-    that runs long gives back its unstarted jobs before their lease could run out.
+    A job that fails and is due again at once waits for the next call, not this one. A job
+    starts only while the batch's lease outlasts its budget; the rest are given back.
     """
     started = now_utc()
     worker = worker or worker_name()
@@ -327,7 +378,8 @@ def run_due(
         deferred: list[int] = []
         try:
             for position, job in enumerate(jobs):
-                if time.monotonic() - claimed_at > lease / 2:
+                lease_left = claimed_at + lease - time.monotonic()
+                if position and lease_left < budget_of(job.kind) + LEASE_MARGIN:
                     release([other.id for other in jobs[position:]], worker)
                     break
                 ran.append(Ran(job.id, job.kind, run_job(app, job, worker, deferred)))

@@ -57,6 +57,9 @@ class Runner:
         gather = float(config["JOBS_BATCH_WAIT"])
         worker = jobs.worker_name()
         next_prune = 0.0
+        problem = jobs.lease_problem(float(config["JOBS_LEASE_SECONDS"]))
+        if problem:
+            log.warning("%s", problem)
         while not self.stopping.is_set():
             self.wake.clear()
             try:

@@ -10,7 +10,9 @@ from microblog.models.accounts import Author
 from microblog.models.comments import Comment, CommentStatus, status_type
 from microblog.models.jobs import Job, JobState
 from microblog.models.mail import MailOptOut, ReplySubscription
+from microblog.models.media import Media
 from microblog.models.openweb import Webmention
+from microblog.models.pages import Page, SiteSetting
 from microblog.models.posts import (
     Post,
     Redirect,
@@ -32,9 +34,12 @@ __all__ = [
     "Job",
     "JobState",
     "MailOptOut",
+    "Media",
+    "Page",
     "Post",
     "Redirect",
     "ReplySubscription",
+    "SiteSetting",
     "SiteState",
     "Tag",
     "Webmention",

@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    Boolean,
     Enum,
     ForeignKey,
     Index,
     Select,
     String,
     Text,
+    false,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -72,6 +74,8 @@ class Comment(Model):
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # A Webmention's source page (the comment was written there; shown "via" it).
     source_url: Mapped[str | None] = mapped_column(String(1000))
+    # Written by the signed-in author: approved at once, shown with the author's mark.
+    by_author: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

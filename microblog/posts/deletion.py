@@ -42,9 +42,9 @@ def find_posts(
 
 
 def remove_posts(posts: list[StoredPost]) -> list[tuple[StoredPost, int]]:
-    """Delete the posts with their comments, in one transaction; each with its count."""
+    """Delete the posts with their comments in the caller's transaction (the caller
+    commits); each with its count."""
     posts_writer = writer()
     counts = comment_counts(posts_writer, [post.id for post in posts])
     removed = posts_writer.delete(post.id for post in posts)
-    db.session.commit()
     return [(post, counts.get(post.id, 0)) for post in removed]

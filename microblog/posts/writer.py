@@ -40,6 +40,7 @@ from microblog.models import (
     tags_table,
 )
 from microblog.posts.index import PostIndex, SessionLike, StoredPost
+from microblog.posts.media import enhance_body
 from microblog.posts.reader import stored_input
 from microblog.posts.site_changes import mark_changed
 
@@ -127,9 +128,11 @@ class PostWriter:
                     categories=post.categories,
                 )
         except permalinks.PermalinkError as exc:
-            raise PostRejected(str(exc)) from None
+            raise PostRejected(str(exc), field="permalink") from None
         if len(path) > MAX_PERMALINK:
-            raise PostRejected(f"permalink is longer than {MAX_PERMALINK} characters")
+            raise PostRejected(
+                f"permalink is longer than {MAX_PERMALINK} characters", field="permalink"
+            )
         return path
 
     def slug_for(self, post: PostInput) -> str:
@@ -140,12 +143,14 @@ class PostWriter:
     def check(self, post: PostInput, permalink: str, current: StoredPost | None) -> None:
         """Refuse what would clash with another post or break a column."""
         if len(post.title) > MAX_TITLE:
-            raise PostRejected(f"title is longer than {MAX_TITLE} characters")
+            raise PostRejected(f"title is longer than {MAX_TITLE} characters", field="title")
         owner = self.index.at_permalink(permalink)
         if owner is not None and (current is None or owner.id != current.id):
             raise PostRejected(
                 f"permalink {permalink} is already the address of {owner.label}; "
-                "give this post its own permalink"
+                "give this post its own permalink",
+                field="permalink",
+                kind="conflict",
             )
 
     def redirects_for(
@@ -216,6 +221,8 @@ class PostWriter:
         # What HTML and XML forbid (U+0007, U+000B, U+FFFE…) leaves at write time, so no
         # page or feed ever carries it.
         body_html, excerpt_html = printable(body_html), printable(excerpt_html)
+        body_html = enhance_body(self.session, body_html, self.settings.site_url)
+        excerpt_html = enhance_body(self.session, excerpt_html, self.settings.site_url)
         values: dict[str, Any] = {
             "title": printable(post.title),
             "slug": self.slug_for(post),

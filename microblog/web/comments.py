@@ -16,7 +16,7 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from microblog.comments import intake, own
-from microblog.comments.tokens import read_form_token
+from microblog.comments.section import intake_rules
 from microblog.extensions import csrf, db
 from microblog.feeds.comments import FeedSite, comments_atom
 from microblog.models import Comment, Post, SiteState
@@ -24,7 +24,6 @@ from microblog.models.database import is_busy
 from microblog.web import ratelimits
 from microblog.web.caching import cached_response
 from microblog.web.post_page import (
-    intake_rules,
     pending_ids_from_cookie,
     private,
     remember_pending,
@@ -34,9 +33,6 @@ from microblog.web.post_page import (
 bp = Blueprint("comments", __name__)
 log = logging.getLogger(__name__)
 
-EXPIRED_FORM = (
-    "This form has expired or could not be verified. Your text is kept below; please send it again."
-)
 STORAGE_DOWN = (
     "Comments cannot be taken right now. Your text is kept below; please send it again in a minute."
 )
@@ -103,7 +99,7 @@ def submit(path: str) -> Response:
     if cross_site():
         abort(403, description="Comments can only be sent from this site's own pages.")
     submission = submission_from_form()
-    config = current_app.config
+    rules = intake_rules()
     try:
         # Counted before anything else is checked (see ratelimits.py).
         verdict = ratelimits.count_attempt(COMMENT_SCOPE, comment_rate_limit())
@@ -115,25 +111,15 @@ def submit(path: str) -> Response:
             "You have sent many comments in a short time. Please wait a while.",
             retry_after=verdict.retry_after,
         )
-    token = read_form_token(
-        config["SECRET_KEY"],
-        request.form.get("comment_token", ""),
-        post.id,
-        max_age=float(config["COMMENTS_TOKEN_MAX_AGE"]),
-    )
-    rules = intake_rules()
-    errors = intake.validate(post, submission, rules)
-    if token is None:
-        errors["form"] = EXPIRED_FORM
-    if errors or token is None:
-        return render_post(
-            post,
-            status=400 if token is None else 422,
-            comment_form=submission.as_form(),
-            comment_errors=errors,
-        )
     try:
-        comment = intake.receive(post, submission, token, rules)
+        comment = intake.take(post, submission, request.form.get("comment_token", ""), rules)
+        if isinstance(comment, intake.Refused):
+            return render_post(
+                post,
+                status=comment.status,
+                comment_form=submission.as_form(),
+                comment_errors=comment.errors,
+            )
         db.session.commit()
     except OperationalError as error:
         if not is_busy(error):

@@ -52,7 +52,10 @@ def allow_long_posts(endpoint: str | None, values: dict[str, Any] | None) -> Non
     before CSRFProtect reads the form; a stranger's request keeps the small limit.
     """
     if request.method == "POST" and current_user.is_authenticated:
-        request_limits.allow_author_sized_request()
+        if request.mimetype == "multipart/form-data":
+            request_limits.allow_media_sized_request()  # the form may carry an image
+        else:
+            request_limits.allow_author_sized_request()
 
 
 @bp.after_request
@@ -218,6 +221,8 @@ def update(post_id: int):
 def save(post: Post | None):
     """Check the form, preview it (no-JS Preview button) or hand it to the writer."""
     form = PostForm()
+    if request.form.get("action") == "upload":
+        return upload_into_form(form, post)
     if request.form.get("action") == "preview":
         return render_form(form, post, preview=preview_html(form.body.data or ""))
     valid = form.validate()
@@ -244,12 +249,33 @@ def save(post: Post | None):
         return conflict_page(form, post, exc)
     except PostRejected as exc:
         db.session.rollback()
-        return rejected(form, post, str(exc))
+        return rejected(form, post, exc)
     db.session.commit()
     flash("Saved." if post is not None else "Your post is saved.", "info")
     for warning in saved.warnings:
         flash(warning, "warning")
     return redirect(url_for("editor.edit", post_id=saved.post_id), code=303)
+
+
+def upload_into_form(form: PostForm, post: Post | None):
+    """The no-script upload: store the image, put its Markdown at the end of the body and
+    show the form again (nothing is saved yet: the author saves when ready)."""
+    from microblog.posts.media import MediaRejected, markdown_for
+    from microblog.web.uploads import save_upload, uploaded_file
+
+    file = uploaded_file()
+    if file is None:
+        form.body.errors = ["Choose an image file first, then press Upload and insert."]
+        return render_form(form, post, 400)
+    try:
+        media = save_upload(file)
+    except MediaRejected as exc:
+        form.body.errors = [f"The image was not uploaded: {exc}"]
+        return render_form(form, post, exc.status)
+    body = (form.body.data or "").replace("\r\n", "\n").rstrip("\n")
+    form.body.data = (body + "\n\n" if body else "") + markdown_for(media) + "\n"
+    flash(f"Uploaded {media.path}; its Markdown is at the end of the body.", "info")
+    return render_form(form, post)
 
 
 def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict):
@@ -273,13 +299,14 @@ def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict):
     return render_form(form, fresh, 409, conflict=conflict)
 
 
-def rejected(form: PostForm, post: Post | None, message: str):
-    """The writer refused the post (a clash, a bad address): the form again, with why."""
-    status = 409 if "already the address of" in message else 400
-    target = form.permalink if "permalink" in message else form.body
-    if "title" in message:
-        target = form.title
-    target.errors = [*target.errors, message]
+def rejected(form: PostForm, post: Post | None, refusal: PostRejected):
+    """The writer refused the post (a clash, a bad address): the form again, the reason
+    under the field it names; 409 when another post holds what this one asked for."""
+    status = 409 if refusal.kind == "conflict" else 400
+    target = getattr(form, refusal.field, None)
+    if target is None:
+        target = form.body
+    target.errors = [*target.errors, str(refusal)]
     return render_form(form, post, status)
 
 

@@ -1,13 +1,21 @@
-"""An imported site's own files (images, downloads) at the paths the Jekyll site gave them.
+"""Files under MEDIA_FOLDER (uploads, and an imported site's images and downloads) at their
+paths.
 
-`flask posts import SITE_ROOT` copies them into MEDIA_FOLDER; a path no post claims is
-looked up there (posts come first: a file never hides a post). `send_from_directory` joins
-the path safely (no `..`, no absolute path leaves the folder) and answers with an ETag and
-Last-Modified, so a browser or nginx's cache revalidates with a 304.
+`flask posts import SITE_ROOT` copies a site's files there, and uploads live under
+`/media/YYYY/MM/`; a path no post claims is looked up there (posts come first: a file never
+hides a post). `send_from_directory` joins the path safely (no `..`, no absolute path leaves
+the folder) and answers with an ETag and Last-Modified, so a browser or nginx's cache
+revalidates with a 304.
+
+What is served from here is never a document of the blog's origin: every answer carries a
+CSP with `sandbox` and no script source, so an HTML or SVG file an old site held opens in
+an opaque origin with scripts off (no cookies, nothing of the author's session), and
+`nosniff`, so a browser never takes an image for a page.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import os
 
 from flask import Response, current_app, send_from_directory
@@ -17,6 +25,22 @@ from microblog.models import Post
 
 # A day in browsers; an image or download rarely changes, and revalidating is a cheap 304.
 MEDIA_MAX_AGE = 24 * 3600
+# Types Python's table may lack or get wrong on some systems.
+TYPES = {
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".svg": "image/svg+xml",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".json": "application/json",
+    ".woff2": "font/woff2",
+}
+# Served files run nothing: a sandboxed, script-less document if a browser opens one.
+MEDIA_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 
 
 def media_file_at(path: str) -> str | None:
@@ -25,18 +49,32 @@ def media_file_at(path: str) -> str | None:
     relative = path.lstrip("/")
     if not folder or not relative or path.endswith("/"):
         return None
+    if any(part.startswith(".") for part in relative.split("/")):
+        return None  # temporary upload files and hidden files are never served
     joined = safe_join(folder, relative)
     return joined if joined is not None and os.path.isfile(joined) else None
+
+
+def content_type_of(path: str) -> str:
+    """The Content-Type a file is served with."""
+    extension = os.path.splitext(path)[1].lower()
+    guessed = TYPES.get(extension) or mimetypes.guess_type(path)[0]
+    return guessed or "application/octet-stream"
 
 
 def media_response(path: str) -> Response | None:
     """The site file at `path` when no published post has that permalink, else None."""
     if media_file_at(path) is None or Post.find_published(path) is not None:
         return None
-    return send_from_directory(
+    response = send_from_directory(
         current_app.config["MEDIA_FOLDER"],
         path.lstrip("/"),
         max_age=MEDIA_MAX_AGE,
         conditional=True,
         etag=True,
+        mimetype=content_type_of(path),
     )
+    response.headers["Content-Security-Policy"] = MEDIA_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-site"
+    return response

@@ -1,7 +1,7 @@
 """The post page, shared by the permalink route (public.py) and the comment POST (comments.py).
 
-The view builds everything the page shows, the comment section included (queries, the
-form's signed token), and hands it to the template; templates query nothing.
+The view asks `comments.section` for the comment section (its queries, the form's signed
+token) and hands it to the template; templates query nothing.
 
 Two kinds of copy:
 - the shared page, the same for every reader, which public.py serves through the response
@@ -15,21 +15,14 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from flask import current_app, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
-from microblog.comments import own, threads
-from microblog.comments.rules import LIMITS, FieldLimits, IntakeRules, comments_open
-from microblog.comments.tokens import issue_form_token
-from microblog.extensions import db
-from microblog.mail import mail_enabled
+from microblog.comments.section import comment_section, pending_of_reader
 from microblog.models import Comment, Post
-from microblog.models.openweb import Webmention
 
 # The reader's own pending comments: a signed list of ids, on the post's path only. A
 # request that carries it is personal: the response cache is told so (see create_app).
@@ -37,57 +30,6 @@ PENDING_COOKIE = "pending_comments"
 PENDING_SALT = "pending-comments"
 PENDING_KEEP = 20  # the newest ids a reader's cookie remembers per post
 PENDING_MAX_AGE = 30 * 24 * 3600
-
-
-@dataclass
-class CommentSection:
-    """What the comments block under a post shows, built by the view for the template."""
-
-    threads: list[Comment]
-    replies: dict[int, list[Comment]]
-    count: int
-    open: bool
-    token: str
-    feed_url: str
-    limits: FieldLimits = LIMITS
-    # The reader's own comments awaiting moderation (only on a private page).
-    pending: list[Comment] = field(default_factory=list)
-    # Likes and reposts other sites sent as Webmentions.
-    reactions: list[Webmention] = field(default_factory=list)
-    # Whether the form offers "mail me replies" (only when the site sends mail).
-    offers_replies: bool = False
-    # The pending comments their writer may still edit or withdraw, with the deadline.
-    editable: dict[int, datetime] = field(default_factory=dict)
-
-
-def intake_rules() -> IntakeRules:
-    """The comment intake rules from the app's config."""
-    return IntakeRules.from_config(current_app.config)
-
-
-def comment_section(post: Post, pending: list[Comment] | None = None) -> CommentSection:
-    """The comments block for `post`: approved threads, the form's fresh token, and (on a
-    reader's private page) their pending comments."""
-    approved = threads.approved_threads(post)
-    return CommentSection(
-        threads=approved.threads,
-        replies=approved.replies,
-        count=approved.count,
-        open=comments_open(post, intake_rules()),
-        token=issue_form_token(current_app.config["SECRET_KEY"], post.id),
-        feed_url=f"{post.permalink}comments/feed.xml",
-        pending=pending or [],
-        reactions=sorted(
-            db.session.execute(Webmention.reactions(post.id)).scalars(),
-            key=lambda mention: (mention.verified_at, mention.id),
-        ),
-        offers_replies=mail_enabled(),
-        editable={
-            comment.id: own.editable_until(comment)
-            for comment in pending or []
-            if own.may_change(comment, [comment.id])
-        },
-    )
 
 
 def shared_post_html(post: Post) -> str:
@@ -135,7 +77,7 @@ def remember_pending(response: Response, post: Post, comment_id: int) -> None:
 
 def reader_pending(post: Post) -> list[Comment]:
     """This reader's own comments on `post` that still await moderation."""
-    return threads.pending_of_reader(post, pending_ids_from_cookie())
+    return pending_of_reader(post, pending_ids_from_cookie())
 
 
 # ---------------------------------------------------------------------------- private pages

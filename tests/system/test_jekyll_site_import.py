@@ -20,7 +20,7 @@ from sqlalchemy import select
 from microblog.extensions import db
 from microblog.models import Post
 
-SITE = Path(__file__).parent / "data" / "jekyll-site"
+SITE = Path(__file__).resolve().parent.parent / "data" / "jekyll-site"
 SITE_URL = "https://oracle.example/notes"  # the site's _config.yml url + baseurl
 
 pytestmark = pytest.mark.skipif(

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from comment_helpers import insert_post
+from mail_helpers import AUTHOR_EMAIL, add_comment, mail_app, parts
 from sqlalchemy import select
-from test_mail import AUTHOR_EMAIL, add_comment, mail_app, parts
 
 from microblog import jobs
 from microblog import mail as notify

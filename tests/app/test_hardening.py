@@ -419,7 +419,7 @@ def normalised_fragment(html: str) -> list:
 
 
 def test_bleach_and_nh3_agree_on_the_whole_table():
-    from test_sanitize import GOOD, HOSTILE
+    from hostile_input import GOOD, HOSTILE
 
     from microblog.comments.sanitize import render_comment
 

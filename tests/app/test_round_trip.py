@@ -19,7 +19,7 @@ from sqlalchemy import select
 from microblog.extensions import db
 from microblog.models import Post, Redirect, Tag
 
-CORPUS = Path(__file__).parent / "data" / "jekyll-corpus"
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "jekyll-corpus"
 TOKEN = re.compile(rb'name="comment_token" value="[^"]*"')
 
 

@@ -170,7 +170,8 @@ def test_a_private_source_is_never_fetched_without_the_setting(make_app, other_s
     target = SITE + insert_post(blog)
     other_site.pages["/reply"] = (200, HTML, reply_page(target))
     assert send(blog, other_site.url("/reply"), target).status_code == 202
-    assert "1 jobs run, 0 failed" in run_jobs(blog)  # refused for good: no retry
+    assert "1 jobs run, 1 failed" in run_jobs(blog)  # refused for good, with its reason
+    assert "0 jobs run" in run_jobs(blog)  # and never retried
     assert other_site.gets == [] and comments_in_db(blog) == []
 
 

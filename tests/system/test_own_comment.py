@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from comment_helpers import insert_post, post_comment
-from test_mail import mail_app, parts, run_jobs
+from mail_helpers import mail_app, parts, run_jobs
 
 from microblog.extensions import db
 from microblog.models import Comment

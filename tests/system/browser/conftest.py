@@ -269,7 +269,8 @@ def screenshots_dir() -> Path:
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     SCREENSHOTS.mkdir(parents=True)
     (SCREENSHOTS / "README.txt").write_text(
-        "Written by tests/browser; copy to docs/screenshots/ to update the README's pictures.\n"
+        "Written by tests/system/browser; copy to docs/screenshots/ to update the README's"
+        " pictures.\n"
     )
     return SCREENSHOTS
 

@@ -12,7 +12,7 @@ from microblog.jekyll.post_file import SiteSettings
 from microblog.models import Post, Redirect, SiteState, Tag
 from microblog.posts.importer import Importer, import_paths
 
-SLICE = Path(__file__).parent / "data" / "jekyll-corpus"
+SLICE = Path(__file__).resolve().parent.parent / "data" / "jekyll-corpus"
 SLICE_FOLDERS = ["jekyll-docs", "jekyll-tests", "minimal-mistakes", "synthetic"]
 FULL_CORPUS = Path("/work/shared/corpus/jekyll-posts")
 FULL_FOLDERS = ["academicpages", "jekyll-docs", "jekyll-now", "jekyll-tests", "minimal-mistakes"]

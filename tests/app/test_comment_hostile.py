@@ -7,7 +7,7 @@ import re
 
 import pytest
 from comment_helpers import comments_in_db, create_author, csrf_from, insert_post, log_in
-from test_sanitize import HOSTILE, assert_inert
+from hostile_input import HOSTILE, assert_inert
 
 from microblog.comments.sanitize import BACKENDS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "microblog"
+PACKAGE = Path(__file__).resolve().parents[2] / "microblog"
 
 
 def reads_environment(tree: ast.AST) -> list[int]:

@@ -16,7 +16,7 @@ from microblog.jekyll.liquid import SiteContext
 from microblog.jekyll.markdown import MarkdownTooComplex, render_post
 from microblog.jekyll.post_file import SiteSettings, parse_post
 
-SITE = Path(__file__).parent / "data" / "jekyll-site"
+SITE = Path(__file__).resolve().parent.parent / "data" / "jekyll-site"
 SETTINGS = SiteSettings(
     site_url="https://oracle.example/notes", permalink="/:year/:month/:day/:title/"
 )
@@ -120,6 +120,9 @@ def test_hidden_text_and_kramdown_syntax_never_show(jekyll_bodies):
         ("{: .next}\nPara", '<p class="next">Para</p>'),
         ("x {::comment}y{:/comment}z", "<p>x z</p>"),
         ("`{::comment}` in code", "<p><code>{::comment}</code> in code</p>"),
+        ('He said \\"hi\\"', '<p>He said "hi"</p>'),
+        ("One\n<!--more-->\nTwo", "<p>One\n<!--more-->\nTwo</p>"),
+        ("Text.\n\n[^a]: Never referred to.", "<p>Text.</p>"),
     ],
 )
 def test_kramdown_cases(text, expected):

@@ -599,10 +599,11 @@ def test_markdown_extensions():
     ("body", "kwargs", "excerpt"),
     [
         ("\nFirst para.\n\nSecond.\n", {}, "<p>First para.</p>"),
-        ("One\n<!--more-->\nTwo\n", {}, "<p>One</p>"),
-        ("One\ntwo\n<!-- more -->\n\nThree\n", {}, "<p>One\ntwo</p>"),
+        ("One\n<!--more-->\nTwo\n", {}, "<p>One\n<!--more-->\nTwo</p>"),
+        ("One\n<!--more-->\nTwo\n", {"excerpt_separator": "<!--more-->"}, "<p>One</p>"),
+        ("One\ntwo\n<!-- more -->\n\nThree\n", {}, "<p>One\ntwo\n<!-- more --></p>"),
         ("A\n\nB\n---\nC\n", {"excerpt_separator": "\n---\n"}, "<p>A</p>\n<p>B</p>"),
-        ("Body.\n", {"excerpt": "Custom *one*"}, "<p>Custom <em>one</em></p>"),
+        ("Body.\n", {"excerpt": "Custom *one*"}, "Custom *one*"),
         (
             "See [link ref][link].\n\nMore\n\n[link]: https://jekyllrb.com/\n",
             {},

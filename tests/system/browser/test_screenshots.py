@@ -1,5 +1,5 @@
 """Screenshots of the post page, a tag page and the moderation queue at phone and desktop
-widths, written to tests/browser/screenshots-latest/ (git-ignored). The README shows copies
+widths, written to tests/system/browser/screenshots-latest/ (git-ignored). The README shows copies
 of them from docs/screenshots/."""
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.skipif(
     reason="nginx is not installed (apt-get install nginx): deploy/nginx.conf is not tested",
 )
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parent.parent
 POST = """---
 title: {title}
 date: {date}

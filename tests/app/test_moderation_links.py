@@ -11,9 +11,9 @@ import time
 import feedparser
 import pytest
 from comment_helpers import create_author, csrf_from, insert_post, log_in
+from hostile_input import HOSTILE, assert_inert
 from itsdangerous import URLSafeTimedSerializer
-from test_mail import add_comment, mail_app, run_jobs
-from test_sanitize import HOSTILE, assert_inert
+from mail_helpers import add_comment, mail_app, run_jobs
 
 from microblog import mail as notify
 from microblog.extensions import db
