@@ -23,6 +23,7 @@ from microblog.models import Comment, Post, SiteState
 from microblog.models.database import is_busy
 from microblog.web import ratelimits
 from microblog.web.caching import cached_response
+from microblog.web.dates import site_zone
 from microblog.web.post_page import (
     pending_ids_from_cookie,
     private,
@@ -172,7 +173,9 @@ def feed(path: str) -> Response:
         )
         limit = max(1, int(config["FEED_MAX_ITEMS"]))
         comments = list(reversed(db.session.execute(newest.limit(limit)).scalars().all()))
-        site = FeedSite(config["SITE_URL"], config["SITE_TITLE"], config["SITE_LANGUAGE"])
+        site = FeedSite(
+            config["SITE_URL"], config["SITE_TITLE"], config["SITE_LANGUAGE"], site_zone()
+        )
         # Last-Modified is the site's last change, not the newest comment's: a comment taken
         # back (unapproved) must not move it backwards, or a reader sending only
         # If-Modified-Since would keep the copy that still shows it.

@@ -3,7 +3,6 @@ robots.txt."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -24,7 +23,7 @@ from microblog.feeds.uris import uri
 from microblog.jekyll.slugs import tag_slug
 from microblog.models import Post, Redirect, Tag, post_tags
 from microblog.models.ids import parse_id
-from microblog.timeutil import as_utc, now_utc
+from microblog.timeutil import now_utc
 from microblog.web import post_page
 from microblog.web.caching import cached_page, cached_response
 from microblog.web.media import media_response
@@ -250,18 +249,6 @@ def site_context():
         "site_language": config["SITE_LANGUAGE"],
         "url_for_page": url_for_page,
     }
-
-
-@bp.app_template_filter("long_date")
-def long_date(value) -> str:
-    """A date as a reader says it: 30 September 2025."""
-    return f"{value.day} {value:%B %Y}"
-
-
-@bp.app_template_filter("iso_datetime")
-def iso_datetime(value: datetime) -> str:
-    """An instant as HTML's `datetime` attribute and microformats want it: UTC, to the second."""
-    return as_utc(value).isoformat(timespec="seconds")
 
 
 @bp.app_template_global("post_authors")

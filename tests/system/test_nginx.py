@@ -323,11 +323,6 @@ def test_static_files_and_compression_are_nginx_s(blog):
     assert headers["Content-Encoding"] == "gzip" and gzip.decompress(packed) == plain
 
 
-@pytest.mark.xfail(
-    reason="seen twice under load: one /feed.xml answer held neither the old nor the new title "
-    "while a re-import committed; not yet explained (closing note of stop 17)",
-    strict=False,
-)
 def test_a_change_shows_to_every_reader_within_two_seconds(blog):
     permalink = blog.publish("change", "Before the change", tag="Change")
     paths = [permalink, "/", "/tags/change/", "/tags/change/feed.xml", "/feed.xml"]
