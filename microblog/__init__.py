@@ -22,11 +22,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(settings.shipped_folder("templates")),
     )
-    app.config.from_mapping(settings.DEFAULTS)
     if test_config is None:
+        app.config.from_mapping(settings.defaults())
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_mapping(settings.from_environment())
     else:
+        app.config.from_mapping(settings.DEFAULTS)
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     settings.finish(app.config, app.instance_path)

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
     from microblog.cli.author import author_cli
     from microblog.cli.backup import backup_command, restore_command
+    from microblog.cli.doctor import doctor_cli
     from microblog.cli.jobs import jobs_cli
     from microblog.cli.posts import posts_cli
     from microblog.cli.seed import init_app as init_seed
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(posts_cli)
     app.cli.add_command(author_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(doctor_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     init_seed(app)

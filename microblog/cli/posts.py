@@ -26,17 +26,36 @@ posts_cli = AppGroup("posts", help="Import, delete and export posts.")
     help="Also remove the posts once imported from under PATHS whose files are gone.",
 )
 @click.option("--force", is_flag=True, help="Overwrite (or prune) posts edited in the app since.")
+@click.option(
+    "--example",
+    is_flag=True,
+    help="PATH is the demo (make run's content/_posts): the next other import removes it.",
+)
+@click.option(
+    "--send-webmentions",
+    is_flag=True,
+    help="Notify the sites the imported posts link to (with WEBMENTION_SEND); never without.",
+)
 def import_posts(
-    paths: tuple[str, ...], dry_run: bool, if_empty: bool, prune: bool, force: bool
+    paths: tuple[str, ...],
+    dry_run: bool,
+    if_empty: bool,
+    prune: bool,
+    force: bool,
+    example: bool,
+    send_webmentions: bool,
 ) -> None:
     """Import Jekyll posts from PATHS: a whole site (a folder holding _config.yml, read as
     `jekyll build` reads it, its files copied into MEDIA_FOLDER), or files and folders of
     posts (searched recursively)."""
     from pathlib import Path
 
+    from microblog.extensions import db
+    from microblog.indieweb import sending
     from microblog.jekyll.errors import PostError
     from microblog.jekyll.settings import SiteSettings
     from microblog.jekyll.site import is_site_root, load_site
+    from microblog.posts import example as example_posts
     from microblog.posts.importer import database_has_posts, import_paths, import_site
 
     if if_empty and database_has_posts():
@@ -46,6 +65,8 @@ def import_posts(
     sites = [Path(path) for path in paths if is_site_root(Path(path))]
     if sites and len(paths) > 1:
         raise click.UsageError(f"import the site {sites[0]} on its own (one SITE_ROOT per run)")
+    # An archive links to years of other sites: importing it is not news to them.
+    db.session.info[sending.QUIET] = not send_webmentions
     progress = ImportProgress()
     with progress:
         if sites:
@@ -79,6 +100,16 @@ def import_posts(
         click.echo(note)
     for line in report.refusals():
         click.echo(line)
+    if not dry_run:
+        instance = Path(current_app.instance_path)
+        database = str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+        if example:
+            example_posts.remember_demo(instance, database, Path(paths[0]))
+        else:
+            removed = example_posts.remove_demo(instance, database)
+            db.session.commit()
+            for permalink in removed:
+                click.echo(f"removed: {permalink} (the example post of a fresh clone)")
     click.echo(report.summary())
     if report.failed:
         click.get_current_context().exit(1)

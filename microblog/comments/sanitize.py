@@ -15,7 +15,8 @@ from __future__ import annotations
 import html as html_entities
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree as etree
 
@@ -104,10 +105,10 @@ def _clean_with_bleach(html: str) -> str:
     # bleach re-exports html5lib's Filter here; types-bleach does not declare it.
     from bleach.html5lib_shim import Filter  # type: ignore[attr-defined]
 
-    class LinkRelFilter(Filter):
+    class LinkRelFilter(Filter):  # type: ignore[misc]  # bleach's Filter is untyped
         """Give every link the rel the page promises (after the sanitiser has run)."""
 
-        def __iter__(self):
+        def __iter__(self) -> Iterator[dict[str, Any]]:
             for token in super().__iter__():
                 if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "a":
                     attrs = dict(token["data"])

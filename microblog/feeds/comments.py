@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 
-from microblog.feeds.entries import xml_text
+from microblog.feeds.entries import note_title, xml_text
 from microblog.feeds.uris import uri
 from microblog.timeutil import as_utc, in_zone
 
@@ -27,6 +27,8 @@ class FeedSite:
     url: str  # absolute, no trailing slash
     title: str
     language: str = "en"
+    # The WebSub hub the comment feeds name (`rel="hub"`), as the post feeds do.
+    hub_url: str | None = None
     # Dates are written as wall-clock time in this zone, with its offset (TIMEZONE).
     zone: tzinfo = UTC
 
@@ -50,9 +52,11 @@ def comments_atom(site: FeedSite, post: Post, comments: Sequence[Comment]) -> by
     feed_url = f"{post_url}comments/feed.xml"
     fg = FeedGenerator()
     fg.id(feed_url)
-    fg.title(xml_text(f"Comments on “{post.title}” — {site.title}"))
+    fg.title(xml_text(f"Comments on “{post.title or note_title(post)}” — {site.title}"))
     fg.link(href=post_url, rel="alternate", type="text/html")
     fg.link(href=feed_url, rel="self", type="application/atom+xml")
+    if site.hub_url:
+        fg.link(href=uri(site.hub_url), rel="hub")
     fg.language(site.language)
     fg.updated(in_zone(comments_feed_updated(post, comments), site.zone))
     for comment in comments:
@@ -66,7 +70,8 @@ def comments_atom(site: FeedSite, post: Post, comments: Sequence[Comment]) -> by
         entry.published(in_zone(comment.created_at, site.zone))
         entry.updated(in_zone(comment.status_changed_at or comment.created_at, site.zone))
         entry.content(xml_text(comment.body_html), type="html")
-    return fg.atom_str(pretty=True)
+    document: bytes = fg.atom_str(pretty=True)
+    return document
 
 
 @dataclass(frozen=True)
@@ -102,4 +107,5 @@ def moderation_atom(site: FeedSite, feed_url: str, entries: Sequence[QueueEntry]
         entry.published(in_zone(item.comment.created_at, site.zone))
         entry.updated(in_zone(item.comment.created_at, site.zone))
         entry.content(item.content_html, type="html")
-    return fg.atom_str(pretty=True)
+    document: bytes = fg.atom_str(pretty=True)
+    return document

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal, Protocol
 
+from markupsafe import Markup
+
 from microblog.feeds.uris import uri
 from microblog.timeutil import as_utc, zone_named
 
@@ -90,6 +92,24 @@ class FeedSettings:
 def xml_text(value: object) -> str:
     """`value` as text with every character XML 1.0 forbids removed."""
     return XML_FORBIDDEN.sub("", str(value or ""))
+
+
+def note_title(post: FeedPost, words: int = 8) -> str:
+    """What stands as a note's title where a format requires one (Atom): its first words.
+
+    Feed readers show an entry's title as its headline; a URL there is what nobody wants to
+    read, and an empty one is shown as "(untitled)" by some. A note with no words at all (a
+    photo) is named by its date.
+    """
+    text = Markup(post.excerpt_html or post.body_html or "").striptags().split()
+    if text:
+        return xml_text(" ".join(text[:words]) + ("…" if len(text) > words else ""))
+    return f"Note of {as_utc(post.published_at).date().isoformat()}"
+
+
+def post_title(post: FeedPost) -> str | None:
+    """The post's title; None for a note (RSS and JSON Feed then carry no title at all)."""
+    return xml_text(post.title).strip() or None
 
 
 def post_url(post: FeedPost, site_url: str) -> str:

@@ -12,6 +12,7 @@ from microblog.feeds.entries import (
     entry_updated,
     post_authors,
     post_terms,
+    post_title,
     post_url,
     xml_text,
 )
@@ -64,12 +65,14 @@ def json_item(post: FeedPost, settings: FeedSettings, site_url: str) -> dict[str
     item: dict[str, Any] = {
         "id": url,
         "url": url,
-        "title": xml_text(post.title).strip() or url,
         "content_html": absolutize_html(xml_text(html), site_url, url),
         "date_published": in_zone(post.published_at, settings.zone).isoformat(),
         "date_modified": in_zone(entry_updated(post), settings.zone).isoformat(),
         "authors": [{"name": name} for name in post_authors(post, settings.author)],
     }
+    title = post_title(post)
+    if title is not None:  # a note has none: JSON Feed items need no title
+        item = {"id": url, "url": url, "title": title} | item
     terms = post_terms(post)
     if terms:
         item["tags"] = terms

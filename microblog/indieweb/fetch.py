@@ -29,6 +29,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -175,7 +176,7 @@ def _guarded(
     class Guarded(connection_class):  # type: ignore[valid-type, misc]
         def _new_conn(self) -> socket.socket:
             deadline.left()
-            sock = super()._new_conn()
+            sock: socket.socket = super()._new_conn()
             reason = None if allow_private else address_refused(sock.getpeername()[0])
             if reason is not None:
                 sock.close()
@@ -227,7 +228,9 @@ def deadline_seconds(wanted: float | None = None) -> float:
     return seconds if left is None else max(0.0, min(seconds, left))
 
 
-def _request(manager: urllib3.PoolManager, deadline: Deadline, method: str, url: str, **kw):
+def _request(
+    manager: urllib3.PoolManager, deadline: Deadline, method: str, url: str, **kw: Any
+) -> urllib3.BaseHTTPResponse:
     """One request under the deadline: a failure after it passed is a timeout, whatever
     broke (the watchdog's shutdown shows up as a reset or a protocol error)."""
     try:

@@ -15,6 +15,7 @@ it is now refused in milliseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -47,6 +48,8 @@ class Mention:
     author_photo: str | None
     content_html: str
     content_text: str
+    # When the source says it was written (dt-published), if it says so readably.
+    published: datetime | None = None
 
 
 def same_url(a: str, b: str) -> bool:
@@ -126,7 +129,7 @@ def _url_of(value: Any) -> str | None:
     return None
 
 
-def _entries(items: list[dict]) -> list[dict]:
+def _entries(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = []
     for item in items:
         if "h-entry" in item.get("type", []):
@@ -154,6 +157,20 @@ def _entry_properties(root: lxml.html.HtmlElement, source_url: str) -> dict[str,
     parsed = mf2py.parse(doc=fragment, url=url, html_parser="html.parser")
     entries = _entries(parsed.get("items", []))
     return dict(entries[0].get("properties", {})) if entries else {}
+
+
+def published_of(value: Any) -> datetime | None:
+    """A dt-published value as an aware UTC instant (a date without an offset is taken as
+    UTC); None when it is not a date-time Python can read."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "T"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def read_mention(html: str | lxml.html.HtmlElement, source_url: str, target: str) -> Mention:
@@ -186,6 +203,7 @@ def read_mention(html: str | lxml.html.HtmlElement, source_url: str, target: str
         content_text = summary if isinstance(summary, str) else ""
     host = urlsplit(source_url).hostname or source_url
     return Mention(
+        published=published_of(_first(properties.get("published"))),
         kind=kind,
         author_name=(name if isinstance(name, str) and name.strip() else host).strip()[:100],
         author_url=_http_or_none(url),

@@ -78,7 +78,14 @@ class Delete:
     url: str
 
 
-Action = Create | Update | Delete
+@dataclass
+class Undelete:
+    """Bring back the post deleted at `url`."""
+
+    url: str
+
+
+Action = Create | Update | Delete | Undelete
 
 
 # ---------------------------------------------------------------------------- reading bodies
@@ -100,7 +107,9 @@ def from_form(items: Iterable[tuple[str, str]], has_files: bool = False) -> dict
     action = single(values, "action")
     if action is not None:
         if action not in ("delete", "undelete"):
-            raise invalid(f"action={action} must be sent as JSON (only delete is form-encoded)")
+            raise invalid(
+                f"action={action} must be sent as JSON (only delete and undelete are form-encoded)"
+            )
         return {"action": action, "url": single(values, "url") or ""}
     kind = single(values, "h") or "entry"
     properties = {k: v for k, v in values.items() if k not in REQUEST_FIELDS}
@@ -132,8 +141,8 @@ def parse(body: Any) -> Action:
     if action == "update":
         return parse_update(url.strip(), body)
     if action == "undelete":
-        raise invalid("deleted posts are gone for good here: undelete is not supported")
-    raise invalid(f"unknown action {action!r} (create, update or delete)")
+        return Undelete(url.strip())
+    raise invalid(f"unknown action {action!r} (create, update, delete or undelete)")
 
 
 def json_kind(value: Any) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from microblog.extensions import db
 from microblog.indieweb.micropub import (
     Create,
     Update,
@@ -20,6 +21,7 @@ from microblog.indieweb.micropub import (
 )
 from microblog.jekyll.settings import SiteSettings
 from microblog.models import Post
+from microblog.posts import tombstones
 from microblog.posts.notes import with_free_address
 from microblog.posts.writer import PostInput, PostRejected, PostWriter
 from microblog.timeutil import now_utc
@@ -116,5 +118,20 @@ def update(post: Post, action: Update, settings: SiteSettings) -> str:
 
 
 def delete(post: Post, settings: SiteSettings) -> None:
-    """Remove the post with its comments."""
+    """Remove the post with its comments (its address keeps a tombstone: 410 Gone)."""
     PostWriter(settings).delete([post.id])
+
+
+def undelete(paths: set[str], settings: SiteSettings) -> str:
+    """Bring back the post deleted at one of `paths`, as it was; returns its permalink.
+
+    Its comments went with it; a post written at that address since is never replaced.
+    """
+    grave = tombstones.tombstone_at(db.session, paths)
+    if grave is None:
+        raise invalid("no deleted post was at that URL")
+    post = tombstones.input_from(grave.snapshot)
+    writer = PostWriter(settings)
+    permalink = save(writer, post)
+    tombstones.clear(db.session, grave.permalink)
+    return permalink

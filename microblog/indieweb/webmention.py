@@ -14,7 +14,7 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from microblog import jobs
 from microblog.comments import sanitize
@@ -57,23 +57,29 @@ def refusal(source: str, target: str) -> str | None:
     return None
 
 
-def queue_full() -> bool:
-    """Whether as many verifications wait as the site allows."""
-    waiting = db.session.execute(
-        select(func.count())
-        .select_from(Job)
-        .where(Job.kind == "webmention.verify", Job.state == JobState.WAITING)
-    ).scalar_one()
-    return waiting >= int(current_app.config["WEBMENTION_MAX_QUEUED"])
+def queue_full(client: str = "") -> bool:
+    """Whether as many verifications wait as the site allows, in all or from this client
+    (one client may hold at most WEBMENTION_MAX_QUEUED_PER_CLIENT of them)."""
+    waiting = list(
+        db.session.execute(
+            select(Job.args)
+            .where(Job.kind == "webmention.verify", Job.state == JobState.WAITING)
+            .limit(int(current_app.config["WEBMENTION_MAX_QUEUED"]))
+        ).scalars()
+    )
+    if len(waiting) >= int(current_app.config["WEBMENTION_MAX_QUEUED"]):
+        return True
+    mine = sum(1 for args in waiting if client and (args or {}).get("client") == client)
+    return mine >= int(current_app.config["WEBMENTION_MAX_QUEUED_PER_CLIENT"])
 
 
-def accept(source: str, target: str) -> None:
-    """Queue the verification in the caller's transaction."""
-    jobs.enqueue("webmention.verify", source=source, target=target)
+def accept(source: str, target: str, client: str = "") -> None:
+    """Queue the verification in the caller's transaction (`client`: who sent it)."""
+    jobs.enqueue("webmention.verify", source=source, target=target, client=client)
 
 
 @jobs.task("webmention.verify", attempts=5, seconds=60)
-def verify(source: str, target: str) -> None:
+def verify(source: str, target: str, client: str = "") -> None:
     """Fetch the source and record, update or remove what it says about the target.
 
     A source that cannot be read (refused, too slow, too complex) fails the job at once
@@ -156,8 +162,10 @@ def comment_for(post: Post, source: str, mention: Mention, comment: Comment | No
         body_html = sanitize.render_comment(mention.content_text or "(mentioned this post)")
     body_source = (mention.content_text or source)[: LIMITS.body]
     now = now_utc()
+    # Shown with the date the source gives (never one still to come), not when it came here.
+    written = mention.published if mention.published and mention.published <= now else now
     if comment is None:
-        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=now)
+        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=written)
         db.session.add(comment)
     elif comment.body_html != body_html and comment.status == CommentStatus.APPROVED:
         # A changed text is read again before it shows.
@@ -168,5 +176,6 @@ def comment_for(post: Post, source: str, mention: Mention, comment: Comment | No
     comment.body_source = body_source
     comment.body_html = body_html
     comment.source_url = source
+    comment.created_at = written
     comment.status_changed_at = now
     return comment

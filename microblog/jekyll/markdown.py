@@ -184,7 +184,7 @@ class _Balancer(HTMLParser):
         self.open: list[str] = []
         self.hidden = 0
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in DROPPED_WITH_CONTENT:
             self.hidden += 1
         elif not self.hidden and tag not in DROPPED_TAGS:
@@ -192,7 +192,7 @@ class _Balancer(HTMLParser):
             if tag not in VOID_ELEMENTS:
                 self.open.append(tag)
 
-    def handle_startendtag(self, tag: str, attrs) -> None:
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.hidden and tag not in DROPPED_TAGS | DROPPED_WITH_CONTENT:
             self.out.append(self.get_starttag_text() or "")
 

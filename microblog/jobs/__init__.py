@@ -43,6 +43,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from microblog.extensions import db
 from microblog.models import Job, JobState
@@ -89,7 +90,9 @@ def time_left() -> float | None:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
-def task(name: str, *, attempts: int = 8, seconds: float = DEFAULT_BUDGET) -> Callable:
+def task(
+    name: str, *, attempts: int = 8, seconds: float = DEFAULT_BUDGET
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a function as a job kind named `name` (a decorator), run within `seconds`.
 
     The function takes plain JSON-able keyword arguments, runs in an app context, may change
@@ -127,7 +130,7 @@ def enqueue(kind: str, *, delay: float = 0, session: Any = None, **args: Any) ->
 def retry_delay(attempt: int, first: float, longest: float) -> float:
     """Seconds before retry number `attempt` (1, 2, …): doubling, capped, with some jitter."""
     delay = min(longest, first * 2 ** max(0, attempt - 1))
-    return delay * random.uniform(0.8, 1.2)
+    return float(delay * random.uniform(0.8, 1.2))
 
 
 def worker_name() -> str:
@@ -138,7 +141,7 @@ def worker_name() -> str:
 # ---------------------------------------------------------------------------- claim and run
 
 
-def _due(now: datetime):
+def _due(now: datetime) -> ColumnElement[bool]:
     return Job.state.in_([JobState.WAITING, JobState.RUNNING]) & (Job.due_at <= now)
 
 

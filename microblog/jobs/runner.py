@@ -16,6 +16,7 @@ import threading
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from microblog import jobs
 from microblog.extensions import db
@@ -79,7 +80,7 @@ class Runner:
                 self.stopping.wait(gather)
 
 
-def wake_after_commit(session) -> None:
+def wake_after_commit(session: Session) -> None:
     """After a commit that queued a job, wake this process's runner (it need not poll)."""
     if session.info.pop("jobs_enqueued", False) and has_app_context():
         runner = current_app.extensions.get("jobs_runner")
@@ -87,7 +88,7 @@ def wake_after_commit(session) -> None:
             runner.wake.set()
 
 
-def forget_after_rollback(session, *_args) -> None:
+def forget_after_rollback(session: Session, *_args: object) -> None:
     session.info.pop("jobs_enqueued", None)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, text
@@ -17,7 +18,9 @@ from sqlalchemy.orm import Session, scoped_session
 from microblog.extensions import db
 
 
-def configure_sqlite_connection(dbapi_connection, _record, busy_ms: int = 10_000) -> None:
+def configure_sqlite_connection(
+    dbapi_connection: Any, _record: object, busy_ms: int = 10_000
+) -> None:
     """WAL, a busy timeout and foreign keys on every new SQLite connection.
 
     WAL lets readers run while a writer commits. `synchronous=FULL` fsyncs the WAL at every
@@ -33,7 +36,9 @@ def configure_sqlite_connection(dbapi_connection, _record, busy_ms: int = 10_000
     cursor.close()
 
 
-def configure_postgres_connection(dbapi_connection, _record, lock_ms: int = 10_000) -> None:
+def configure_postgres_connection(
+    dbapi_connection: Any, _record: object, lock_ms: int = 10_000
+) -> None:
     """A lock wait ends after `lock_ms` with an error the caller can answer (503)."""
     dbapi_connection.execute(f"SET lock_timeout = {int(lock_ms)}")
     dbapi_connection.commit()

@@ -126,7 +126,8 @@ def check_size(size: int, max_bytes: int) -> None:
 
 
 def _pixels(image: Image.Image) -> int:
-    return image.width * image.height * max(1, int(getattr(image, "n_frames", 1)))
+    frames = int(getattr(image, "n_frames", 1))
+    return int(image.width * image.height) * max(1, frames)
 
 
 def _strip(image: Image.Image) -> None:

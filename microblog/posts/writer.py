@@ -39,10 +39,11 @@ from microblog.models import (
     posts_table,
     tags_table,
 )
+from microblog.posts import tombstones
 from microblog.posts.index import PostIndex, SessionLike, StoredPost
 from microblog.posts.media import enhance_body
 from microblog.posts.reader import stored_input
-from microblog.posts.site_changes import mark_changed
+from microblog.posts.site_changes import mark_changed, mark_deleted
 from microblog.timeutil import now_utc
 
 __all__ = [
@@ -266,6 +267,8 @@ class PostWriter:
             touched = self.tag_slugs_of([current.id]) if current is not None else set()
             new_id, version = self.write(values, current, expected_version, origin is not None)
             self.write_links(new_id, post.tag_names, redirects, permalink, current is None)
+            if current is None or current.permalink != permalink:
+                tombstones.clear(self.session, permalink)
             touched.update(tag_slug(name) for name in post.tag_names)
             mark_changed(self.session, touched, post.goes_live(), post_id=new_id)
         self.remember(new_id, values, version, current, origin, redirects, permalink)
@@ -423,6 +426,13 @@ class PostWriter:
         ids = [post.id for post in removed]
         if ids and not self.dry_run:
             session = self.session
+            for post in removed:
+                # Its address answers 410 Gone from now on, and it can be undeleted.
+                tombstones.bury(session, self.input_of(post.id), post.permalink)
+                body_html = session.execute(
+                    select(posts_table.c.body_html).where(posts_table.c.id == post.id)
+                ).scalar_one()
+                mark_deleted(session, post.permalink, body_html or "")
             tag_ids = select(post_tags.c.tag_id).where(post_tags.c.post_id.in_(ids))
             orphans = list(session.execute(tag_ids.distinct()).scalars())
             touched = self.tag_slugs_of(ids)

@@ -136,6 +136,8 @@ def cache_key(environ: WSGIEnvironment) -> str | None:
     """
     path: str = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
     query: str = environ.get("QUERY_STRING", "")
+    if "reply" in query and "reply" in parse_qs(query, keep_blank_values=True):
+        return None  # `?reply=<id>`: the post's form answering a comment, a private page
     if "page" not in query:
         return path
     pages = parse_qs(query, keep_blank_values=True).get("page")

@@ -25,9 +25,11 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from werkzeug.wrappers import Response
 
 from microblog.extensions import db
 from microblog.jekyll.markdown import render_post
@@ -61,17 +63,17 @@ def allow_long_posts(endpoint: str | None, values: dict[str, Any] | None) -> Non
 
 
 @bp.after_request
-def never_cache(response):
+def never_cache(response: Response) -> Response:
     """The author's pages are personal: no shared or browser cache keeps them."""
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-def author_required(view: Callable) -> Callable:
+def author_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Signed in, or: a GET goes to the sign-in page, anything else is a 401."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any):
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user.is_authenticated:
             return view(*args, **kwargs)
         if request.method in ("GET", "HEAD"):
@@ -81,7 +83,7 @@ def author_required(view: Callable) -> Callable:
     return wrapped
 
 
-def all_posts():
+def all_posts() -> Select[Post]:
     """Every post, drafts and scheduled ones too, newest first (the editor's list)."""
     return select(Post).order_by(Post.published_at.desc(), Post.id.desc())
 
@@ -167,7 +169,7 @@ def page_number() -> int:
 
 @bp.get("/posts")
 @author_required
-def posts():
+def posts() -> ResponseReturnValue:
     """Every post: drafts, scheduled and published, newest first, paginated."""
     number = page_number()
     page = db.paginate(all_posts(), page=number, per_page=LIST_PAGE_SIZE, error_out=number > 1)
@@ -176,14 +178,14 @@ def posts():
 
 @bp.get("/posts/new")
 @author_required
-def new():
+def new() -> ResponseReturnValue:
     """An empty form for a new post."""
     return render_form(PostForm(), None)
 
 
 @bp.get("/posts/<int:post_id>/edit")
 @author_required
-def edit(post_id: int):
+def edit(post_id: int) -> ResponseReturnValue:
     """The form filled with the post as saved, and the version it was served with."""
     post = db.get_or_404(Post, post_id)
     form = PostForm(data=form_data(PostWriter(site_settings()).input_of(post.id), post.version))
@@ -196,7 +198,7 @@ def render_form(
     status: int = 200,
     preview: str | None = None,
     conflict: dict[str, Any] | None = None,
-):
+) -> ResponseReturnValue:
     """The editor page: the form, its preview pane, and a conflict when there is one."""
     form.published_at.description = (
         f"Optional: date and time, {site_settings().timezone} time. Later than now: scheduled."
@@ -223,19 +225,19 @@ def render_form(
 
 @bp.post("/posts")
 @author_required
-def create():
+def create() -> ResponseReturnValue:
     """Save a new post; 303 to its edit page."""
     return save(None)
 
 
 @bp.post("/posts/<int:post_id>")
 @author_required
-def update(post_id: int):
+def update(post_id: int) -> ResponseReturnValue:
     """Save changes to a post over the version the form was served with (else 409)."""
     return save(db.get_or_404(Post, post_id))
 
 
-def save(post: Post | None):
+def save(post: Post | None) -> ResponseReturnValue:
     """Check the form, preview it (no-JS Preview button) or hand it to the writer."""
     form = PostForm()
     if request.form.get("action") == "upload":
@@ -274,7 +276,7 @@ def save(post: Post | None):
     return redirect(url_for("editor.edit", post_id=saved.post_id), code=303)
 
 
-def upload_into_form(form: PostForm, post: Post | None):
+def upload_into_form(form: PostForm, post: Post | None) -> ResponseReturnValue:
     """The no-script upload: store the image, put its Markdown at the end of the body and
     show the form again (nothing is saved yet: the author saves when ready)."""
     from microblog.posts.media import MediaRejected, markdown_for
@@ -295,7 +297,7 @@ def upload_into_form(form: PostForm, post: Post | None):
     return render_form(form, post)
 
 
-def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict):
+def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict) -> ResponseReturnValue:
     """409: the saved text beside the author's own, which stays in the form.
 
     The form now carries the newer version, so saving again replaces it on purpose.
@@ -316,7 +318,7 @@ def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict):
     return render_form(form, fresh, 409, conflict=conflict)
 
 
-def rejected(form: PostForm, post: Post | None, refusal: PostRejected):
+def rejected(form: PostForm, post: Post | None, refusal: PostRejected) -> ResponseReturnValue:
     """The writer refused the post (a clash, a bad address): the form again, the reason
     under the field it names; 409 when another post holds what this one asked for."""
     status = 409 if refusal.kind == "conflict" else 400
@@ -329,7 +331,7 @@ def rejected(form: PostForm, post: Post | None, refusal: PostRejected):
 
 @bp.get("/posts/<int:post_id>/delete")
 @author_required
-def confirm_delete(post_id: int):
+def confirm_delete(post_id: int) -> ResponseReturnValue:
     """Ask before deleting: the post, its comment count, and one button."""
     post = db.get_or_404(Post, post_id)
     return render_template("admin/post_delete.html", post=post, comment_count=comment_count(post))
@@ -337,7 +339,7 @@ def confirm_delete(post_id: int):
 
 @bp.post("/posts/<int:post_id>/delete")
 @author_required
-def delete(post_id: int):
+def delete(post_id: int) -> ResponseReturnValue:
     """Remove the post and its comments (the confirmation page asked first); 303 to the list."""
     post = db.get_or_404(Post, post_id)
     title, permalink = post.title, post.permalink
@@ -349,7 +351,7 @@ def delete(post_id: int):
 
 @bp.get("/posts/export.zip")
 @author_required
-def export_zip():
+def export_zip() -> ResponseReturnValue:
     """Every post as a zip of Jekyll files (what `flask posts export` writes)."""
     archive = exporter.export_zip(site_settings())
     stamp = now_utc().strftime("%Y-%m-%d")
@@ -363,7 +365,7 @@ def export_zip():
 
 @bp.post("/preview")
 @author_required
-def preview():
+def preview() -> ResponseReturnValue:
     """The HTML a body renders to, as the post's page would show it (for the editor's script)."""
     body = request.form.get("body", "")
     html = render_template("admin/preview.html", preview_html=preview_html(body))

@@ -14,7 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from microblog.extensions import csrf, db
 from microblog.indieweb import micropub as mp
@@ -43,7 +45,7 @@ def allow_long_posts(endpoint: str | None, values: dict[str, Any] | None) -> Non
 
 
 @bp.errorhandler(MicropubError)
-def refuse(error: MicropubError):
+def refuse(error: MicropubError) -> ResponseReturnValue:
     """The spec's JSON error body with its status."""
     db.session.rollback()
     response = jsonify(error.body())
@@ -54,7 +56,7 @@ def refuse(error: MicropubError):
 
 
 @bp.after_request
-def never_cache(response):
+def never_cache(response: Response) -> Response:
     """Micropub answers are the author's: no cache keeps them."""
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -79,10 +81,14 @@ def bearer(form_token: str | None = None) -> access_tokens.Bearer:
     return found
 
 
-def require_scope(who: access_tokens.Bearer, scope: str) -> None:
-    """Refuse a token that may not do this."""
+def require_scope(who: access_tokens.Bearer, scope: str, doing: str | None = None) -> None:
+    """Refuse a token that may not do this (`doing` names the action when not the scope)."""
     if scope not in who.scopes:
-        raise MicropubError("insufficient_scope", f"this token may not {scope} posts")
+        raise MicropubError(
+            "insufficient_scope",
+            f"this token may not {doing or scope} posts: it needs the {scope!r} scope "
+            f"and has {' '.join(sorted(who.scopes)) or 'none'}",
+        )
 
 
 def read_body() -> tuple[dict[str, Any], str | None]:
@@ -117,6 +123,12 @@ def site_path(url: str) -> str:
     return path or "/"
 
 
+def candidate_paths(url: str) -> set[str]:
+    """The paths a post at this URL may have (with and without its trailing slash)."""
+    path = site_path(url).replace("\x00", "")
+    return {path, path + "/"} if not path.endswith("/") else {path, path.rstrip("/") or "/"}
+
+
 def post_at(url: str) -> Post:
     """The post a URL names (drafts and old addresses too); invalid_request when none."""
     path = site_path(url)
@@ -136,7 +148,7 @@ def post_at(url: str) -> Post:
 
 def absolute(path: str) -> str:
     """A post's path as the absolute URL a client keeps."""
-    return current_app.config["SITE_URL"] + path
+    return str(current_app.config["SITE_URL"]) + path
 
 
 def settings() -> SiteSettings:
@@ -145,7 +157,7 @@ def settings() -> SiteSettings:
 
 
 @bp.get("/micropub")
-def query():
+def query() -> ResponseReturnValue:
     """`q=config`, `q=syndicate-to`, `q=source&url=…` (with `properties[]` to pick some)."""
     bearer(request.args.get("access_token"))
     what = request.args.get("q", "")
@@ -164,7 +176,7 @@ def query():
 
 
 @bp.post("/micropub")
-def act():
+def act() -> ResponseReturnValue:
     """Create (201 + Location), update (204, or 201 when the URL changed) or delete (204)."""
     body, form_token = read_body()
     who = bearer(form_token)
@@ -172,6 +184,13 @@ def act():
     if isinstance(action, mp.Create):
         require_scope(who, "create")
         path = micropub_posts.create(action, settings())
+        db.session.commit()
+        response = current_app.response_class(status=201)
+        response.headers["Location"] = absolute(path)
+        return response
+    if isinstance(action, mp.Undelete):
+        require_scope(who, "delete", "undelete")
+        path = micropub_posts.undelete(candidate_paths(action.url), settings())
         db.session.commit()
         response = current_app.response_class(status=201)
         response.headers["Location"] = absolute(path)

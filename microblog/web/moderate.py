@@ -4,9 +4,12 @@ nothing); `POST` does that one action without signing in. The token is the crede
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, make_response, render_template
+from flask import Blueprint, Response, current_app, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 
 from microblog import mail as notify
+from microblog.comments import author_comments
+from microblog.comments.rules import IntakeRules
 from microblog.comments.status import TransitionError, apply
 from microblog.extensions import csrf, db
 from microblog.feeds.comments import FeedSite, QueueEntry, moderation_atom
@@ -36,7 +39,7 @@ def void_link() -> Response:
 
 
 @bp.get("/moderate/<token>")
-def confirm_page(token: str):
+def confirm_page(token: str) -> ResponseReturnValue:
     """The comment and one button."""
     found = notify.read_moderation_token(token)
     if found is None:
@@ -55,14 +58,36 @@ def confirm_page(token: str):
 
 
 @bp.post("/moderate/<token>")
-def act(token: str):
+def act(token: str) -> ResponseReturnValue:
     """Do the link's one action."""
     found = notify.read_moderation_token(token)
     if found is None:
         return void_link()
     comment, action = found
+    reply_text = request.form.get("reply", "")
     try:
-        apply(comment, action, None)
+        if action == "approve" and reply_text.strip():
+            config = current_app.config
+            author_comments.approve_and_reply(
+                comment,
+                reply_text,
+                IntakeRules.from_config(config),
+                name=str(config["SITE_AUTHOR"]),
+                site_url=str(config["SITE_URL"]),
+                by=None,
+            )
+        else:
+            apply(comment, action, None)
+    except author_comments.AuthorCommentRefused as error:
+        db.session.rollback()
+        page = render_template(
+            "moderate/confirm.html",
+            comment=comment,
+            action=action,
+            verb=VERBS[action],
+            error=str(error),
+        )
+        return private(make_response(page, 422))
     except TransitionError:
         db.session.rollback()
         return void_link()
@@ -72,7 +97,7 @@ def act(token: str):
 
 
 @bp.get("/moderate/feed/<token>.atom")
-def author_feed(token: str):
+def author_feed(token: str) -> ResponseReturnValue:
     """The author's private feed of comments waiting, newest first, with their links."""
     author = notify.read_feed_token(token)
     if author is None:

@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from microblog.extensions import db
@@ -23,6 +24,7 @@ from microblog.feeds.uris import uri
 from microblog.jekyll.slugs import tag_slug
 from microblog.models import Post, Redirect, Tag, post_tags
 from microblog.models.ids import parse_id
+from microblog.posts import tombstones
 from microblog.timeutil import now_utc
 from microblog.web import post_page
 from microblog.web.caching import cached_page, cached_response
@@ -64,7 +66,7 @@ def page_number() -> int:
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     """Newest published posts with their excerpts, paginated."""
     number = page_number()
 
@@ -81,7 +83,7 @@ def index():
 
 
 @bp.get("/tags/")
-def tags():
+def tags() -> ResponseReturnValue:
     """Every tag that has a published post, with its post count."""
     return cached_page(render_tag_index)
 
@@ -122,7 +124,7 @@ def tag_or_404(slug: str) -> Tag:
 
 
 @bp.get("/tags/<slug>/")
-def tag(slug: str):
+def tag(slug: str) -> ResponseReturnValue:
     """The published posts with one tag."""
     number = page_number()
 
@@ -144,7 +146,7 @@ def tag(slug: str):
 
 
 @bp.get("/sitemap.xml")
-def sitemap():
+def sitemap() -> ResponseReturnValue:
     """Every published post and tag page, for crawlers."""
     return cached_response(lambda: (render_sitemap().encode(), None), "application/xml", 3600)
 
@@ -180,26 +182,31 @@ def render_sitemap() -> str:
 
 
 @bp.get("/favicon.ico")
-def favicon():
+def favicon() -> ResponseReturnValue:
     """Clients that ask for the classic icon path get the site's SVG icon."""
     return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.get("/robots.txt")
-def robots():
+def robots() -> ResponseReturnValue:
     """Let crawlers in, keep them out of the admin, point them at the sitemap."""
     body = render_template("public/robots.txt")
     return current_app.response_class(body, mimetype="text/plain")
 
 
 @bp.get("/<path:path>")
-def permalink(path: str):
+def permalink(path: str) -> ResponseReturnValue:
     """A post at its permalink; the slash-less form and `redirect_from` paths answer 301."""
     path = "/" + path
     # An imported site's image or download, where no post has this path.
     media = media_response(path)
     if media is not None:
         return media
+    # "Reply" under a comment: the form answering it, on a private page.
+    if "reply" in request.args:
+        replying = post_page.reply_form_response_at(path)
+        if replying is not None:
+            return replying
     # A reader with comments awaiting moderation gets a private page, never the cached one.
     personal = post_page.personalised_post_response_at(path)
     if personal is not None:
@@ -227,6 +234,9 @@ def render_post_at(path: str) -> str:
     ).scalar_one_or_none()
     if old is not None and Post.find_published(old.post.permalink) is not None:
         abort(redirect(old.post.permalink, code=301))
+    if tombstones.tombstone_at(db.session, old_paths) is not None:
+        # Deleted on purpose: 410 tells search engines and Webmention receivers it is gone.
+        abort(410, description="This post was deleted by its author.")
     abort(404)
 
 
@@ -237,14 +247,25 @@ def url_for_page(number: int) -> str:
     return url_for(endpoint, **args, page=number) if number > 1 else url_for(endpoint, **args)
 
 
+def author_photo_url(config: Any) -> str | None:
+    """SITE_AUTHOR_PHOTO as an absolute URL (a path is on this site); None when unset."""
+    photo = str(config.get("SITE_AUTHOR_PHOTO") or "").strip()
+    if not photo:
+        return None
+    return (
+        photo if "://" in photo else str(config["SITE_URL"]).rstrip("/") + "/" + photo.lstrip("/")
+    )
+
+
 @bp.app_context_processor
-def site_context():
+def site_context() -> dict[str, Any]:
     """Site settings every template may show."""
     config = current_app.config
     return {
         "site_title": config["SITE_TITLE"],
         "site_description": config["SITE_DESCRIPTION"],
         "site_author": config["SITE_AUTHOR"],
+        "site_author_photo": author_photo_url(config),
         "site_url": config["SITE_URL"],
         "site_language": config["SITE_LANGUAGE"],
         "url_for_page": url_for_page,

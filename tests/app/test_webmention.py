@@ -160,7 +160,8 @@ def test_a_plain_link_is_a_mention_in_the_moderation_queue(blog, target, other_s
 def test_every_page_advertises_the_endpoint(blog, target):
     for path in ("/", target.removeprefix(SITE)):
         answer = blog.test_client().get(path)
-        assert answer.headers["Link"] == '</webmention>; rel="webmention"'
+        # Absolute: a sender resolving it against the wrong base still finds it.
+        assert answer.headers["Link"] == f'<{SITE}/webmention>; rel="webmention"'
         rels = mf2py.parse(doc=answer.get_data(as_text=True), url=SITE + path)["rels"]
         assert rels["webmention"] == [SITE + "/webmention"]
 
@@ -216,11 +217,3 @@ def test_a_flood_fills_neither_the_queue_nor_the_database(make_app):
     target = SITE + insert_post(blog)
     answers = [send(blog, f"http://s{i}.example/p", target).status_code for i in range(5)]
     assert answers == [202, 202, 202, 503, 503]
-
-
-def test_one_source_host_is_rate_limited(make_app):
-    blog = make_app(RATELIMIT_ENABLED=True, WEBMENTION_RATE_LIMIT="2 per minute")
-    target = SITE + insert_post(blog)
-    codes = [send(blog, f"http://flood.example/{i}", target).status_code for i in range(3)]
-    assert codes == [202, 202, 429]
-    assert send(blog, "http://calm.example/1", target).status_code == 202

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from jekyll_oracle import JEKYLL, Comparison, jekyll_build, post_bodies, report, structure
+from jekyll_oracle import (
+    JEKYLL,
+    Comparison,
+    jekyll_build,
+    jekyll_render,
+    post_bodies,
+    report,
+    structure,
+)
 
 from microblog.jekyll.front_matter import load_yaml, split_front_matter
 from microblog.jekyll.liquid import SiteContext
@@ -123,6 +131,13 @@ def test_hidden_text_and_kramdown_syntax_never_show(jekyll_bodies):
         ('He said \\"hi\\"', '<p>He said "hi"</p>'),
         ("One\n<!--more-->\nTwo", "<p>One\n<!--more-->\nTwo</p>"),
         ("Text.\n\n[^a]: Never referred to.", "<p>Text.</p>"),
+        ("[[Bug #1]]\n\n[Bug #1]: /b", '<p>[<a href="/b">Bug #1</a>]</p>'),
+        ("<u>It's</u> it's", "<p><u>It's</u> it\u2019s</p>"),
+        ('`pin`\'d "-" x', "<p><code>pin</code>\u2018d \u201c-\u201c x</p>"),
+        (
+            "> quote\n> - a\n> - b",
+            "<blockquote>\n<p>quote</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n</blockquote>",
+        ),
     ],
 )
 def test_kramdown_cases(text, expected):
@@ -166,3 +181,15 @@ def test_a_refused_text_is_a_failed_line_and_the_others_import(write_post, impor
     output = import_posts(bad, good, expect_ok=False).output
     assert f"failed: {bad}: more than 32 brackets open at once in one paragraph" in output
     assert f"imported: {good}" in output
+
+
+def test_kramdown_tables_as_jekyll_reads_them():
+    """Separator lines before, inside and after rows, a footer, short rows: the same
+    structure as Jekyll's, and no separator shown as dashes."""
+    text = (
+        "|---\n| x | y\n|:--|--:\n| 1 | 2\n|---\n| 3\n|===\n| f | g\n\n"
+        "| a | b |\n|---|---|\n| -- | 1 |\n|---|---|\n| 2 | 3 |\n"
+    )
+    html = render_post(text)[0]
+    assert structure(html) == structure(jekyll_render(text))
+    assert "\u2014" not in html and "\u2013" in html

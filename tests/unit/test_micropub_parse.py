@@ -140,8 +140,7 @@ def test_deletes_from_the_spec():
     assert mp.parse(form(f"action=delete\n&url={url}")) == mp.Delete(url)
     assert mp.parse({"action": "delete", "url": url}) == mp.Delete(url)
     for body in (form(f"action=undelete\n&url={url}"), {"action": "undelete", "url": url}):
-        with pytest.raises(mp.MicropubError, match="undelete is not supported"):
-            mp.parse(body)
+        assert mp.parse(body) == mp.Undelete(url)
 
 
 BAD = [
