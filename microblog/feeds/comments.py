@@ -52,7 +52,9 @@ def comments_atom(site: FeedSite, post: Post, comments: Sequence[Comment]) -> by
     feed_url = f"{post_url}comments/feed.xml"
     fg = FeedGenerator()
     fg.id(feed_url)
-    fg.title(xml_text(f"Comments on “{post.title or note_title(post)}” — {site.title}"))
+    fg.title(
+        xml_text(f"Comments on “{post.title or note_title(post, zone=site.zone)}” — {site.title}")
+    )
     fg.link(href=post_url, rel="alternate", type="text/html")
     fg.link(href=feed_url, rel="self", type="application/atom+xml")
     if site.hub_url:

@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 from markupsafe import Markup
 
 from microblog.feeds.uris import uri
-from microblog.timeutil import as_utc, zone_named
+from microblog.timeutil import as_utc, in_zone, zone_named
 
 FeedKind = Literal["rss", "atom", "json"]
 
@@ -94,7 +94,7 @@ def xml_text(value: object) -> str:
     return XML_FORBIDDEN.sub("", str(value or ""))
 
 
-def note_title(post: FeedPost, words: int = 8) -> str:
+def note_title(post: FeedPost, words: int = 8, zone: tzinfo = UTC) -> str:
     """What stands as a note's title where a format requires one (Atom): its first words.
 
     Feed readers show an entry's title as its headline; a URL there is what nobody wants to
@@ -104,7 +104,7 @@ def note_title(post: FeedPost, words: int = 8) -> str:
     text = Markup(post.excerpt_html or post.body_html or "").striptags().split()
     if text:
         return xml_text(" ".join(text[:words]) + ("…" if len(text) > words else ""))
-    return f"Note of {as_utc(post.published_at).date().isoformat()}"
+    return f"Note of {in_zone(post.published_at, zone).date().isoformat()}"
 
 
 def post_title(post: FeedPost) -> str | None:

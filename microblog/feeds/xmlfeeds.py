@@ -180,7 +180,7 @@ def add_entry(
     fe.guid(url, permalink=True)
     title = post_title(post)
     if title is not None or kind == "atom":
-        fe.title(title or note_title(post))
+        fe.title(title or note_title(post, zone=settings.zone))
     fe.link(href=url, rel="alternate", type="text/html")
     fe.comments(url + "#comments")
     fe.feed_links.links = [

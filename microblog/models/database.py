@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, text
@@ -58,7 +59,7 @@ def is_busy(error: OperationalError) -> bool:
 
 
 @contextmanager
-def read_snapshot(session: Session | scoped_session[Session]) -> Iterator[int]:
+def read_snapshot(session: Session | scoped_session[Any]) -> Iterator[int]:
     """Every read in the block sees the database as one commit left it; yields the site's
     change counter as that same commit left it.
 
@@ -87,7 +88,7 @@ def read_snapshot(session: Session | scoped_session[Session]) -> Iterator[int]:
 
 
 @contextmanager
-def savepoint(session: Session | scoped_session[Session]) -> Iterator[None]:
+def savepoint(session: Session | scoped_session[Any]) -> Iterator[None]:
     """`session.begin_nested()`, inside a real transaction on SQLite too.
 
     pysqlite begins no transaction before a SAVEPOINT when nothing was written yet; SQLite

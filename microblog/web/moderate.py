@@ -117,7 +117,10 @@ def author_feed(token: str) -> ResponseReturnValue:
     ]
     config = current_app.config
     site = FeedSite(
-        config["SITE_URL"], config["SITE_TITLE"], config.get("SITE_LANGUAGE", "en"), site_zone()
+        config["SITE_URL"],
+        config["SITE_TITLE"],
+        config.get("SITE_LANGUAGE", "en"),
+        zone=site_zone(),
     )
     body = moderation_atom(site, notify.feed_url(author), entries)
     response = make_response(body)

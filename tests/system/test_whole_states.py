@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from comment_helpers import AUTHOR, CSRF_RE, TOKEN_RE, create_author, log_in
+from comment_helpers import CSRF_RE, TOKEN_RE, create_author, log_in
 from nginx_server import nginx_binary, nginx_front
-from servers import Browser, GunicornSettings, flask_cli, gunicorn_server
+from servers import Browser, GunicornSettings, gunicorn_server
 
 from microblog import create_app
 
@@ -149,7 +149,9 @@ def matches(answer: Answer, state: dict[int, PostState]) -> bool:
         locs = set(re.findall(r"http://blog\.example(/p/[^<]*)</loc>", answer.body))
         return answer.status == 200 and locs == {p.permalink for p in state.values()}
     if path == "/tags/":
-        counts = dict(re.findall(r'href="/tags/(\w+)/">\w+</a> <span class="count">\((\d+)', answer.body))
+        counts = dict(
+            re.findall(r'href="/tags/(\w+)/">\w+</a> <span class="count">\((\d+)', answer.body)
+        )
         wanted = {t: str(len(published_in(state, t))) for t in TAGS}
         return answer.status == 200 and counts == wanted
     expected = {("T", p.n, p.rev) for p in published_in(state, tag)}
@@ -282,7 +284,6 @@ class Author:
         assert answer.status_code == 303
 
 
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def running_blog(request, tmp_path):
     """The blog under gunicorn with nginx in front, and the author's app on its database."""
@@ -373,9 +374,7 @@ def test_readers_see_the_whole_old_or_the_whole_new_site(running_blog, tmp_path)
                     return
 
     readers = [
-        threading.Thread(target=reader, args=(front, i * 5))
-        for front in fronts
-        for i in range(3)
+        threading.Thread(target=reader, args=(front, i * 5)) for front in fronts for i in range(3)
     ]
     for thread in readers:
         thread.start()
@@ -477,11 +476,9 @@ def test_readers_see_the_whole_old_or_the_whole_new_site(running_blog, tmp_path)
     ]
     history = [
         (round(t - site.since[0], 2), {n: (p.rev, p.permalink, p.comments) for n, p in st.items()})
-        for t, st in zip(site.since, site.states)
+        for t, st in zip(site.since, site.states, strict=True)
     ]
-    if wrong:
-        print("HISTORY", *history, sep="\n")
-        for a in wrong[:5]:
-            print("WRONG", a.front, a.path, a.status, round(a.sent - site.since[0], 3), round(a.received - site.since[0], 3), a.newest)
-            print(a.body)
-    assert not wrong, f"{len(wrong)} of {len(answers)} answers show no whole state: {report}"
+    assert not wrong, (
+        f"{len(wrong)} of {len(answers)} answers show no whole state: {report}; "
+        f"the states: {history}"
+    )
