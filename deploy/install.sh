@@ -4,10 +4,11 @@
 #   sudo deploy/install.sh
 #
 # 1. a system user `microblog` (no login, home /srv/microblog);
-# 2. the code in /srv/microblog (root's, read-only to the service), its instance folder
+# 2. /etc/microblog/microblog.env from deploy/microblog.env, only when it does not exist
+#    (then it stops there: edit the settings and run it again);
+# 3. the code in /srv/microblog (root's, read-only to the service), its instance folder
 #    (the user's: SQLite database if any, secret key, media), /var/log/microblog;
-# 3. a virtualenv /srv/microblog/.venv with `pip install .` (no test tools);
-# 4. /etc/microblog/microblog.env from deploy/microblog.env, only when it does not exist;
+# 4. a virtualenv /srv/microblog/.venv with `pip install .` (no test tools);
 # 5. `flask db upgrade` as the user, which also generates instance/secret_key once;
 # 6. the systemd units, the logrotate file, the nginx file (only when absent), and a
 #    `microblog` command that runs `flask` as the user with the settings file;
@@ -75,6 +76,25 @@ if [ -z "$PREFIX" ] && ! id "$SERVICE_USER" >/dev/null 2>&1; then
         --shell /usr/sbin/nologin "$SERVICE_USER"
 fi
 
+mkdir -p "$ETC/microblog"
+FIRST_SETTINGS=""
+if [ ! -f "$SETTINGS" ]; then
+    cp "$SOURCE/deploy/microblog.env" "$SETTINGS"
+    FIRST_SETTINGS=1
+else
+    say "settings $SETTINGS kept"
+fi
+if [ -z "$PREFIX" ]; then
+    chown "root:$SERVICE_USER" "$SETTINGS"
+fi
+chmod 0640 "$SETTINGS"
+
+if [ -n "$FIRST_SETTINGS" ]; then
+    say "settings written to $SETTINGS: set SITE_URL, TIMEZONE, DATABASE_URL and mail there,"
+    say "then run this script again: it installs the code, upgrades the database, starts the blog"
+    exit 0
+fi
+
 say "code in $APP"
 mkdir -p "$APP" "$APP/instance" "$LOGS" "$ACME" "$ETC/microblog" "$BIN"
 # Everything but the developer's own state (virtualenv, instance, caches) and the tests.
@@ -94,17 +114,6 @@ say "virtualenv $APP/.venv (pip install . : the app and what it runs on, no test
 [ -x "$APP/.venv/bin/python" ] || "$PYTHON" -m venv "$APP/.venv"
 "$APP/.venv/bin/python" -m pip install --upgrade --disable-pip-version-check pip
 "$APP/.venv/bin/python" -m pip install --disable-pip-version-check "$APP"
-
-if [ ! -f "$SETTINGS" ]; then
-    say "settings $SETTINGS (edit SITE_URL, DATABASE_URL, mail; then run this again)"
-    cp "$SOURCE/deploy/microblog.env" "$SETTINGS"
-else
-    say "settings $SETTINGS kept"
-fi
-if [ -z "$PREFIX" ]; then
-    chown "root:$SERVICE_USER" "$SETTINGS"
-fi
-chmod 0640 "$SETTINGS"
 
 say "the microblog command ($BIN/microblog: flask as $SERVICE_USER with the settings)"
 cat > "$BIN/microblog" <<EOF

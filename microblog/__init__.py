@@ -63,11 +63,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         editor,
         errors,
         feeds,
+        indieauth,
         media_library,
         micropub,
         moderate,
+        pages,
         public,
         replies,
+        search,
         webmention,
     )
 
@@ -77,9 +80,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(media_library.bp)
+    app.register_blueprint(pages.bp)
+    pages.init_app(app)
     app.register_blueprint(micropub.bp)
+    app.register_blueprint(indieauth.bp)
     app.register_blueprint(moderate.bp)
     app.register_blueprint(replies.bp)
+    app.register_blueprint(search.bp)
     errors.init_app(app)
     # Last: its catch-all permalink route must not shadow the others.
     app.register_blueprint(public.bp)

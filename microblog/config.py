@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_FOLDER": None,
     # The largest image the author may upload (the editor, the library, Micropub).
     "MEDIA_MAX_BYTES": 25 * 1024 * 1024,
+    # Let Micropub's photo URLs be fetched from private and loopback addresses (tests only).
+    "MEDIA_FETCH_ALLOW_PRIVATE": False,
     "POSTS_PER_PAGE": 10,
     "FEED_MAX_ITEMS": 20,
     "FEED_FULL_TEXT": True,
@@ -40,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBMENTION_RATE_LIMIT": "20 per hour",
     "WEBMENTION_MAX_QUEUED": 500,
     "WEBMENTION_MAX_QUEUED_PER_CLIENT": 20,
+    # Likes and reposts kept per post (each reader once); more are not counted.
+    "WEBMENTION_MAX_REACTIONS": 500,
     # IndieAuth: fetch an app's client_id page on private and loopback addresses (tests).
     "INDIEAUTH_ALLOW_PRIVATE": False,
     "PAGE_MAX_AGE": 0,
@@ -96,6 +100,7 @@ DEFAULTS: dict[str, Any] = {
 ENV_TYPES: dict[str, type] = {
     "MEDIA_FOLDER": str,
     "MEDIA_MAX_BYTES": int,
+    "MEDIA_FETCH_ALLOW_PRIVATE": bool,
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "SITE_URL": str,
@@ -116,6 +121,7 @@ ENV_TYPES: dict[str, type] = {
     "WEBMENTION_RATE_LIMIT": str,
     "WEBMENTION_MAX_QUEUED": int,
     "WEBMENTION_MAX_QUEUED_PER_CLIENT": int,
+    "WEBMENTION_MAX_REACTIONS": int,
     "INDIEAUTH_ALLOW_PRIVATE": bool,
     "PAGE_MAX_AGE": int,
     "RESPONSE_CACHE_MAX_BYTES": int,

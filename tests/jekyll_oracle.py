@@ -133,7 +133,10 @@ def _text(value: str | None) -> str:
 
 def _code_text(pre: lxml.html.HtmlElement) -> str:
     """A code block's text: with line numbers in a table, only the code cell's."""
-    cells = pre.xpath(".//td[contains(concat(' ', @class, ' '), ' code ')]")
+    cells = pre.xpath(
+        ".//td[contains(concat(' ', @class, ' '), ' code ')"
+        " or contains(concat(' ', @class, ' '), ' rouge-code ')]"
+    )
     source = cells[0] if cells else pre
     return source.text_content().strip("\n")
 

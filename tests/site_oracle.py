@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -160,6 +161,7 @@ def our_posts(root: Path) -> tuple[dict[str, tuple[str, str, str]], dict[str, st
     site = load_site(root, SiteSettings(site_url=SITE_URL))
     settings = site.settings
     published: dict[str, tuple[str, str, str]] = {}
+    now = datetime.now(UTC)
     refused: dict[str, str] = {}
     for path in site.post_paths():
         relative = str(site.relative(path))
@@ -174,14 +176,14 @@ def our_posts(root: Path) -> tuple[dict[str, tuple[str, str, str]], dict[str, st
         except (NotAPost, PostError) as exc:
             refused[relative] = str(exc)
             continue
-        if source.is_draft:
-            continue
+        if source.is_draft or source.published_at > now:
+            continue  # the app shows a future post at its date; Jekyll (`future: false`) not yet
         body, excerpt = render_post(
             source.body,
             is_markdown=source.is_markdown,
             excerpt=source.excerpt,
             excerpt_separator=source.excerpt_separator or settings.excerpt_separator,
-            gfm=settings.gfm,
+            options=settings.markdown,
         )
         published[source.permalink] = (relative, body, excerpt)
     return published, refused

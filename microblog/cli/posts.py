@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from microblog.extensions import db
+
 posts_cli = AppGroup("posts", help="Import, delete and export posts.")
 
 
@@ -53,15 +55,16 @@ def import_posts(
     from microblog.extensions import db
     from microblog.indieweb import sending
     from microblog.jekyll.errors import PostError
-    from microblog.jekyll.settings import SiteSettings
     from microblog.jekyll.site import is_site_root, load_site
     from microblog.posts import example as example_posts
     from microblog.posts.importer import database_has_posts, import_paths, import_site
+    from microblog.posts.site_settings import current_site_settings
 
     if if_empty and database_has_posts():
         click.echo("nothing imported: the database already holds posts (--if-empty)")
         return
-    settings = SiteSettings.from_config(current_app.config)
+    # The configuration, with the permalink style a whole-site import stored.
+    settings = current_site_settings(current_app.config)
     sites = [Path(path) for path in paths if is_site_root(Path(path))]
     if sites and len(paths) > 1:
         raise click.UsageError(f"import the site {sites[0]} on its own (one SITE_ROOT per run)")
@@ -111,8 +114,36 @@ def import_posts(
             for permalink in removed:
                 click.echo(f"removed: {permalink} (the example post of a fresh clone)")
     click.echo(report.summary())
-    if report.failed:
+    comments_failed = bool(sites) and import_site_comments(sites[0], dry_run)
+    if report.failed or comments_failed:
         click.get_current_context().exit(1)
+
+
+def import_site_comments(root: Any, dry_run: bool) -> bool:
+    """A whole site's Staticman comments (`_data/comments/`), onto the posts just imported;
+    True when some file of them failed."""
+    from microblog.comments.imports.matching import PostFinder
+    from microblog.comments.imports.staticman import comments_folder, read_staticman
+    from microblog.comments.imports.storing import CommentStore
+
+    folder = comments_folder(root)
+    if folder is None:
+        return False
+    if dry_run:
+        found = read_staticman([folder])
+        click.echo(f"comments: {len(found.comments)} in {folder} would be imported")
+        return False
+    store = CommentStore(PostFinder(), str(current_app.config.get("SANITIZER") or "bleach"))
+    try:
+        outcome = store.store(read_staticman([folder]))
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    for line in outcome.lines:
+        click.echo(f"comments: {line}")
+    click.echo(f"comments: {outcome.summary()}")
+    return outcome.skipped > 0
 
 
 def check_zone(settings: Any, where: str = "TIMEZONE") -> None:

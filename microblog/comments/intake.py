@@ -113,6 +113,16 @@ def reply_target(post: Post, parent_id: str) -> Comment | None:
     return parent
 
 
+def body_problem(body: str) -> str | None:
+    """Why a comment's text is refused (blank, too long, Markdown past its budget), or None:
+    the one check for a new comment and for its writer's edit."""
+    if sanitize.is_blank(body):
+        return "Please write a comment."
+    if len(body) > LIMITS.body:
+        return f"The comment is too long: {len(body)} characters, at most {LIMITS.body}."
+    return sanitize.markdown_problem(body)
+
+
 def validate(
     post: Post, submission: Submission, rules: IntakeRules, now: datetime | None = None
 ) -> dict[str, str]:
@@ -131,13 +141,7 @@ def validate(
         errors["email"] = "That does not look like an email address (it is optional)."
     if submission.url and not valid_url(submission.url):
         errors["url"] = "The website must be a full http:// or https:// address (it is optional)."
-    if sanitize.is_blank(submission.body):
-        errors["body"] = "Please write a comment."
-    elif len(submission.body) > LIMITS.body:
-        errors["body"] = (
-            f"The comment is too long: {len(submission.body)} characters, at most {LIMITS.body}."
-        )
-    elif problem := sanitize.markdown_problem(submission.body):
+    if problem := body_problem(submission.body):
         errors["body"] = problem
     if submission.parent_id and reply_target(post, submission.parent_id) is None:
         errors["parent_id"] = "That comment cannot be answered; choose another or none."

@@ -17,7 +17,7 @@ from microblog.feeds.entries import (
     xml_text,
 )
 from microblog.feeds.html_links import absolutize_html
-from microblog.feeds.paging import FeedPage
+from microblog.feeds.paging import FeedScope
 from microblog.feeds.uris import uri
 from microblog.feeds.xmlfeeds import feed_description, feed_title
 from microblog.timeutil import in_zone
@@ -25,19 +25,11 @@ from microblog.timeutil import in_zone
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def build_json_feed(
-    posts: Sequence[FeedPost],
-    settings: FeedSettings,
-    *,
-    self_path: str,
-    page_path: str = "/",
-    tag_name: str | None = None,
-    page: FeedPage | None = None,
-) -> bytes:
+def build_json_feed(posts: Sequence[FeedPost], settings: FeedSettings, scope: FeedScope) -> bytes:
     """The JSON Feed document for `posts`, newest first as given (arguments as `build_feed`)."""
     site_url = settings.site_url.rstrip("/")
-    page = page or FeedPage()
-    links = page.links(uri(site_url + self_path))
+    tag_name, page_path = scope.tag_name, scope.page_path
+    links = scope.page.links(uri(site_url + scope.self_path))
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": xml_text(feed_title(settings, tag_name)),

@@ -31,7 +31,7 @@ from microblog.feeds.entries import (
     xml_text,
 )
 from microblog.feeds.html_links import absolutize_html
-from microblog.feeds.paging import FeedPage
+from microblog.feeds.paging import FeedScope
 from microblog.feeds.uris import uri
 from microblog.timeutil import in_zone
 
@@ -98,22 +98,14 @@ def build_xml_feed(
     kind: Literal["rss", "atom"],
     posts: Sequence[FeedPost],
     settings: FeedSettings,
-    *,
-    self_path: str,
-    page_path: str = "/",
-    tag_name: str | None = None,
-    page: FeedPage | None = None,
+    scope: FeedScope,
 ) -> bytes:
-    """The RSS 2.0 or Atom 1.0 document for `posts`, newest first as given.
-
-    `self_path` is where the feed itself lives, `page_path` the HTML page it mirrors (both
-    paths under the site URL); `tag_name` makes it that tag's feed; `page` which page of
-    the paged feed this document is.
-    """
+    """The RSS 2.0 or Atom 1.0 document for `posts`, newest first as given, as the feed and
+    page `scope` names."""
     site_url = settings.site_url.rstrip("/")
-    page = page or FeedPage()
-    feed_url = uri(site_url + self_path)
-    links = page.links(feed_url)
+    tag_name, page_path = scope.tag_name, scope.page_path
+    feed_url = uri(site_url + scope.self_path)
+    links = scope.page.links(feed_url)
 
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)

@@ -250,6 +250,7 @@ def fetch(
     allow_private: bool = False,
     accept: str = "text/html",
     seconds: float | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> Fetched:
     """GET `url` under the guard, within `seconds` in all (`DEADLINE_SECONDS`); raises
     FetchRefused (never retry: FetchTimedOut too) or OSError/urllib3 errors (a network
@@ -271,7 +272,7 @@ def fetch(
                     if response.status in (301, 302, 303, 307, 308) and location:
                         url = urljoin(url, location)
                         continue
-                    body = _read_body(response, deadline, url)
+                    body = _read_body(response, deadline, url, max_bytes)
                     return Fetched(url, response.status, dict(response.headers), body)
                 finally:
                     # Never hand back a connection with an unread body: close it.
@@ -282,7 +283,9 @@ def fetch(
             manager.clear()
 
 
-def _read_body(response: urllib3.BaseHTTPResponse, deadline: Deadline, url: str) -> bytes:
+def _read_body(
+    response: urllib3.BaseHTTPResponse, deadline: Deadline, url: str, max_bytes: int = MAX_BYTES
+) -> bytes:
     body = bytearray()
     try:
         while True:
@@ -291,8 +294,8 @@ def _read_body(response: urllib3.BaseHTTPResponse, deadline: Deadline, url: str)
             if not chunk:
                 break
             body += chunk
-            if len(body) > MAX_BYTES:
-                raise FetchRefused(f"{url[:200]} is larger than {MAX_BYTES} bytes")
+            if len(body) > max_bytes:
+                raise FetchRefused(f"{url[:200]} is larger than {max_bytes} bytes")
     except FetchRefused:
         raise
     except Exception:

@@ -21,7 +21,6 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.etree  # type: ignore[import-untyped]
 import lxml.html  # type: ignore[import-untyped]
-import mf2py  # type: ignore[import-untyped]
 
 KIND_PROPERTIES = (
     ("in-reply-to", "reply"),
@@ -154,6 +153,10 @@ def _entry_properties(root: lxml.html.HtmlElement, source_url: str) -> dict[str,
     base = root.find(".//base[@href]")
     url = urljoin(source_url, base.get("href", "").strip()) if base is not None else source_url
     fragment = lxml.html.tostring(element, encoding="unicode")
+    # Imported here: mf2py brings BeautifulSoup, html5lib and requests (~0.2 s), which
+    # every CLI command and worker boot would pay for otherwise.
+    import mf2py  # type: ignore[import-untyped]
+
     parsed = mf2py.parse(doc=fragment, url=url, html_parser="html.parser")
     entries = _entries(parsed.get("items", []))
     return dict(entries[0].get("properties", {})) if entries else {}

@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from html import escape
 from typing import Any
+
+from microblog.jekyll import dates
 
 # Properties the blog stores in its own fields; everything else is kept as extra.
 KNOWN = frozenset({"name", "content", "summary", "category", "published", "post-status", "photo"})
@@ -95,8 +97,8 @@ def from_form(items: Iterable[tuple[str, str]], has_files: bool = False) -> dict
     """A form-encoded or multipart body (its fields in order) as the JSON request form."""
     if has_files:
         raise invalid(
-            "this server has no media endpoint: send photos as URLs (photo=https://…), "
-            "not as uploaded files"
+            "only photo files can be uploaded with a post (photo, photo[]); send other "
+            "files to the media endpoint first, or as URLs"
         )
     values: dict[str, list[str]] = {}
     for raw_key, value in items:
@@ -266,10 +268,11 @@ def parse_published(raw: str, zone: tzinfo) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        raise invalid(f"published {text!r} is not an ISO 8601 date-time that exists") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
+        raise invalid(f"published {text[:60]!r} is not an ISO 8601 date-time that exists") from None
+    try:
+        return dates.to_utc(value, zone)
+    except ValueError as why:
+        raise invalid(f"published: {why}") from None
 
 
 def photo_markdown(properties: Mapping[str, list[Any]]) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import select
+
 from microblog.extensions import db
 from microblog.indieweb.micropub import (
     Create,
@@ -18,7 +20,9 @@ from microblog.indieweb.micropub import (
     apply_update,
     entry_fields,
     invalid,
+    photo_urls,
 )
+from microblog.indieweb.photos import queue_remote_photos
 from microblog.jekyll.settings import SiteSettings
 from microblog.models import Post
 from microblog.posts import tombstones
@@ -97,7 +101,12 @@ def create(action: Create, settings: SiteSettings) -> str:
         front_matter=kept_front_matter(None, fields.extra),
     )
     writer = PostWriter(settings)
-    return save(writer, with_free_address(writer, post))
+    path = save(writer, with_free_address(writer, post))
+    remote = photo_urls(action.properties)
+    if remote:
+        post_id = writer.session.execute(select(Post.id).where(Post.permalink == path)).scalar_one()
+        queue_remote_photos(post_id, remote, settings.site_url)
+    return path
 
 
 def update(post: Post, action: Update, settings: SiteSettings) -> str:

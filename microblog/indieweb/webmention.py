@@ -135,8 +135,13 @@ def drop_comment(post: Post, comment: Comment | None) -> None:
 
 
 def record(post: Post, source: str, mention: Mention) -> None:
-    """Store the mention, updating the one this source made before (never a duplicate)."""
+    """Store the mention, updating the one this source made before (never a duplicate; a
+    like or repost once per reader, and no more than the post may hold)."""
     row = existing(post, source)
+    if mention.kind in ("like", "repost") and counted_already(post, source, mention):
+        if row is not None:
+            remove(post, source)  # this source changed into a reaction counted elsewhere
+        return
     if row is None:
         row = Webmention(post_id=post.id, source=source)
         db.session.add(row)
@@ -151,6 +156,27 @@ def record(post: Post, source: str, mention: Mention) -> None:
         drop_comment(post, row.comment)
         row.comment = None
     mark_site_changed(db.session)
+
+
+def reaction_key(source: str, author_url: str | None) -> str:
+    """Who a like or repost is from: the author's URL, else the source page's, each without
+    query or fragment (`?n=1`, `?n=2`… of one page are one reader, not six)."""
+    parts = urlsplit(author_url or source)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/') or '/'}"
+
+
+def counted_already(post: Post, source: str, mention: Mention) -> bool:
+    """Whether this like or repost must not add a row: its reader already has one of that
+    kind on the post, or the post holds as many as it may (WEBMENTION_MAX_REACTIONS)."""
+    rows = db.session.execute(Webmention.reactions(post.id)).scalars().all()
+    others = [row for row in rows if row.source != source]
+    if len(others) >= int(current_app.config["WEBMENTION_MAX_REACTIONS"]):
+        return True
+    key = reaction_key(source, mention.author_url)
+    return any(
+        row.kind == mention.kind and reaction_key(row.source, row.author_url) == key
+        for row in others
+    )
 
 
 def comment_for(post: Post, source: str, mention: Mention, comment: Comment | None) -> Comment:

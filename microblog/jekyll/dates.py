@@ -20,6 +20,41 @@ from microblog.jekyll.errors import PostError
 
 YEAR_FIRST = re.compile(r"^\s*\d{4}\b")
 
+# Instants a post may carry: inside Python's years 1-9999 from every zone's point of view
+# (0001-01-01T00:00 at +05:00 is year 0 in UTC; 9999-12-31T23:00 at -05:00 is year 10000),
+# so every page, feed and editor can show it in any TIMEZONE. Jekyll themes do date posts
+# 9999-12-31 ("a future post"): that day, at midnight UTC, is still a post's.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def out_of_range(value: datetime) -> str | None:
+    """Why a date cannot be a post's (None: it can)."""
+    if EARLIEST <= value <= LATEST:
+        return None
+    return (
+        f"the date {value.isoformat()[:40]} is outside the years a post may carry "
+        "(0001-01-02 to 9999-12-31 in UTC)"
+    )
+
+
+def to_utc(value: datetime, zone: tzinfo) -> datetime:
+    """`value` (in `zone` when it has no offset of its own) as UTC, inside the dates a post
+    may carry; ValueError says why not."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f"the date {value.isoformat()[:40]} is outside the years a post may carry"
+        ) from None
+    why = out_of_range(utc)
+    if why is not None:
+        raise ValueError(why)
+    return utc
+
+
 DATE_VALUE = re.compile(
     r"""^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)
     (?:(?:[Tt]|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,6})\d*)?)?)?

@@ -61,5 +61,7 @@ def fence_format(
     **kwargs: Any,
 ) -> str:
     """SuperFences' formatter for every fence: `linenums="N"` numbers the lines from N."""
-    start = str(options.get("linenums") or "0").split()[0]
+    kramdown = getattr(md, "kramdown", None)
+    default = "1" if kramdown is not None and kramdown.options.line_numbers else "0"
+    start = str(options.get("linenums") or default).split()[0]
     return highlight_code(src, language or "", int(start) if start.isdigit() else 0)

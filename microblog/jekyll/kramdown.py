@@ -33,6 +33,7 @@ from microblog.jekyll.kramdown_tree import (
     Typography,
     UnreferencedFootnotes,
 )
+from microblog.jekyll.settings import MarkdownOptions
 
 # Nesting beyond these is refused: Python-Markdown recurses once per level (lists,
 # quotes) or rescans per open bracket, and real posts stay far below.
@@ -175,6 +176,17 @@ class KramdownBlocks(Preprocessor):
             stripped = line.lstrip(" ")
             indent = len(line) - len(stripped)
             first = stripped[0]
+            column = stack[-1].source_column if stack else 0
+            if (
+                not gfm
+                and first in "#>`~"
+                and self.not_a_block_start(stripped, previous, indent != column)
+            ):
+                # kramdown input: only a blank line ends a paragraph, and ``` is no fence;
+                # an empty placeholder before the line keeps it text
+                out.append(" " * indent + self.md.htmlStash.store("") + stripped)
+                previous = "paragraph"
+                continue
             if first == ">":
                 quotes = QUOTE_DEPTH.match(line)
                 if quotes and quotes.group(0).count(">") > MAX_QUOTE_DEPTH:
@@ -257,6 +269,14 @@ class KramdownBlocks(Preprocessor):
             elif previous != "item" or not lazy:
                 previous = "paragraph"
         return out
+
+    @staticmethod
+    def not_a_block_start(stripped: str, previous: str, indented: bool) -> bool:
+        """kramdown input: whether a line starting with # > ` or ~ is text (``` always, ~~~
+        unless at its block's first column, the others after a paragraph line)."""
+        if stripped.startswith("```") or (indented and stripped.startswith("~~~")):
+            return True
+        return previous == "paragraph" and (stripped[0] in "#>" or stripped.startswith("~~~"))
 
     @staticmethod
     def after_quote(out: list[str]) -> bool:
@@ -345,7 +365,9 @@ RAW_SPAN = r"<([a-zA-Z][\w-]*)((?:\s[^<>]*)?)>(.*?)</\1\s*>"
 class RawSpanHtml(InlineProcessor):
     """An inline HTML element whose content kramdown leaves raw, kept as written."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[str | None, int | None, int | None]:
         name = m.group(1).lower()
         if name in PARSED_SPAN_CONTENT or name in BLOCK_TAGS or "markdown=" in m.group(2):
             return None, None, None
@@ -357,7 +379,9 @@ class ReferenceOrText(ReferenceInlineProcessor):
     and the brackets inside are read again, as kramdown reads them (`[[Bug #1]]` is
     `[` + the link `[Bug #1]` + `]`); Python-Markdown made the whole of it text."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | str | None, int | None, int | None]:
         node, start, end = super().handleMatch(m, data)
         return (None, None, None) if node is None else (node, start, end)
 
@@ -379,9 +403,10 @@ class KramdownExtension(Extension):
     """Registers the pieces here and in kramdown_tree.py; `gfm` follows the site's
     `kramdown.input`."""
 
-    def __init__(self, gfm: bool = True) -> None:
+    def __init__(self, options: MarkdownOptions | None = None) -> None:
         super().__init__()
-        self.gfm = gfm
+        self.options = options or MarkdownOptions()
+        self.gfm = self.options.gfm
         self.attributes: list[tuple[str, str]] = []
         self.toc_lists: list[etree.Element] = []
 

@@ -81,6 +81,7 @@ class HeadingIds(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         self.extension = _extension(self.md)
+        options = self.extension.options
         make = gfm_id if self.extension.gfm else kramdown_id
         used: dict[str, int] = {}
         headings: list[tuple[int, str, str]] = []
@@ -92,13 +93,13 @@ class HeadingIds(Treeprocessor):
             if element.tag not in HEADINGS:
                 continue
             text = self.plain_text(element)
-            if element.get("id") is None:
+            if element.get("id") is None and options.auto_ids:
                 base = make(text)
                 if not base:
                     continue
                 count = used.get(base, 0)
                 used[base] = count + 1
-                element.set("id", f"{base}-{count}" if count else base)
+                element.set("id", options.auto_id_prefix + (f"{base}-{count}" if count else base))
             headings.append((int(element.tag[1]), element.get("id") or "", text))
         for target in self.extension.toc_lists:
             _fill_toc(target, headings)

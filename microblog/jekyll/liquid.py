@@ -22,11 +22,12 @@ from types import NoneType
 from typing import Any
 
 from liquid import CachingFileSystemLoader, DictLoader, Environment
-from liquid.exceptions import LiquidError
+from liquid.exceptions import LiquidError, TemplateNotFoundError
 
 from microblog.jekyll.errors import PostError
 from microblog.jekyll.liquid_filters import JEKYLL_FILTERS
 from microblog.jekyll.liquid_jekyll import JEKYLL_TAGS, STATE_KEY, RenderState
+from microblog.jekyll.site_files import link_on_the_way
 
 # Liquid's own tags that close or continue a block, and so never stand alone.
 INNER_TAGS = frozenset({"else", "elsif", "when", "break", "continue", "empty"})
@@ -89,10 +90,22 @@ class LiquidResult:
     warnings: list[str]
 
 
+class IncludesLoader(CachingFileSystemLoader):
+    """The site's `_includes`, never through a symbolic link (python-liquid's own
+    `reject_symlinks` looks at each step but does not refuse)."""
+
+    def resolve_path(self, template_name: str) -> Path:
+        path = Path(super().resolve_path(template_name))
+        for base in self.search_path:
+            if path.is_relative_to(base) and link_on_the_way(Path(base), path) is None:
+                return path
+        raise TemplateNotFoundError(template_name)
+
+
 @lru_cache(maxsize=16)
 def environment(includes_dir: Path | None) -> Environment:
     """A Liquid environment with Jekyll's tags and filters, `_includes` as its loader."""
-    loader = CachingFileSystemLoader(includes_dir) if includes_dir else DictLoader({})
+    loader = IncludesLoader(includes_dir) if includes_dir else DictLoader({})
     env = Environment(loader=loader, strict_filters=False)
     env.keyword_assignment = True
     for tag in JEKYLL_TAGS:

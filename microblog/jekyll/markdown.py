@@ -33,6 +33,10 @@ from pymdownx.superfences import highlight_validator
 
 from microblog.jekyll.highlight import fence_format
 from microblog.jekyll.kramdown import KramdownExtension, MarkdownTooComplex
+from microblog.jekyll.settings import MarkdownOptions
+
+DEFAULT_OPTIONS = MarkdownOptions()
+KRAMDOWN_INPUT = MarkdownOptions(gfm=False)
 
 __all__ = ["MarkdownTooComplex", "balance_html", "render_markdown", "render_post"]
 
@@ -51,7 +55,7 @@ def printable(text: str) -> str:
     return FORBIDDEN_IN_MARKUP.sub("", text)
 
 
-def new_renderer(gfm: bool) -> markdown.Markdown:
+def new_renderer(options: MarkdownOptions) -> markdown.Markdown:
     """A Markdown instance with kramdown's behaviour (GFM input or kramdown's own)."""
     return markdown.Markdown(
         extensions=[
@@ -63,7 +67,7 @@ def new_renderer(gfm: bool) -> markdown.Markdown:
             "pymdownx.superfences",
             "pymdownx.highlight",
             "pymdownx.arithmatex",
-            KramdownExtension(gfm=gfm),
+            KramdownExtension(options),
         ],
         extension_configs={
             "pymdownx.superfences": {
@@ -93,29 +97,31 @@ def new_renderer(gfm: bool) -> markdown.Markdown:
     )
 
 
-def renderer(gfm: bool = True) -> markdown.Markdown:
+def renderer(options: MarkdownOptions) -> markdown.Markdown:
     """This thread's Markdown instance (building one per post would cost more than the post)."""
     cache = getattr(_local, "renderers", None)
     if cache is None:
         cache = _local.renderers = {}
-    md = cache.get(gfm)
+    md = cache.get(options)
     if md is None:
-        md = cache[gfm] = new_renderer(gfm)
+        md = cache[options] = new_renderer(options)
     return md
 
 
-def render_markdown(text: str, *, gfm: bool = True) -> str:
-    """HTML for a Markdown text; MarkdownTooComplex when it is too big or too deep."""
+def render_markdown(text: str, *, gfm: bool = True, options: MarkdownOptions | None = None) -> str:
+    """HTML for a Markdown text; MarkdownTooComplex when it is too big or too deep.
+    `options` are the site's kramdown options (`gfm` alone when it has none)."""
     if len(text) > MAX_SOURCE:
         raise MarkdownTooComplex(f"longer than {MAX_SOURCE:,} characters")
-    md = renderer(gfm)
+    options = options or (DEFAULT_OPTIONS if gfm else KRAMDOWN_INPUT)
+    md = renderer(options)
     md.reset()
     try:
         return md.convert(text)
     except BaseException as error:
         # A render cut short leaves state in the extensions that reset() does not clear:
         # this thread's next post gets a fresh renderer instead of a poisoned one.
-        _local.renderers.pop(gfm, None)
+        _local.renderers.pop(options, None)
         if isinstance(error, RecursionError):
             raise MarkdownTooComplex("nested too deeply to render") from None
         raise
@@ -138,17 +144,18 @@ def render_post(
     excerpt: str | None = None,
     excerpt_separator: str | None = None,
     gfm: bool = True,
+    options: MarkdownOptions | None = None,
 ) -> tuple[str, str]:
     """(body_html, excerpt_html) for a post; an HTML body is kept as written.
 
     `gfm` is the site's `kramdown.input` being GFM (Jekyll's default)."""
-    body_html = render_markdown(body, gfm=gfm) if is_markdown else body
+    body_html = render_markdown(body, gfm=gfm, options=options) if is_markdown else body
     if excerpt is not None:
         # Jekyll: the front matter's `excerpt` is used as written (no Markdown, no Liquid)
         excerpt_html = excerpt
     else:
         source = excerpt_source(body, excerpt_separator)
-        excerpt_html = render_markdown(source, gfm=gfm) if is_markdown else source
+        excerpt_html = render_markdown(source, gfm=gfm, options=options) if is_markdown else source
     return body_html, balance_html(excerpt_html).strip()
 
 

@@ -159,7 +159,10 @@ def parse_post(
         permalink=permalink,
         tag_names=fields.tags_of(meta),
         categories=categories,
-        is_draft=draft_date is not None or fields.is_draft_of(meta),
+        # Jekyll: _drafts are published with `show_drafts`, `published: false` posts
+        # with `unpublished`
+        is_draft=(draft_date is not None and not settings.show_drafts)
+        or (fields.is_draft_of(meta) and not settings.unpublished),
         comments_enabled=fields.comments_enabled_of(meta),
         excerpt=fields.excerpt_of(meta),
         excerpt_separator=fields.excerpt_separator_of(meta),

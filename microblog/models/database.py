@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
-from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, text

@@ -159,7 +159,7 @@ def safe_member_path(path: str) -> PurePosixPath:
     if (
         pure.is_absolute()
         or ".." in pure.parts
-        or not pure.parts
+        or len(pure.parts) < 2
         or not (path.startswith(TABLES) or path.startswith(MEDIA))
         or "\\" in path
         or "\x00" in path
@@ -289,14 +289,16 @@ def members(
         entry = expected.get(member.name)
         if entry is None or member.name in seen:
             raise ArchiveError(
-                f"the archive holds a file its manifest does not list: {member.name}"
+                "the archive is damaged: it holds a file its manifest does not list"
+                f" ({member.name})"
             )
         seen.add(member.name)
         yield entry, _checked(archive, member, entry)
     missing = sorted(set(expected) - seen)
     if missing:
         raise ArchiveError(
-            f"the archive is cut short: {len(missing)} files its manifest lists are missing"
+            f"the archive is damaged or cut short: {len(missing)} files its manifest lists are"
+            " missing"
             f" (first {missing[0]})"
         )
 

@@ -35,7 +35,7 @@ from microblog.extensions import db
 from microblog.feeds.entries import entry_updated
 from microblog.jekyll.files import DATE_FILENAME
 from microblog.jekyll.settings import SiteSettings
-from microblog.models import Post
+from microblog.models import Page, Post
 from microblog.timeutil import as_utc
 
 # Front matter keys written from the post's own fields (and never copied from the old
@@ -184,6 +184,40 @@ def exported_files(settings: SiteSettings, batch: int = 200) -> Iterator[Exporte
         else:
             key = post.source_key or file_name(post, zone)
             yield ExportedFile(unique(place_of(key), taken), generated_text(post, zone))
+    yield from exported_pages(taken)
+
+
+PAGE_KEYS = {"title", "permalink", "nav_order"}
+
+
+def page_text(page: Page) -> str:
+    """A whole Jekyll page file for a page written or changed in the app."""
+    lines = [yaml_key("title", page.title), yaml_key("permalink", page.permalink)]
+    if page.nav_order is not None:
+        lines.append(yaml_key("nav_order", page.nav_order))
+    for name, value in (page.front_matter or {}).items():
+        if name not in PAGE_KEYS:
+            lines.append(yaml_key(name, value))
+    return f"---\n{''.join(lines)}---\n{protected_body(page.body_source or '')}"
+
+
+def page_file_name(page: Page) -> str:
+    """Where a page made in the app goes: its address as a file (`/about/` → about.md)."""
+    stem = page.permalink.strip("/").removesuffix(".html") or "index"
+    return stem + ".md"
+
+
+def exported_pages(taken: set[str]) -> Iterator[ExportedFile]:
+    """Every page: as its file was when imported and unchanged since, else generated."""
+    statement = select(Page).options(
+        undefer(Page.source_text), undefer(Page.body_source), undefer(Page.front_matter)
+    )
+    for page in db.session.execute(statement.order_by(Page.id)).scalars():
+        if page.source_key and page.source_text and page.imported_version == page.version:
+            yield ExportedFile(unique(page.source_key, taken), page.source_text)
+        else:
+            name = page.source_key or page_file_name(page)
+            yield ExportedFile(unique(name, taken), page_text(page))
 
 
 def export_to_folder(folder: Path, settings: SiteSettings) -> list[ExportedFile]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePath
 
@@ -30,11 +31,13 @@ from microblog.jekyll.files import content_hash, skip_reason_for_name, source_ke
 from microblog.jekyll.post_file import PostSource, parse_post
 from microblog.jekyll.settings import SiteSettings
 from microblog.jekyll.site import JekyllSite
-from microblog.jekyll.site_files import copy_static_files
+from microblog.jekyll.site_files import LINK_REFUSAL, copy_static_files, read_bytes_no_link
 from microblog.models import Post
 from microblog.posts.import_report import FileResult, ImportReport
 from microblog.posts.index import SessionLike, StoredPost
+from microblog.posts.pages import import_pages
 from microblog.posts.pruning import absolute, file_is_gone, prune_gone
+from microblog.posts.site_settings import PERMALINK, set_setting
 from microblog.posts.writer import ImportOrigin, PostRejected, PostWriter
 
 __all__ = [
@@ -127,7 +130,9 @@ class Importer:
                 reason = skip_reason_for_name(path)
                 if reason:
                     raise NotAPost(reason)
-                data = Path(path).read_bytes()
+                if Path(path).is_symlink():
+                    raise NotAPost(LINK_REFUSAL)
+                data = read_bytes_no_link(Path(path).parent, Path(path))
             if key in self.seen_keys:
                 raise PostError(
                     f"another file in this import, {self.seen_keys[key]}, has the same "
@@ -357,13 +362,32 @@ def import_site(
         site=site,
     )
     importer.report.notes.extend(site.config_notes())
+    for link in site.files.links:
+        # One refusal line per link, in the report like any file the import leaves out.
+        refusal = FileResult(str(site.root / link), "skipped", LINK_REFUSAL)
+        importer.pending.append((None, PurePath(link), refusal.path, refusal))
     paths = site.post_paths()
     if on_start:
         on_start(len(paths))
     for path in paths:
         importer.add_file(path)
     importer.prune([site.root], remove=prune)
+    if not dry_run:
+        # New posts (editor, Micropub) follow the site's own addresses from now on.
+        set_setting(PERMALINK, site.settings.permalink, importer.writer.session)
     report = importer.close()
+    # Pages after posts: their Liquid may list the posts (site.posts).
+    for result in import_pages(site, importer.writer.session, dry_run=dry_run, force=force):
+        report.pages.append(result)
+        if on_result:
+            on_result(result)
+    if report.pages:
+        page_counts = Counter(result.status for result in report.pages)
+        report.notes.append(
+            "pages: " + ", ".join(f"{n} {status}" for status, n in sorted(page_counts.items()))
+        )
+    if not dry_run:
+        importer.writer.session.commit()  # the pages, as each batch of posts was
     if media_folder is not None and not dry_run:
         copied = copy_static_files(site.root, site.files.static, media_folder)
         report.notes.append(

@@ -16,7 +16,8 @@ Micropub alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import case, delete, exists, insert, or_, select, update
 
 from microblog.extensions import db
-from microblog.jekyll import permalinks
+from microblog.jekyll import dates, permalinks
 from microblog.jekyll.errors import PostNotFound, PostRejected, VersionConflict
 from microblog.jekyll.markdown import printable, render_post
 from microblog.jekyll.post_input import MAX_PERMALINK, MAX_SLUG, MAX_TITLE, PostInput
@@ -44,7 +45,8 @@ from microblog.posts.index import PostIndex, SessionLike, StoredPost
 from microblog.posts.media import enhance_body
 from microblog.posts.reader import stored_input
 from microblog.posts.site_changes import mark_changed, mark_deleted
-from microblog.timeutil import now_utc
+from microblog.search import index as search_index
+from microblog.timeutil import as_utc, now_utc
 
 __all__ = [
     "ImportOrigin",
@@ -96,6 +98,58 @@ def edited_at(values: dict[str, Any]) -> Any:
         if name in values
     ]
     return case((or_(*written), now_utc()), else_=posts.c.updated_at)
+
+
+# Characters no database column keeps: NUL (PostgreSQL refuses it in text) and lone UTF-16
+# surrogates (not encodable as UTF-8, so neither SQLite nor PostgreSQL takes them).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _texts(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """Every string inside a post's field (lists and front matter mappings walked)."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _texts(key, where)
+            yield from _texts(inner, where)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _texts(inner, where)
+
+
+def refuse_unstorable(post: PostInput) -> None:
+    """Refuse, naming the field, a post holding what cannot be stored or shown: NUL, a lone
+    surrogate, a date outside the years every zone can show. Every way in (editor, Micropub,
+    import, restore) writes through here, so none of them ends in a 500."""
+    fields = {
+        "title": post.title,
+        "body": post.body,
+        "excerpt": post.excerpt,
+        "permalink": post.permalink,
+        "slug": post.slug,
+        "tags": post.tag_names,
+        "categories": post.categories,
+        "redirect_from": post.redirect_from,
+        "front_matter": post.front_matter,
+    }
+    for name, value in fields.items():
+        for where, text in _texts(value, name):
+            found = UNSTORABLE.search(text)
+            if found is not None:
+                what = "NUL (U+0000)" if found.group() == "\x00" else "a lone surrogate"
+                raise PostRejected(f"{where} contains {what}, which cannot be stored", field=where)
+    for name, moment in (
+        ("published_at", post.published_at),
+        ("last_modified_at", post.last_modified_at),
+    ):
+        if moment is not None:
+            try:
+                why = dates.out_of_range(as_utc(moment))
+            except OverflowError:
+                why = f"the date {moment.isoformat()[:40]} is outside the years a post may carry"
+            if why is not None:
+                raise PostRejected(why, field=name)
 
 
 class PostWriter:
@@ -216,6 +270,7 @@ class PostWriter:
 
         Raises PostRejected (a clash, a bad permalink), PostNotFound or VersionConflict.
         """
+        refuse_unstorable(post)
         current = None
         if post_id is not None:
             current = self.index.get(post_id)
@@ -232,7 +287,7 @@ class PostWriter:
             is_markdown=post.is_markdown,
             excerpt=post.excerpt,
             excerpt_separator=post.excerpt_separator or self.settings.excerpt_separator,
-            gfm=self.settings.gfm,
+            options=self.settings.markdown,
         )
         # What HTML and XML forbid (U+0007, U+000B, U+FFFE…) leaves at write time, so no
         # page or feed ever carries it.
@@ -270,6 +325,13 @@ class PostWriter:
             if current is None or current.permalink != permalink:
                 tombstones.clear(self.session, permalink)
             touched.update(tag_slug(name) for name in post.tag_names)
+            search_index.put(
+                self.session,
+                new_id,
+                title=values["title"],
+                body_html=body_html,
+                terms=[*post.tag_names, *post.categories],
+            )
             mark_changed(self.session, touched, post.goes_live(), post_id=new_id)
         self.remember(new_id, values, version, current, origin, redirects, permalink)
         return Saved(new_id, permalink, version, current is None, warnings)
@@ -439,6 +501,7 @@ class PostWriter:
             session.execute(delete(Comment).where(Comment.post_id.in_(ids)))
             session.execute(delete(Redirect).where(Redirect.post_id.in_(ids)))
             session.execute(delete(post_tags).where(post_tags.c.post_id.in_(ids)))
+            search_index.remove(session, ids)
             session.execute(delete(posts_table).where(posts_table.c.id.in_(ids)))
             if orphans:
                 in_use = exists().where(post_tags.c.tag_id == Tag.id)

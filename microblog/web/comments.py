@@ -28,6 +28,7 @@ from microblog.models.database import is_busy
 from microblog.web import ratelimits
 from microblog.web.caching import cached_response
 from microblog.web.dates import site_zone
+from microblog.web.feeds import websub_links
 from microblog.web.post_page import (
     pending_ids_from_cookie,
     private,
@@ -235,7 +236,10 @@ def feed(path: str) -> Response:
         # If-Modified-Since would keep the copy that still shows it.
         return comments_atom(site, post, comments), SiteState.last_change()
 
-    return cached_response(render, "application/atom+xml", int(config["FEED_MAX_AGE"]))
+    # Named by its hub in the header too, as the post feeds are: a hub checks it.
+    return cached_response(
+        render, "application/atom+xml", int(config["FEED_MAX_AGE"]), headers=websub_links(1)
+    )
 
 
 def own_comment_or_404(path: str, comment_id: int) -> tuple[Post, Comment]:

@@ -37,6 +37,7 @@ from microblog.jekyll.settings import SiteSettings
 from microblog.models import Comment, Post
 from microblog.posts import exporter
 from microblog.posts.notes import with_free_address
+from microblog.posts.site_settings import current_site_settings
 from microblog.posts.writer import PostInput, PostRejected, PostWriter, VersionConflict
 from microblog.timeutil import in_zone, now_utc
 from microblog.web import request_limits
@@ -103,7 +104,7 @@ def preview_html(body: str) -> str:
 
 def site_settings() -> SiteSettings:
     """The settings that shape a post."""
-    return SiteSettings.from_config(current_app.config)
+    return current_site_settings(current_app.config)
 
 
 def form_data(post_input: PostInput, version: int) -> dict[str, Any]:
@@ -113,6 +114,7 @@ def form_data(post_input: PostInput, version: int) -> dict[str, Any]:
         "title": post_input.title,
         "body": post_input.body,
         "tags": ", ".join(post_input.tag_names),
+        "categories": ", ".join(post_input.categories),
         "permalink": post_input.permalink,
         "published_at": local.strftime("%Y-%m-%dT%H:%M:%S"),
         "draft": post_input.is_draft,
@@ -136,6 +138,7 @@ def input_from_form(form: PostForm, base: PostInput | None) -> PostInput:
         "title": " ".join((form.title.data or "").split()),
         "body": (form.body.data or "").replace("\r\n", "\n"),
         "tag_names": split_tags(form.tags.data or ""),
+        "categories": split_tags(form.categories.data or ""),
         "permalink": (form.permalink.data or "").strip(),
         "is_draft": bool(form.draft.data),
     }

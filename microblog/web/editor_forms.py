@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from microblog.jekyll import permalinks
+from microblog.jekyll import dates, permalinks
 from microblog.timeutil import local_to_utc
 
 MAX_TITLE = 500
@@ -45,7 +45,12 @@ def parse_local_datetime(raw: str, zone: tzinfo) -> datetime:
         raise ValueError(
             f"{text!r} is not a date and time that exists (write it as 2025-09-30T14:05)"
         ) from None
-    return local_to_utc(value, zone)
+    if value.tzinfo is None:
+        try:
+            value = local_to_utc(value, zone)
+        except OverflowError:
+            pass  # to_utc says which years a post may carry
+    return dates.to_utc(value, zone)
 
 
 def check_permalink(raw: str) -> str:
@@ -83,6 +88,10 @@ class PostForm(FlaskForm):
         description="Markdown. Your own HTML is kept as written.",
     )
     tags = StringField("Tags", description="Separated by commas: Generative AI, notes")
+    categories = StringField(
+        "Categories",
+        description="Separated by commas, as Jekyll's categories: (they may shape the address).",
+    )
     permalink = StringField(
         "Permalink",
         validators=[Optional(), Length(max=MAX_PERMALINK)],
@@ -105,6 +114,10 @@ class PostForm(FlaskForm):
         for name in names:
             if len(name) > MAX_TAG:
                 raise ValidationError(f"The tag {name[:30]!r}… is over {MAX_TAG} characters.")
+
+    def validate_categories(self, field: StringField) -> None:
+        """No more than 100 categories of 200 characters each."""
+        self.validate_tags(field)
 
     def validate_permalink(self, field: StringField) -> None:
         """A path on this site."""

@@ -22,13 +22,14 @@ from microblog.feeds import entry_updated
 from microblog.feeds.entries import post_authors
 from microblog.feeds.uris import uri
 from microblog.jekyll.slugs import tag_slug
-from microblog.models import Post, Redirect, Tag, post_tags
+from microblog.models import Page, Post, Redirect, Tag, post_tags
 from microblog.models.ids import parse_id
 from microblog.posts import tombstones
 from microblog.timeutil import now_utc
 from microblog.web import post_page
 from microblog.web.caching import cached_page, cached_response
 from microblog.web.media import media_response
+from microblog.web.pages import page_at
 
 bp = Blueprint("public", __name__)
 
@@ -178,7 +179,10 @@ def render_sitemap() -> str:
         .scalars()
         .all()
     )
-    return render_template("public/sitemap.xml", posts=posts, tag_slugs=tag_slugs)
+    pages = db.session.execute(
+        select(Page).where(Page.is_not_found.is_(False)).order_by(Page.permalink)
+    ).scalars()
+    return render_template("public/sitemap.xml", posts=posts, tag_slugs=tag_slugs, pages=pages)
 
 
 @bp.get("/favicon.ico")
@@ -226,7 +230,12 @@ def render_post_at(path: str) -> str:
     post = Post.find_published(path)
     if post is not None:
         return post_page.shared_post_html(post)
-    if not path.endswith("/") and Post.find_published(path + "/") is not None:
+    page = page_at(path)
+    if page is not None:
+        return render_template("public/page.html", page=page)
+    if not path.endswith("/") and (
+        Post.find_published(path + "/") is not None or page_at(path + "/") is not None
+    ):
         abort(redirect(path + "/", code=301))
     old_paths = {path, path + "/"} if not path.endswith("/") else {path, path.rstrip("/")}
     old = db.session.execute(

@@ -145,8 +145,8 @@ def test_likes_and_reposts_are_counted_on_the_post_not_comments(blog, target, ot
     run_jobs(blog)
     assert comments_in_db(blog) == []
     page = blog.test_client().get(target.removeprefix(SITE)).get_data(as_text=True)
-    assert "2 likes:" in page and ">Ann</a>" in page and ">Ben</a>" in page
-    assert "1 repost:" in page and ">Cy</a>" in page
+    assert "2 likes" in page and "1 repost" in page
+    assert ">Ann</a>" not in page and ">Cy</a>" not in page  # nobody moderated the names
 
 
 def test_a_plain_link_is_a_mention_in_the_moderation_queue(blog, target, other_site):

@@ -171,3 +171,13 @@ def test_logrotate_reads_the_file(prefix, tmp_path):
     )
     assert checked.returncode == 0, checked.stderr
     assert "access.log" in checked.stderr or "microblog/*.log" in checked.stderr
+
+
+def test_a_first_run_writes_the_settings_and_stops_there(tmp_path):
+    """Nothing is installed against settings nobody has read yet."""
+    output = install(tmp_path)
+    settings = tmp_path / "etc/microblog/microblog.env"
+    assert settings.read_text() == (PROJECT_ROOT / "deploy/microblog.env").read_text()
+    assert settings.stat().st_mode & 0o077 == 0o040  # root and the service's group only
+    assert "run this script again" in output
+    assert not (tmp_path / "srv").exists()

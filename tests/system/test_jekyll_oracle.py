@@ -193,3 +193,15 @@ def test_kramdown_tables_as_jekyll_reads_them():
     html = render_post(text)[0]
     assert structure(html) == structure(jekyll_render(text))
     assert "\u2014" not in html and "\u2013" in html
+
+
+def test_kramdown_input_fences_and_paragraphs_as_jekyll():
+    """kramdown input: ``` is no fence (a code span in a paragraph), only ~~~ at its
+    block's first column is; a numbered line, `#` or `>` after a paragraph line is text."""
+    text = (
+        "Text\n1. one\n2. two\n\n```coq\nfoo\n```\n\n~~~ruby\nx\n~~~\n\n"
+        "Para\n# not heading\n> not quote\n\n  ~~~\n  indented\n  ~~~\n\n"
+        "- item\n\n  ~~~\n  in item\n  ~~~\n"
+    )
+    theirs = jekyll_render(text, "kramdown:\n  input: kramdown\n")
+    assert structure(render_post(text, gfm=False)[0]) == structure(theirs)

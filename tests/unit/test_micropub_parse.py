@@ -189,7 +189,7 @@ def test_properties_of_the_wrong_type_are_invalid_request(properties, message):
 
 
 def test_forms_refuse_uploads_nested_keys_and_json_only_actions():
-    with pytest.raises(mp.MicropubError, match="no media endpoint"):
+    with pytest.raises(mp.MicropubError, match="only photo files"):
         mp.from_form([("h", "entry"), ("content", "Hello World!")], has_files=True)
     with pytest.raises(mp.MicropubError, match="send JSON"):
         mp.from_form([("content[html]", "<b>x</b>")])
