@@ -137,11 +137,12 @@ def matches(answer: Answer, state: dict[int, PostState]) -> bool:
         if path in post.old_permalinks:
             return answer.status == 301 and answer.location.endswith(post.permalink)
         if any(path.startswith(old) for old in post.old_permalinks):
-            return answer.status == 404 or (
+            return answer.status in (404, 410) or (
                 answer.status == 301 and post.permalink in answer.location
             )
     if path.startswith("/p/"):
-        return answer.status == 404
+        # No post there in this state: never one (404), or a deleted one's (410 Gone).
+        return answer.status in (404, 410)
     tag = None
     if path.startswith("/tags/") and path != "/tags/":
         tag = path.split("/")[2]
