@@ -273,7 +273,8 @@ def save(post: Post | None) -> ResponseReturnValue:
         db.session.rollback()
         return rejected(form, post, exc)
     db.session.commit()
-    flash("Saved." if post is not None else "Your post is saved.", "info")
+    # "saved": the editor's script then forgets the text it kept in the browser.
+    flash("Saved." if post is not None else "Your post is saved.", "saved")
     for warning in saved.warnings:
         flash(warning, "warning")
     return redirect(url_for("editor.edit", post_id=saved.post_id), code=303)

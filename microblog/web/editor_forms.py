@@ -66,8 +66,11 @@ def check_permalink(raw: str) -> str:
         path = permalinks.sanitize(text if text.startswith("/") else "/" + text)
     except permalinks.PermalinkError as exc:
         raise ValueError(str(exc)) from None
-    if path in permalinks.RESERVED_PATHS or path.startswith(permalinks.RESERVED_PREFIXES):
-        raise ValueError(f"{path} is an address the blog itself uses")
+    try:
+        permalinks.check_reserved(path)  # the writer's one list
+        permalinks.check_reserved(text if text.startswith("/") else "/" + text)
+    except permalinks.PermalinkError as exc:
+        raise ValueError(f"{exc}: choose another") from None
     return path
 
 
