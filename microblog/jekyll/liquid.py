@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextvars
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -69,6 +69,9 @@ class SiteContext:
     site_root: Path | None = None
     post_url: Callable[[str], str | None] | None = None
     link: Callable[[str], str | None] | None = None
+    # `site.*` values made only when a text asks for them (`posts`, `categories`, `tags`:
+    # every post's front matter read once)
+    lazy: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
 
     @property
     def baseurl(self) -> str:
@@ -77,6 +80,26 @@ class SiteContext:
     @property
     def url(self) -> str:
         return str(self.variables.get("url") or "").rstrip("/")
+
+
+class SiteVariables(Mapping[str, Any]):
+    """`site.*`: the site's values, and the lazy ones made on first use."""
+
+    def __init__(self, values: Mapping[str, Any], lazy: Mapping[str, Callable[[], Any]]):
+        self.given = values
+        self.lazy = lazy
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.lazy:
+            return self.lazy[key]()
+        return self.given[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.given
+        yield from (key for key in self.lazy if key not in self.given)
+
+    def __len__(self) -> int:
+        return len({*self.given, *self.lazy})
 
 
 @dataclass(frozen=True)
@@ -223,7 +246,9 @@ def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
     text, warnings = leave_out_unknown_tags(text, known_tags(env), context.first_line)
     state = RenderState(context=context, warnings=warnings)
     variables = {
-        "site": {**site.variables, "url": site.url, "baseurl": site.baseurl},
+        "site": SiteVariables(
+            {**site.variables, "url": site.url, "baseurl": site.baseurl}, site.lazy
+        ),
         "page": dict(context.page),
         "base_path": site.baseurl,  # academicpages' theme assigns this in every layout
         STATE_KEY: state,

@@ -43,6 +43,7 @@ from microblog.jekyll.site_files import (
     read_text_no_link,
     sort_site_files,
 )
+from microblog.jekyll.site_posts import PostFile, lazy_site_posts, site_posts
 
 CONFIG_NAME = "_config.yml"
 JEKYLL_PERMALINK = "date"  # Jekyll's default permalink style
@@ -213,7 +214,22 @@ class JekyllSite:
             site_root=self.root,
             post_url=self.post_url,
             link=self.link,
+            lazy=lazy_site_posts(self.site_posts),
         )
+
+    def site_posts(self) -> list[dict[str, Any]]:
+        """`site.posts` (site_posts.py)."""
+        files = [
+            PostFile(
+                self.root,
+                relative,
+                self.defaults_for(relative),
+                folder_categories(relative),
+                DRAFTS_DIR in relative.parts,
+            )
+            for relative in self.files.posts + self.files.drafts
+        ]
+        return site_posts(files, self.settings)
 
     def relative(self, path: Path) -> PurePosixPath:
         """The file's path in the site (no `resolve()` for the site's own paths: it costs

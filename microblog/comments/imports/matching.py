@@ -78,7 +78,8 @@ class PostFinder:
             matter = front_matter if isinstance(front_matter, dict) else {}
             for old in _as_list(matter.get("redirect_from")):
                 self._add_path(old, post_id)
-            identifiers = [slug, permalink.strip("/")]
+            # A folder of comments may be named by the slug or by the whole permalink.
+            identifiers = [slug, permalink.strip("/"), permalink.strip("/").replace("/", "-")]
             for name in IDENTIFIER_KEYS:
                 identifiers.extend(_as_list(matter.get(name)))
             if source_key:
