@@ -230,3 +230,8 @@ def export_posts(folder: str) -> None:
     for exported in written:
         click.echo(f"exported: {exported.path}")
     click.echo(f"{len(written)} posts exported to {folder}")
+    from microblog.posts.media import export_uploads
+
+    images = export_uploads(current_app.config["MEDIA_FOLDER"], Path(folder))
+    if images:
+        click.echo(f"{images} uploaded images copied to {Path(folder) / 'media'}")

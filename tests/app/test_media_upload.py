@@ -264,3 +264,16 @@ def test_strangers_cannot_upload(media_app):
     )
     assert answer.status_code in (400, 401)
     assert files_under(media_app.config["MEDIA_FOLDER"]) == []
+
+
+def test_export_copies_the_uploads_beside_the_posts(media_app, tmp_path):
+    client = signed_in(media_app)
+    body = upload(client, "kept.png", photo((40, 40), fmt="PNG"), Accept="application/json")
+    path = body.get_json()["path"]
+    create_post(client, title="Shows it", body=body.get_json()["markdown"])
+    result = media_app.test_cli_runner().invoke(args=["posts", "export", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    copied = tmp_path / "out" / path.lstrip("/")
+    with Image.open(copied) as image:
+        assert image.size == (40, 40)
+    assert "1 uploaded images copied" in result.output
