@@ -20,7 +20,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path, PurePath
+from pathlib import Path, PurePath, PurePosixPath
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -340,6 +340,25 @@ def import_paths(
     return report
 
 
+# Site files a browser would run as a document of the blog's own origin; they are served
+# with a sandboxing Content-Security-Policy (web/media.py), so their scripts never run.
+ACTIVE_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".svg", ".svgz", ".xml"})
+NAMED_ACTIVE = 10
+
+
+def sandbox_notes(static: Iterable[PurePosixPath]) -> list[str]:
+    """One refusal line per site file whose scripts will not run where it is served."""
+    active = [str(p) for p in static if PurePosixPath(p).suffix.lower() in ACTIVE_SUFFIXES]
+    lines = [
+        f"refused to run scripts: {name}: served sandboxed (its scripts and forms do not run "
+        "with the blog's cookies); host it elsewhere if it needs them"
+        for name in active[:NAMED_ACTIVE]
+    ]
+    if len(active) > NAMED_ACTIVE:
+        lines.append(f"refused to run scripts: {len(active) - NAMED_ACTIVE} more such files")
+    return lines
+
+
 def database_has_posts(session: SessionLike | None = None) -> bool:
     """Whether any post exists (for `--if-empty`)."""
     session = session if session is not None else db.session
@@ -401,6 +420,7 @@ def import_site(
         )
     if not dry_run:
         importer.writer.session.commit()  # the pages, as each batch of posts was
+    report.notes.extend(sandbox_notes(site.files.static))
     if media_folder is not None and not dry_run:
         copied = copy_static_files(site.root, site.files.static, media_folder)
         report.notes.append(
