@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -354,7 +355,10 @@ def delete(post_id: int) -> ResponseReturnValue:
 @author_required
 def export_zip() -> ResponseReturnValue:
     """Every post as a zip of Jekyll files (what `flask posts export` writes)."""
-    archive = exporter.export_zip(site_settings())
+    config = current_app.config
+    archive = exporter.export_zip(
+        site_settings(), config, media_folder=Path(config["MEDIA_FOLDER"])
+    )
     stamp = now_utc().strftime("%Y-%m-%d")
     return send_file(
         archive,
