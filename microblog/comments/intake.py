@@ -251,3 +251,71 @@ def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeR
     # the comment is stored.
     notify.comment_received(comment, wants_replies=submission.notify)
     return comment
+
+
+@dataclass(frozen=True)
+class RemoteReply:
+    """A reply written elsewhere (a fediverse Note): who, what (its HTML as sent), where."""
+
+    name: str
+    url: str
+    html: str
+    text: str
+    source_url: str
+    written: datetime
+
+
+def receive_remote(
+    post: Post, reply: RemoteReply, rules: IntakeRules, parent: Comment | None = None
+) -> Comment | Refused:
+    """A reply from another server through the same door as a reader's comment: the same
+    checks (closed post, name, length), sanitiser, spam signals and author mail; never
+    trusted at once (no address to know a returning reader by), so it waits unless spam."""
+    submission = Submission(
+        name=reply.name[: LIMITS.name],
+        url=reply.url if valid_url(reply.url) else "",
+        body=reply.text,
+        parent_id=str(parent.id) if parent is not None else "",
+    )
+    errors = validate(post, submission, rules)
+    if errors:
+        return Refused(errors, 422)
+    body_html = sanitize.clean_html(reply.html[: LIMITS.body * 4], rules.sanitizer).strip()
+    found = spam.signals(submission, body_html, float("inf"), rules)
+    status = CommentStatus.SPAM if found.spam else CommentStatus.PENDING
+    thread = reply_target(post, submission.parent_id) if parent is not None else None
+    now = now_utc()
+    comment = Comment(
+        post_id=post.id,
+        parent_id=thread.id if thread else None,
+        author_name=submission.name,
+        author_email=None,
+        author_url=submission.url or None,
+        body_source=submission.body,
+        body_html=body_html,
+        status=status,
+        previous_status=CommentStatus.PENDING if status == CommentStatus.SPAM else None,
+        hold_reason=found.reasons(),
+        source_url=reply.source_url[:1000],
+        created_at=min(reply.written, now),
+        status_changed_at=now,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    notify.comment_received(comment)
+    return comment
+
+
+def change_remote(comment: Comment, reply: RemoteReply, rules: IntakeRules) -> None:
+    """A remote reply's new text: sanitised again, and read again by the author before it
+    shows if it had been approved."""
+    body_html = sanitize.clean_html(reply.html[: LIMITS.body * 4], rules.sanitizer).strip()
+    if body_html == comment.body_html:
+        return
+    if comment.status == CommentStatus.APPROVED:
+        mark_site_changed(db.session)
+        comment.previous_status = None
+        comment.status = CommentStatus.PENDING
+        comment.status_changed_at = now_utc()
+    comment.body_html = body_html
+    comment.body_source = reply.text[: LIMITS.body]
