@@ -25,8 +25,9 @@ from microblog.comments.rules import LIMITS, IntakeRules, comments_open
 from microblog.comments.tokens import FormToken, read_form_token
 from microblog.extensions import db
 from microblog.models import Comment, CommentStatus, Post
+from microblog.models.database import savepoint
 from microblog.models.ids import parse_id
-from microblog.posts.site_changes import mark_site_changed
+from microblog.posts.site_changes import mark_comments_changed, mark_site_changed
 from microblog.timeutil import now_utc
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]+$")
@@ -238,7 +239,7 @@ def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeR
     try:
         # In a savepoint: the same submission stored a moment ago by a concurrent request
         # (a double click) clashes on its key, and the caller's transaction carries on.
-        with db.session.begin_nested():
+        with savepoint(db.session):
             db.session.add(comment)
     except IntegrityError:
         existing = stored_with_key(key)
@@ -253,69 +254,50 @@ def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeR
     return comment
 
 
-@dataclass(frozen=True)
+@dataclass
 class RemoteReply:
-    """A reply written elsewhere (a fediverse Note): who, what (its HTML as sent), where."""
+    """A reply another site sent (a verified Webmention), as the spam signals read it."""
 
     name: str
     url: str
-    html: str
-    text: str
-    source_url: str
-    written: datetime
+    body: str
+    email: str = ""
+    honeypot: str = ""
 
 
-def receive_remote(
-    post: Post, reply: RemoteReply, rules: IntakeRules, parent: Comment | None = None
-) -> Comment | Refused:
-    """A reply from another server through the same door as a reader's comment: the same
-    checks (closed post, name, length), sanitiser, spam signals and author mail; never
-    trusted at once (no address to know a returning reader by), so it waits unless spam."""
-    submission = Submission(
-        name=reply.name[: LIMITS.name],
-        url=reply.url if valid_url(reply.url) else "",
-        body=reply.text,
-        parent_id=str(parent.id) if parent is not None else "",
-    )
-    errors = validate(post, submission, rules)
-    if errors:
-        return Refused(errors, 422)
-    body_html = sanitize.clean_html(reply.html[: LIMITS.body * 4], rules.sanitizer).strip()
-    found = spam.signals(submission, body_html, float("inf"), rules)
-    status = CommentStatus.SPAM if found.spam else CommentStatus.PENDING
-    thread = reply_target(post, submission.parent_id) if parent is not None else None
+def take_remote(
+    post: Post,
+    reply: RemoteReply,
+    body_html: str,
+    source_url: str,
+    comment: Comment | None = None,
+) -> Comment:
+    """A reply from another site through the same door as a reader's comment, in the
+    caller's transaction: the same spam rules (a blocklisted word files it as spam, extra
+    links hold it with the reason), never approved on its own, and a new one held for the
+    author mails them as any held comment does. `comment` is the one this source made before:
+    changed text goes back to pending (the old mail's links are void: they sign the text)."""
+    rules = IntakeRules.from_config(current_app.config)
+    found = spam.signals(reply, body_html, float("inf"), rules)
     now = now_utc()
-    comment = Comment(
-        post_id=post.id,
-        parent_id=thread.id if thread else None,
-        author_name=submission.name,
-        author_email=None,
-        author_url=submission.url or None,
-        body_source=submission.body,
-        body_html=body_html,
-        status=status,
-        previous_status=CommentStatus.PENDING if status == CommentStatus.SPAM else None,
-        hold_reason=found.reasons(),
-        source_url=reply.source_url[:1000],
-        created_at=min(reply.written, now),
-        status_changed_at=now,
-    )
-    db.session.add(comment)
-    db.session.flush()
-    notify.comment_received(comment)
-    return comment
-
-
-def change_remote(comment: Comment, reply: RemoteReply, rules: IntakeRules) -> None:
-    """A remote reply's new text: sanitised again, and read again by the author before it
-    shows if it had been approved."""
-    body_html = sanitize.clean_html(reply.html[: LIMITS.body * 4], rules.sanitizer).strip()
-    if body_html == comment.body_html:
-        return
-    if comment.status == CommentStatus.APPROVED:
-        mark_site_changed(db.session)
-        comment.previous_status = None
-        comment.status = CommentStatus.PENDING
-        comment.status_changed_at = now_utc()
+    fresh = comment is None
+    if comment is None:
+        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=now)
+        db.session.add(comment)
+    changed = fresh or comment.body_html != body_html or comment.author_name != reply.name
+    if changed and comment.status == CommentStatus.APPROVED:
+        mark_comments_changed(db.session, post.permalink)  # it leaves the page until read again
+    if changed:
+        comment.status = CommentStatus.SPAM if found.spam else CommentStatus.PENDING
+        comment.previous_status = CommentStatus.PENDING if found.spam else None
+        comment.status_changed_at = now
+    comment.author_name = reply.name
+    comment.author_url = reply.url or None
+    comment.body_source = reply.body
     comment.body_html = body_html
-    comment.body_source = reply.text[: LIMITS.body]
+    comment.source_url = source_url
+    comment.hold_reason = found.reasons()
+    if fresh:
+        db.session.flush()
+        notify.comment_received(comment)
+    return comment

@@ -14,6 +14,7 @@ each activity changes, in the caller's transaction.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -22,9 +23,10 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 from sqlalchemy import delete, select
 
-from microblog.comments.intake import Refused, change_remote, receive_remote
+from microblog.comments import sanitize
 from microblog.comments.intake import RemoteReply as Reply
-from microblog.comments.rules import IntakeRules
+from microblog.comments.intake import body_problem, take_remote, valid_url
+from microblog.comments.rules import LIMITS, IntakeRules, comments_open
 from microblog.extensions import db
 from microblog.fediverse import delivery, documents
 from microblog.fediverse.remote import is_blocked
@@ -141,7 +143,19 @@ def plain_text(html: str) -> str:
     return "".join(parser.parts).strip()
 
 
-def reply_of(note: dict[str, Any], sender: RemoteActor) -> Reply:
+@dataclass(frozen=True)
+class NoteText:
+    """What a Note says, as a comment takes it: who, the text, its HTML (cleaned), where."""
+
+    reply: Reply
+    body_html: str
+    source_url: str
+    written: datetime
+
+
+def read_note(note: dict[str, Any], sender: RemoteActor) -> NoteText:
+    """The Note's words through the comments' one sanitiser, with its author's name and
+    profile, its public URL and date (never one still to come)."""
     html = note.get("content") if isinstance(note.get("content"), str) else ""
     published = note.get("published")
     try:
@@ -151,13 +165,18 @@ def reply_of(note: dict[str, Any], sender: RemoteActor) -> Reply:
     except ValueError:
         written = now_utc()
     note_url = note.get("url") if isinstance(note.get("url"), str) else None
-    return Reply(
-        name=sender.name or sender.handle,
-        url=sender.profile_url or sender.actor_url,
-        html=str(html),
-        text=plain_text(str(html)),
-        source_url=note_url or str(note.get("id")),
-        written=written,
+    profile = sender.profile_url or sender.actor_url
+    sanitizer = str(current_app.config["SANITIZER"])
+    reply = Reply(
+        name=(sender.name or sender.handle)[: LIMITS.name],
+        url=profile if valid_url(profile) else "",
+        body=plain_text(str(html))[: LIMITS.body],
+    )
+    return NoteText(
+        reply=reply,
+        body_html=sanitize.clean_html(str(html)[: LIMITS.body * 4], sanitizer).strip(),
+        source_url=(note_url or str(note.get("id")))[:1000],
+        written=min(written, now_utc()),
     )
 
 
@@ -227,10 +246,15 @@ def create(note: dict[str, Any], sender: RemoteActor) -> str:
     if target is None:
         return "not a reply to this blog"
     post, parent = target
-    rules = IntakeRules.from_config(current_app.config)
-    comment = receive_remote(post, reply_of(note, sender), rules, parent)
-    if isinstance(comment, Refused):
-        return "refused: " + "; ".join(comment.errors.values())
+    if not comments_open(post, IntakeRules.from_config(current_app.config)):
+        return "comments are closed on this post"
+    text = read_note(note, sender)
+    problem = body_problem(text.reply.body)
+    if problem:
+        return "refused: " + problem
+    comment = take_remote(post, text.reply, text.body_html, text.source_url)
+    comment.parent_id = parent.parent_id or parent.id if parent is not None else None
+    comment.created_at = text.written
     db.session.add(
         RemoteReply(note_id=note_id[:1000], actor_url=sender.actor_url, comment_id=comment.id)
     )
@@ -252,10 +276,11 @@ def update(obj: dict[str, Any], sender: RemoteActor) -> str:
     row = own_reply(id_of(obj), sender)
     if row is None or obj.get("type") != "Note":
         return "ignored"
-    rules = IntakeRules.from_config(current_app.config)
-    if row.comment.status == CommentStatus.APPROVED:
-        mark_comments_changed(db.session, row.comment.post.permalink)
-    change_remote(row.comment, reply_of(obj, sender), rules)
+    text = read_note(obj, sender)
+    if body_problem(text.reply.body):
+        return "refused"
+    comment = row.comment
+    take_remote(comment.post, text.reply, text.body_html, text.source_url, comment=comment)
     return "comment changed"
 
 
