@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import case, delete, exists, insert, or_, select, update
 
 from microblog.extensions import db
 from microblog.jekyll import dates, permalinks
@@ -46,7 +46,7 @@ from microblog.posts.media import enhance_body
 from microblog.posts.reader import stored_input
 from microblog.posts.site_changes import mark_changed, mark_deleted
 from microblog.search import index as search_index
-from microblog.timeutil import as_utc
+from microblog.timeutil import as_utc, now_utc
 
 __all__ = [
     "ImportOrigin",
@@ -84,6 +84,20 @@ class Saved:
 def note_slug(published_at: datetime, settings: SiteSettings) -> str:
     """The slug of a post without a title: its local date and time."""
     return published_at.astimezone(settings.zone).strftime("%Y-%m-%d-%H%M%S")
+
+
+def edited_at(values: dict[str, Any]) -> Any:
+    """The post's `updated_at` after an update with these values: now when what the author
+    wrote changed (its file, title or body), else as it was. A re-import after TIMEZONE or
+    another setting changed renders every post again; that is not an edit, and neither the
+    post's "updated" date nor its feed entries' <updated> may move for it."""
+    posts = posts_table
+    written = [
+        posts.c[name].is_distinct_from(values[name])
+        for name in ("title", "body_source", "source_text")
+        if name in values
+    ]
+    return case((or_(*written), now_utc()), else_=posts.c.updated_at)
 
 
 # Characters no database column keeps: NUL (PostgreSQL refuses it in text) and lone UTF-16
@@ -384,6 +398,7 @@ class PostWriter:
         bumped = posts.c.version + 1
         if imported:
             values = {**values, "imported_version": bumped}
+        values = {**values, "updated_at": edited_at(values)}
         version = self.session.execute(
             statement.values({**values, "version": bumped}).returning(posts.c.version)
         ).scalar()
