@@ -17,6 +17,9 @@ from microblog.extensions import db
 from microblog.models import Job, JobState
 from microblog.timeutil import now_utc
 
+# Claims, leases and retries are the database's locking: both databases.
+pytestmark = pytest.mark.any_database
+
 RAN: list[tuple[str, int]] = []
 RAN_LOCK = threading.Lock()
 FAILURES: dict[int, int] = {}
@@ -139,6 +142,7 @@ def test_a_job_that_fails_once_succeeds_on_its_retry(make_app):
     assert "Connection refused" in job.last_error  # the history stays visible
 
 
+@pytest.mark.any_database(cleanup=True)
 def test_concurrent_runners_run_each_job_exactly_once(app):
     total = 120
     with app.app_context():
@@ -191,6 +195,7 @@ def test_a_dead_runners_job_is_taken_again_after_its_lease(app):
     assert RAN == [("record", 5)]
 
 
+@pytest.mark.any_database(cleanup=True)
 def test_the_runner_thread_picks_up_a_job_at_once(make_app):
     app = make_app(JOBS_RUNNER=True, JOBS_POLL_SECONDS=30)
     runner = app.extensions["jobs_runner"]
