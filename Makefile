@@ -12,15 +12,22 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
+# Says what it installs (pip's "Collecting …" lines): the first time takes a minute or two.
 $(STAMP): pyproject.toml
+	@echo "==> $(VENV): microblog (editable) with its test tools (pyproject.toml's [test]);"
+	@echo "    a production server installs without them: pip install . (deploy/install.sh)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --progress-bar off --disable-pip-version-check -e ".[test]"
 	touch $(STAMP)
 
+# SITE_URL follows HOST and PORT unless it is set (environment or instance/config.py).
+# The example post goes only into a database that holds no post; the author's own first
+# import takes it out again (microblog/posts/example.py).
+run: export MICROBLOG_SERVER_URL = http://$(HOST):$(PORT)
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) posts import --if-empty content/_posts
+	$(FLASK) posts import --if-empty --example content/_posts
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # pytest-xdist workers: one per core by default (WORKERS=1 runs in this process).

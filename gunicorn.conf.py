@@ -27,8 +27,10 @@ keepalive = 5
 # of under 15 ms (tests/bench/RESULTS.md).
 max_requests = 200_000
 max_requests_jitter = 20_000
-accesslog = "-"
-errorlog = "-"
+# Standard output by default; files under systemd (deploy/microblog.service, rotated by
+# deploy/microblog.logrotate: gunicorn reopens them on USR1).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Only nginx on this host is a trusted forwarder (X-Forwarded-Proto), and no header may set
 # WSGI variables: gunicorn's default lets a forwarder send `SCRIPT_NAME`, which moves every

@@ -22,11 +22,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(settings.shipped_folder("templates")),
     )
-    app.config.from_mapping(settings.DEFAULTS)
     if test_config is None:
+        app.config.from_mapping(settings.defaults())
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_mapping(settings.from_environment())
     else:
+        app.config.from_mapping(settings.DEFAULTS)
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     settings.finish(app.config, app.instance_path)
@@ -48,9 +49,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     flask_mail.init_app(app)
 
     from microblog.models import database
-    from microblog.web import security
+    from microblog.web import dates, security
 
     database.init_app(app)
+    dates.init_app(app)
     register_session_hooks()
     init_cache(app)
     security.init_app(app)
@@ -61,11 +63,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         editor,
         errors,
         feeds,
+        indieauth,
         media_library,
         micropub,
         moderate,
+        pages,
         public,
         replies,
+        search,
         webmention,
     )
 
@@ -75,9 +80,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(media_library.bp)
+    app.register_blueprint(pages.bp)
+    pages.init_app(app)
     app.register_blueprint(micropub.bp)
+    app.register_blueprint(indieauth.bp)
     app.register_blueprint(moderate.bp)
     app.register_blueprint(replies.bp)
+    app.register_blueprint(search.bp)
     errors.init_app(app)
     # Last: its catch-all permalink route must not shadow the others.
     app.register_blueprint(public.bp)
@@ -128,7 +137,7 @@ def register_session_hooks() -> None:
 def init_cache(app: Flask) -> None:
     """The response cache, told what it must not know itself: where the change counter is,
     which cookie makes a page personal, and the headers every page carries."""
-    from microblog.models import SiteState
+    from microblog.models import SiteState, database
     from microblog.web import caching, security
     from microblog.web.generation import GenerationReader
     from microblog.web.post_page import PENDING_COOKIE
@@ -142,5 +151,6 @@ def init_cache(app: Flask) -> None:
         next_change=SiteState.next_scheduled_post,
         pages_changed_at=SiteState.last_change,
         headers=tuple(security.HEADERS.items()),
+        snapshot=lambda: database.read_snapshot(db.session),
     )
     caching.init_app(app, hooks, int(app.config["RESPONSE_CACHE_MAX_BYTES"]))

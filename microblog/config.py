@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "SITE_DESCRIPTION": "Notes and essays, written in Markdown.",
     "SITE_AUTHOR": "The author",
     "SITE_LANGUAGE": "en",
+    # The author's picture (a URL, or a path on the site) for their h-card; None: none.
+    "SITE_AUTHOR_PHOTO": None,
     "PERMALINK": "/posts/:year/:month/:title/",
     # The zone of post dates written without an offset (Jekyll's `timezone`).
     "TIMEZONE": "UTC",
@@ -24,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_FOLDER": None,
     # The largest image the author may upload (the editor, the library, Micropub).
     "MEDIA_MAX_BYTES": 25 * 1024 * 1024,
+    # Let Micropub's photo URLs be fetched from private and loopback addresses (tests only).
+    "MEDIA_FETCH_ALLOW_PRIVATE": False,
     "POSTS_PER_PAGE": 10,
     "FEED_MAX_ITEMS": 20,
     "FEED_FULL_TEXT": True,
@@ -31,11 +35,17 @@ DEFAULTS: dict[str, Any] = {
     # The WebSub hub every feed names (rel="hub"); None: no hub link.
     "WEBSUB_HUB": None,
     # Webmention: send to the sites posts link to; fetch sources on private addresses (tests);
-    # how often one source host may send; how many verifications may wait at once.
+    # how often one client (address; IPv6: its /64) may send; how many verifications may wait
+    # at once, in all and from one client.
     "WEBMENTION_SEND": False,
     "WEBMENTION_ALLOW_PRIVATE": False,
     "WEBMENTION_RATE_LIMIT": "20 per hour",
     "WEBMENTION_MAX_QUEUED": 500,
+    "WEBMENTION_MAX_QUEUED_PER_CLIENT": 20,
+    # Likes and reposts kept per post (each reader once); more are not counted.
+    "WEBMENTION_MAX_REACTIONS": 500,
+    # IndieAuth: fetch an app's client_id page on private and loopback addresses (tests).
+    "INDIEAUTH_ALLOW_PRIVATE": False,
     "PAGE_MAX_AGE": 0,
     # Each worker's response cache, in bytes of rendered pages and feeds kept.
     "RESPONSE_CACHE_MAX_BYTES": 64 * 1024 * 1024,
@@ -80,6 +90,10 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_RUNNER": None,
     "JOBS_POLL_SECONDS": 2.0,
     "JOBS_BATCH_WAIT": 0.1,
+    # Send only once no job has been queued for this many seconds (readers first), unless
+    # one has waited JOBS_QUIET_LONGEST; 0: send at once. The jobs unit sets 1.
+    "JOBS_QUIET_SECONDS": 0.0,
+    "JOBS_QUIET_LONGEST": 60.0,
     "JOBS_LEASE_SECONDS": 120.0,
     "JOBS_RETRY_FIRST": 30.0,
     "JOBS_RETRY_LONGEST": 3600.0,
@@ -90,6 +104,7 @@ DEFAULTS: dict[str, Any] = {
 ENV_TYPES: dict[str, type] = {
     "MEDIA_FOLDER": str,
     "MEDIA_MAX_BYTES": int,
+    "MEDIA_FETCH_ALLOW_PRIVATE": bool,
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "SITE_URL": str,
@@ -97,6 +112,7 @@ ENV_TYPES: dict[str, type] = {
     "SITE_DESCRIPTION": str,
     "SITE_AUTHOR": str,
     "SITE_LANGUAGE": str,
+    "SITE_AUTHOR_PHOTO": str,
     "PERMALINK": str,
     "TIMEZONE": str,
     "POSTS_PER_PAGE": int,
@@ -108,6 +124,9 @@ ENV_TYPES: dict[str, type] = {
     "WEBMENTION_ALLOW_PRIVATE": bool,
     "WEBMENTION_RATE_LIMIT": str,
     "WEBMENTION_MAX_QUEUED": int,
+    "WEBMENTION_MAX_QUEUED_PER_CLIENT": int,
+    "WEBMENTION_MAX_REACTIONS": int,
+    "INDIEAUTH_ALLOW_PRIVATE": bool,
     "PAGE_MAX_AGE": int,
     "RESPONSE_CACHE_MAX_BYTES": int,
     "COMMENTS_MIN_SECONDS": float,
@@ -136,6 +155,8 @@ ENV_TYPES: dict[str, type] = {
     "JOBS_RUNNER": bool,
     "JOBS_POLL_SECONDS": float,
     "JOBS_BATCH_WAIT": float,
+    "JOBS_QUIET_SECONDS": float,
+    "JOBS_QUIET_LONGEST": float,
     "JOBS_LEASE_SECONDS": float,
     "JOBS_RETRY_FIRST": float,
     "JOBS_RETRY_LONGEST": float,
@@ -150,6 +171,16 @@ def parse_env_value(raw: str, kind: type) -> Any:
     if kind is bool:
         return raw.strip().lower() in TRUE_WORDS
     return kind(raw)
+
+
+def defaults(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The built-in defaults. Under `make run`, SITE_URL's default is the address the
+    development server listens on (MICROBLOG_SERVER_URL, which the Makefile makes from HOST
+    and PORT), so that links follow `make run PORT=…` unless SITE_URL is set (in
+    instance/config.py or the environment, both read after this)."""
+    environ = dict(os.environ) if environ is None else environ
+    serving_at = environ.get("MICROBLOG_SERVER_URL", "")
+    return {**DEFAULTS, "SITE_URL": serving_at} if serving_at else dict(DEFAULTS)
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
@@ -168,12 +199,22 @@ def default_database_url(instance_path: str) -> str:
 
 
 def local_secret_key(instance_path: str) -> str:
-    """A secret generated once and kept in the instance folder, for local use."""
+    """A secret generated once and kept in the instance folder (every setup: `make run`,
+    a server), unless SECRET_KEY is set. Processes starting together (gunicorn's workers)
+    all read the one key that was linked into place first."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        draft = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # fails if another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -234,7 +275,7 @@ def load_settings(instance_path: str | Path | None = None) -> dict[str, Any]:
     from flask import Config
 
     config = Config(str(instance_path or instance_folder()))
-    config.from_mapping(DEFAULTS)
+    config.from_mapping(defaults())
     config.from_pyfile("config.py", silent=True)
     config.from_mapping(from_environment())
     return dict(config)
@@ -257,3 +298,26 @@ def rate_limit_storage_problem(workers: int, settings: dict[str, Any] | None = N
             "one worker (GUNICORN_WORKERS=1), or turn limits off (RATELIMIT_ENABLED=0)."
         )
     return ""
+
+
+def secret_key_source(secret_key: str, instance_path: str | Path) -> str:
+    """Where the running SECRET_KEY came from: "environment", "instance/config.py",
+    "instance/secret_key" (generated once, kept), or "" (none of these: given in code)."""
+    if os.environ.get("SECRET_KEY", ""):
+        return "environment"
+    from flask import Config
+
+    written = Config(str(instance_path))
+    written.from_pyfile("config.py", silent=True)
+    if written.get("SECRET_KEY"):
+        return "instance/config.py"
+    kept = Path(instance_path) / "secret_key"
+    if kept.is_file() and kept.read_text().strip() == secret_key:
+        return "instance/secret_key"
+    return ""
+
+
+def gunicorn_workers() -> int:
+    """How many web processes gunicorn.conf.py starts (GUNICORN_WORKERS, else cores + 1)."""
+    configured = os.environ.get("GUNICORN_WORKERS", "")
+    return int(configured) if configured else (os.cpu_count() or 1) + 1

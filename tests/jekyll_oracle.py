@@ -75,6 +75,46 @@ def jekyll_build(source: Path, destination: Path) -> None:
     )
 
 
+BODY_HOOK = """
+Jekyll::Hooks.register :posts, :post_convert do |post|
+  File.write(File.join(ENV.fetch("ORACLE_OUT"), "body.html"), post.content)
+end
+"""
+
+
+def jekyll_render(text: str, config: str = "", work: Path | None = None) -> str:
+    """Jekyll's converted body of one post whose body is `text` (no front matter needed),
+    in a site of its own whose `_config.yml` is `config`."""
+    import os
+    import tempfile
+
+    assert JEKYLL, "jekyll is not installed"
+    with tempfile.TemporaryDirectory(dir=work) as folder:
+        site = Path(folder) / "site"
+        (site / "_posts").mkdir(parents=True)
+        (site / "_plugins").mkdir()
+        (site / "_plugins" / "oracle.rb").write_text(BODY_HOOK)
+        (site / "_config.yml").write_text(config)
+        (site / "_posts" / "2024-01-01-post.md").write_text("---\n---\n" + text)
+        subprocess.run(
+            [
+                JEKYLL,
+                "build",
+                "--quiet",
+                "--disable-disk-cache",
+                "-s",
+                str(site),
+                "-d",
+                str(Path(folder) / "out"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+            env={**os.environ, "ORACLE_OUT": folder},
+        )
+        return (Path(folder) / "body.html").read_text(encoding="utf-8")
+
+
 def post_bodies(built: Path, marker: str = "post-body") -> dict[str, str]:
     """URL path → the HTML inside `<article class="{marker}">` of each built page."""
     bodies: dict[str, str] = {}
@@ -93,9 +133,13 @@ def _text(value: str | None) -> str:
 
 def _code_text(pre: lxml.html.HtmlElement) -> str:
     """A code block's text: with line numbers in a table, only the code cell's."""
-    cells = pre.xpath(".//td[contains(concat(' ', @class, ' '), ' code ')]")
+    cells = pre.xpath(
+        ".//td[contains(concat(' ', @class, ' '), ' code ')"
+        " or contains(concat(' ', @class, ' '), ' rouge-code ')]"
+    )
     source = cells[0] if cells else pre
-    return source.text_content().strip("\n")
+    # kramdown keeps a CRLF file's carriage returns in its code; a browser shows one line end
+    return source.text_content().replace("\r\n", "\n").strip("\n")
 
 
 def _is_block(element: lxml.html.HtmlElement) -> bool:

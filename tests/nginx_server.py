@@ -17,14 +17,15 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from servers import PROJECT_ROOT, free_port, http_get
+from servers import PROJECT_ROOT, free_port
 
 DEPLOY_CONF = PROJECT_ROOT / "deploy" / "nginx.conf"
 STATIC_FOLDER = PROJECT_ROOT / "microblog" / "static"
@@ -121,8 +122,10 @@ def start_nginx(
     extra_http: str = "",
     workers: int = 1,
     port: int | None = None,
+    edit: Callable[[Path], None] | None = None,
 ) -> Nginx:
-    """Start nginx from deploy/nginx.conf in front of the apps on `app_ports`."""
+    """Start nginx from deploy/nginx.conf in front of the apps on `app_ports`; `edit` changes
+    the written file as an operator would (turning TLS on) before nginx reads it."""
     binary = nginx_binary()
     if binary is None:
         raise RuntimeError("nginx is not installed")
@@ -131,6 +134,8 @@ def start_nginx(
     port = port or free_port()
     included = folder / "microblog.conf"
     included.write_text(deploy_conf_for(folder / "cache", app_ports, port, static_folder))
+    if edit is not None:
+        edit(included)
     main = folder / "nginx.conf"
     main.write_text(top_level_conf(folder, included, extra_http, workers))
     # -e: the error log before the configuration is read (the default path is not ours).
@@ -145,7 +150,8 @@ def start_nginx(
         if process.poll() is not None:
             raise RuntimeError(f"nginx exited:\n{server.error_log()}")
         try:
-            http_get(server.url("/static/style.css"), timeout=2)
+            # Listening is ready (with TLS on, plain http answers a redirect to https).
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
             return server
         except OSError:
             time.sleep(0.05)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+
+if TYPE_CHECKING:
+    from microblog.models import Author
 
 author_cli = AppGroup("author", help="Manage the author's account.")
 
@@ -18,7 +22,7 @@ def read_password(password_stdin: bool) -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-def find_author_or_fail(username: str):
+def find_author_or_fail(username: str) -> Author:
     """The author named `username`, or a clear error."""
     from sqlalchemy import select
 
@@ -72,7 +76,14 @@ def create_author(username: str, password_stdin: bool, email: str) -> None:
 @author_cli.command("token")
 @click.argument("username")
 @click.option("--revoke-all", is_flag=True, help="Revoke every token of USERNAME instead.")
-def author_token(username: str, revoke_all: bool) -> None:
+@click.option(
+    "--scope",
+    "scope",
+    default=None,
+    metavar="SCOPES",
+    help="Limit the token to some of: create update delete media (space or comma separated).",
+)
+def author_token(username: str, revoke_all: bool, scope: str | None) -> None:
     """Print a new Micropub access token for USERNAME (shown once; only its hash is kept)."""
     from sqlalchemy import select
 
@@ -95,11 +106,19 @@ def author_token(username: str, revoke_all: bool) -> None:
             "every session of theirs has ended"
         )
         return
-    token = access_tokens.issue(author)
+    scopes: tuple[str, ...] = access_tokens.SCOPES
+    if scope is not None:
+        try:
+            scopes = access_tokens.parse_scopes(scope)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--scope") from None
+        if not scopes:
+            raise click.BadParameter("name at least one scope", param_hint="--scope")
+    token = access_tokens.issue(author, scopes)
     db.session.commit()
     click.echo(token)
     click.echo(
-        f"This is {author.username}'s new Micropub token (scopes: create update delete). "
+        f"This is {author.username}'s new Micropub token (scopes: {' '.join(scopes)}). "
         "It is shown only now; `flask author token --revoke-all` voids it.",
         err=True,
     )

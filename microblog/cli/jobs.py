@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 
-def _when(moment) -> str:
+def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
 
 
@@ -79,7 +81,7 @@ def jobs_worker() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     runner = Runner(app)
 
-    def stop(*_args) -> None:
+    def stop(*_args: object) -> None:
         runner.stopping.set()
         runner.wake.set()
 

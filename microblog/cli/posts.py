@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from microblog.extensions import db
+
 posts_cli = AppGroup("posts", help="Import, delete and export posts.")
 
 
@@ -26,26 +28,48 @@ posts_cli = AppGroup("posts", help="Import, delete and export posts.")
     help="Also remove the posts once imported from under PATHS whose files are gone.",
 )
 @click.option("--force", is_flag=True, help="Overwrite (or prune) posts edited in the app since.")
+@click.option(
+    "--example",
+    is_flag=True,
+    help="PATH is the demo (make run's content/_posts): the next other import removes it.",
+)
+@click.option(
+    "--send-webmentions",
+    is_flag=True,
+    help="Notify the sites the imported posts link to (with WEBMENTION_SEND); never without.",
+)
 def import_posts(
-    paths: tuple[str, ...], dry_run: bool, if_empty: bool, prune: bool, force: bool
+    paths: tuple[str, ...],
+    dry_run: bool,
+    if_empty: bool,
+    prune: bool,
+    force: bool,
+    example: bool,
+    send_webmentions: bool,
 ) -> None:
     """Import Jekyll posts from PATHS: a whole site (a folder holding _config.yml, read as
     `jekyll build` reads it, its files copied into MEDIA_FOLDER), or files and folders of
     posts (searched recursively)."""
     from pathlib import Path
 
+    from microblog.extensions import db
+    from microblog.indieweb import sending
     from microblog.jekyll.errors import PostError
-    from microblog.jekyll.settings import SiteSettings
     from microblog.jekyll.site import is_site_root, load_site
+    from microblog.posts import example as example_posts
     from microblog.posts.importer import database_has_posts, import_paths, import_site
+    from microblog.posts.site_settings import current_site_settings
 
     if if_empty and database_has_posts():
         click.echo("nothing imported: the database already holds posts (--if-empty)")
         return
-    settings = SiteSettings.from_config(current_app.config)
+    # The configuration, with the permalink style a whole-site import stored.
+    settings = current_site_settings(current_app.config)
     sites = [Path(path) for path in paths if is_site_root(Path(path))]
     if sites and len(paths) > 1:
         raise click.UsageError(f"import the site {sites[0]} on its own (one SITE_ROOT per run)")
+    # An archive links to years of other sites: importing it is not news to them.
+    db.session.info[sending.QUIET] = not send_webmentions
     progress = ImportProgress()
     with progress:
         if sites:
@@ -54,6 +78,14 @@ def import_posts(
                 check_zone(site.settings, "_config.yml's timezone")
             except PostError as exc:
                 raise click.UsageError(str(exc)) from exc
+            check_zone(settings)
+            if site.settings.zone != settings.zone:
+                click.echo(
+                    f"note: _config.yml's timezone is {site.settings.timezone}, TIMEZONE is "
+                    f"{settings.timezone}: posts are dated as Jekyll dates them, but pages "
+                    f"show their dates in {settings.timezone}, so a post's day may differ "
+                    f"from its URL's; set TIMEZONE={site.settings.timezone}"
+                )
             media = Path(current_app.config["MEDIA_FOLDER"])
             report = import_site(
                 site,
@@ -79,9 +111,47 @@ def import_posts(
         click.echo(note)
     for line in report.refusals():
         click.echo(line)
+    if not dry_run:
+        instance = Path(current_app.instance_path)
+        database = str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+        if example:
+            example_posts.remember_demo(instance, database, Path(paths[0]))
+        else:
+            removed = example_posts.remove_demo(instance, database)
+            db.session.commit()
+            for permalink in removed:
+                click.echo(f"removed: {permalink} (the example post of a fresh clone)")
     click.echo(report.summary())
-    if report.failed:
+    comments_failed = bool(sites) and import_site_comments(sites[0], dry_run)
+    if report.failed or comments_failed:
         click.get_current_context().exit(1)
+
+
+def import_site_comments(root: Any, dry_run: bool) -> bool:
+    """A whole site's Staticman comments (`_data/comments/`), onto the posts just imported;
+    True when some file of them failed."""
+    from microblog.comments.imports.matching import PostFinder
+    from microblog.comments.imports.staticman import comments_folder, read_staticman
+    from microblog.comments.imports.storing import CommentStore
+
+    folder = comments_folder(root)
+    if folder is None:
+        return False
+    if dry_run:
+        found = read_staticman([folder])
+        click.echo(f"comments: {len(found.comments)} in {folder} would be imported")
+        return False
+    store = CommentStore(PostFinder(), str(current_app.config.get("SANITIZER") or "bleach"))
+    try:
+        outcome = store.store(read_staticman([folder]))
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    for line in outcome.lines:
+        click.echo(f"comments: {line}")
+    click.echo(f"comments: {outcome.summary()}")
+    return outcome.skipped > 0
 
 
 def check_zone(settings: Any, where: str = "TIMEZONE") -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 
 from microblog.comments import own, threads
 from microblog.comments.rules import LIMITS, FieldLimits, IntakeRules, comments_open
@@ -37,6 +38,8 @@ class CommentSection:
     offers_replies: bool = False
     # The pending comments their writer may still edit or withdraw, with the deadline.
     editable: dict[int, datetime] = field(default_factory=dict)
+    # The author photos of comments that came as Webmentions (comment id → URL).
+    photos: dict[int, str] = field(default_factory=dict)
 
 
 def intake_rules() -> IntakeRules:
@@ -61,12 +64,25 @@ def comment_section(post: Post, pending: list[Comment] | None = None) -> Comment
             key=lambda mention: (mention.verified_at, mention.id),
         ),
         offers_replies=mail_enabled(),
+        photos=mention_photos(post),
         editable={
             comment.id: own.editable_until(comment)
             for comment in pending or []
             if own.may_change(comment, [comment.id])
         },
     )
+
+
+def mention_photos(post: Post) -> dict[int, str]:
+    """The author photos the Webmentions that became this post's comments named."""
+    rows = db.session.execute(
+        select(Webmention.comment_id, Webmention.author_photo).where(
+            Webmention.post_id == post.id,
+            Webmention.comment_id.is_not(None),
+            Webmention.author_photo.is_not(None),
+        )
+    )
+    return {int(comment_id): str(photo) for comment_id, photo in rows if comment_id and photo}
 
 
 def pending_of_reader(post: Post, comment_ids: list[int]) -> list[Comment]:

@@ -24,7 +24,7 @@ from microblog.feeds.entries import (
 )
 from microblog.feeds.html_links import absolute_srcset, absolute_url, absolutize_html
 from microblog.feeds.jsonfeed import build_json_feed
-from microblog.feeds.paging import FeedPage, parse_page_argument
+from microblog.feeds.paging import FeedPage, FeedScope, parse_page_argument
 from microblog.feeds.xmlfeeds import build_xml_feed
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "FeedKind",
     "FeedPage",
     "FeedPost",
+    "FeedScope",
     "FeedSettings",
     "absolute_srcset",
     "absolute_url",
@@ -45,36 +46,10 @@ __all__ = [
 
 
 def build_feed(
-    kind: FeedKind,
-    posts: Sequence[FeedPost],
-    settings: FeedSettings,
-    *,
-    self_path: str,
-    page_path: str = "/",
-    tag_name: str | None = None,
-    page: FeedPage | None = None,
+    kind: FeedKind, posts: Sequence[FeedPost], settings: FeedSettings, scope: FeedScope
 ) -> bytes:
-    """The `kind` document (rss, atom or json) for `posts`, newest first as given.
-
-    `self_path` is where the feed itself lives (its first page), `page_path` the HTML page
-    it mirrors (both paths under the site URL); `tag_name` makes it that tag's feed; `page`
-    says which page of the paged feed this document is.
-    """
+    """The `kind` document (rss, atom or json) for `posts`, newest first as given, as the
+    feed and page `scope` names."""
     if kind == "json":
-        return build_json_feed(
-            posts,
-            settings,
-            self_path=self_path,
-            page_path=page_path,
-            tag_name=tag_name,
-            page=page,
-        )
-    return build_xml_feed(
-        kind,
-        posts,
-        settings,
-        self_path=self_path,
-        page_path=page_path,
-        tag_name=tag_name,
-        page=page,
-    )
+        return build_json_feed(posts, settings, scope)
+    return build_xml_feed(kind, posts, settings, scope)

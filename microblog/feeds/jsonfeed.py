@@ -12,31 +12,24 @@ from microblog.feeds.entries import (
     entry_updated,
     post_authors,
     post_terms,
+    post_title,
     post_url,
     xml_text,
 )
 from microblog.feeds.html_links import absolutize_html
-from microblog.feeds.paging import FeedPage
+from microblog.feeds.paging import FeedScope
 from microblog.feeds.uris import uri
 from microblog.feeds.xmlfeeds import feed_description, feed_title
-from microblog.timeutil import as_utc
+from microblog.timeutil import in_zone
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def build_json_feed(
-    posts: Sequence[FeedPost],
-    settings: FeedSettings,
-    *,
-    self_path: str,
-    page_path: str = "/",
-    tag_name: str | None = None,
-    page: FeedPage | None = None,
-) -> bytes:
+def build_json_feed(posts: Sequence[FeedPost], settings: FeedSettings, scope: FeedScope) -> bytes:
     """The JSON Feed document for `posts`, newest first as given (arguments as `build_feed`)."""
     site_url = settings.site_url.rstrip("/")
-    page = page or FeedPage()
-    links = page.links(uri(site_url + self_path))
+    tag_name, page_path = scope.tag_name, scope.page_path
+    links = scope.page.links(uri(site_url + scope.self_path))
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": xml_text(feed_title(settings, tag_name)),
@@ -64,12 +57,14 @@ def json_item(post: FeedPost, settings: FeedSettings, site_url: str) -> dict[str
     item: dict[str, Any] = {
         "id": url,
         "url": url,
-        "title": xml_text(post.title).strip() or url,
         "content_html": absolutize_html(xml_text(html), site_url, url),
-        "date_published": as_utc(post.published_at).isoformat(),
-        "date_modified": entry_updated(post).isoformat(),
+        "date_published": in_zone(post.published_at, settings.zone).isoformat(),
+        "date_modified": in_zone(entry_updated(post), settings.zone).isoformat(),
         "authors": [{"name": name} for name in post_authors(post, settings.author)],
     }
+    title = post_title(post)
+    if title is not None:  # a note has none: JSON Feed items need no title
+        item = {"id": url, "url": url, "title": title} | item
     terms = post_terms(post)
     if terms:
         item["tags"] = terms

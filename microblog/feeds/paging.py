@@ -8,7 +8,7 @@ reads every published post once.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 CANONICAL_PAGE = re.compile(r"[1-9][0-9]{0,5}")
 
@@ -64,3 +64,15 @@ def parse_page_argument(raw: str | None) -> int | None:
     if not CANONICAL_PAGE.fullmatch(raw) or raw == "1":
         return None
     return int(raw)
+
+
+@dataclass(frozen=True)
+class FeedScope:
+    """Which feed a document is: where the feed lives (`self_path`, its first page), the
+    HTML page it mirrors (`page_path`), the tag it is limited to, and which of its pages
+    this document is. Paths are under the site URL."""
+
+    self_path: str
+    page_path: str = "/"
+    tag_name: str | None = None
+    page: FeedPage = field(default_factory=FeedPage)

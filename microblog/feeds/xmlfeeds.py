@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -23,22 +23,24 @@ from microblog.feeds.entries import (
     FeedSettings,
     entry_updated,
     newest_change,
+    note_title,
     post_authors,
     post_terms,
+    post_title,
     post_url,
     xml_text,
 )
 from microblog.feeds.html_links import absolutize_html
-from microblog.feeds.paging import FeedPage
+from microblog.feeds.paging import FeedScope
 from microblog.feeds.uris import uri
-from microblog.timeutil import as_utc
+from microblog.timeutil import in_zone
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 # (rel, href, type or None) of one link.
 Link = tuple[str, str, str | None]
 
 
-class FeedLinks(BaseExtension):
+class FeedLinks(BaseExtension):  # type: ignore[misc]  # feedgen ships no types
     """The feed's paging and hub links; in RSS as `atom:link` (feedgen writes only `self`)."""
 
     def __init__(self) -> None:
@@ -47,7 +49,7 @@ class FeedLinks(BaseExtension):
     def extend_ns(self) -> dict[str, str]:
         return {"atom": ATOM_NS}
 
-    def extend_rss(self, feed):
+    def extend_rss(self, feed: Any) -> Any:
         channel = feed.find("channel")
         self_link = channel.find(f"{{{ATOM_NS}}}link")
         position = list(channel).index(self_link) + 1 if self_link is not None else len(channel)
@@ -58,11 +60,11 @@ class FeedLinks(BaseExtension):
             channel.insert(position + offset, link)
         return feed
 
-    def extend_atom(self, feed):
+    def extend_atom(self, feed: Any) -> Any:
         return feed  # Atom takes them through `FeedGenerator.link`
 
 
-class EntryExtras(BaseEntryExtension):
+class EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen ships no types
     """Per entry: `<atom:updated>` in RSS (RSS 2.0 has no element for a post's last change),
     and in Atom the entry's links with their `rel` and `type`."""
 
@@ -73,12 +75,12 @@ class EntryExtras(BaseEntryExtension):
     def extend_ns(self) -> dict[str, str]:
         return {"atom": ATOM_NS}
 
-    def extend_rss(self, item):
+    def extend_rss(self, item: Any) -> Any:
         if self.updated is not None:
             xml_elem(f"{{{ATOM_NS}}}updated", item).text = self.updated.isoformat()
         return item
 
-    def extend_atom(self, entry):
+    def extend_atom(self, entry: Any) -> Any:
         # feedgen builds entries in no namespace; the feed's default namespace covers them.
         for old in entry.findall("link"):
             entry.remove(old)
@@ -96,22 +98,14 @@ def build_xml_feed(
     kind: Literal["rss", "atom"],
     posts: Sequence[FeedPost],
     settings: FeedSettings,
-    *,
-    self_path: str,
-    page_path: str = "/",
-    tag_name: str | None = None,
-    page: FeedPage | None = None,
+    scope: FeedScope,
 ) -> bytes:
-    """The RSS 2.0 or Atom 1.0 document for `posts`, newest first as given.
-
-    `self_path` is where the feed itself lives, `page_path` the HTML page it mirrors (both
-    paths under the site URL); `tag_name` makes it that tag's feed; `page` which page of
-    the paged feed this document is.
-    """
+    """The RSS 2.0 or Atom 1.0 document for `posts`, newest first as given, as the feed and
+    page `scope` names."""
     site_url = settings.site_url.rstrip("/")
-    page = page or FeedPage()
-    feed_url = uri(site_url + self_path)
-    links = page.links(feed_url)
+    tag_name, page_path = scope.tag_name, scope.page_path
+    feed_url = uri(site_url + scope.self_path)
+    links = scope.page.links(feed_url)
 
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
@@ -135,14 +129,13 @@ def build_xml_feed(
         fg.link(href=href, rel=rel, **({"type": mimetype} if mimetype else {}))
     fg.feed_links.links = extra
     fg.link(href=uri(site_url + page_path), rel="alternate", type="text/html")
-    fg.updated(newest_change(posts) or EPOCH)
+    fg.updated(in_zone(newest_change(posts) or EPOCH, settings.zone))
 
     for post in posts:
-        add_entry(fg, post, settings, site_url)
+        add_entry(fg, post, settings, site_url, kind)
 
-    if kind == "rss":
-        return fg.rss_str(pretty=False)
-    return fg.atom_str(pretty=False)
+    document: bytes = fg.rss_str(pretty=False) if kind == "rss" else fg.atom_str(pretty=False)
+    return document
 
 
 def feed_title(settings: FeedSettings, tag_name: str | None) -> str:
@@ -157,24 +150,36 @@ def feed_description(settings: FeedSettings, tag_name: str | None) -> str:
     return f"Posts tagged “{tag_name}” on {settings.title}."
 
 
-def add_entry(fg: FeedGenerator, post: FeedPost, settings: FeedSettings, site_url: str) -> None:
-    """Add `post` to `fg` as the next (older) entry."""
+def add_entry(
+    fg: FeedGenerator,
+    post: FeedPost,
+    settings: FeedSettings,
+    site_url: str,
+    kind: Literal["rss", "atom"] = "atom",
+) -> None:
+    """Add `post` to `fg` as the next (older) entry.
+
+    A note (no title) has no `<title>` in RSS, which allows none; Atom requires one, so it
+    gets the note's first words (never its URL, which readers would show as a headline).
+    """
     url = post_url(post, site_url)
-    updated = entry_updated(post)
+    updated = in_zone(entry_updated(post), settings.zone)
     authors = post_authors(post, settings.author)
 
     fe = fg.add_entry(order="append")
     # The permalink URL is the post's identity: it survives a re-import, a database id may not.
     fe.id(url)
     fe.guid(url, permalink=True)
-    fe.title(xml_text(post.title).strip() or url)
+    title = post_title(post)
+    if title is not None or kind == "atom":
+        fe.title(title or note_title(post, zone=settings.zone))
     fe.link(href=url, rel="alternate", type="text/html")
     fe.comments(url + "#comments")
     fe.feed_links.links = [
         ("alternate", url, "text/html"),
         ("replies", url + "comments/feed.xml", "application/atom+xml"),
     ]
-    fe.published(as_utc(post.published_at))
+    fe.published(in_zone(post.published_at, settings.zone))
     fe.updated(updated)
     fe.feed_links.updated = updated
     for name in authors:

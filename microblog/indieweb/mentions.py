@@ -3,23 +3,38 @@
 Pure: HTML and URLs in, a `Mention` out. Microformats2 by mf2py, as any other site's parser
 would read the page: the first h-entry is the response; `in-reply-to`, `like-of`,
 `repost-of` naming the target make it a reply, like or repost, anything else a mention.
+
+A stranger writes the page, so its cost is bounded before any Python walks it: the page is
+parsed once by lxml (C, linear, and it stops nesting at 256 levels), then refused as
+`TooComplex` when it nests deeper than `MAX_DEPTH` or holds more than `MAX_ELEMENTS`; mf2py
+(recursive, and slow per element) reads only the first h-entry, at most
+`MAX_ENTRY_ELEMENTS` elements. 1 MB of nested `<b>` took 6 s and ended in a RecursionError;
+it is now refused in milliseconds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import mf2py  # type: ignore[import-untyped]
+import lxml.etree  # type: ignore[import-untyped]
+import lxml.html  # type: ignore[import-untyped]
 
 KIND_PROPERTIES = (
     ("in-reply-to", "reply"),
     ("like-of", "like"),
     ("repost-of", "repost"),
 )
-LINK_ATTRIBUTES = {"href", "src", "cite", "data"}
+LINK_ATTRIBUTES = ("href", "src", "cite", "data")
+MAX_DEPTH = 100
+MAX_ELEMENTS = 50_000
+MAX_ENTRY_ELEMENTS = 3_000
+
+
+class TooComplex(ValueError):
+    """The page nests too deeply or holds too many elements to be read at a bounded cost."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,8 @@ class Mention:
     author_photo: str | None
     content_html: str
     content_text: str
+    # When the source says it was written (dt-published), if it says so readably.
+    published: datetime | None = None
 
 
 def same_url(a: str, b: str) -> bool:
@@ -50,24 +67,49 @@ def same_url(a: str, b: str) -> bool:
     return key(a) == key(b)
 
 
-class _Links(HTMLParser):
-    def __init__(self, base: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base = base
-        self.urls: list[str] = []
+def parse_page(html: str) -> lxml.html.HtmlElement:
+    """The page as a tree, once its size is known to be readable (else TooComplex)."""
+    parser = lxml.html.HTMLParser(encoding="utf-8")
+    try:
+        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
+    except lxml.etree.ParserError:  # an empty document
+        root = lxml.html.document_fromstring(b"<html></html>", parser=parser)
+    depth = deepest = elements = 0
+    for event, _element in lxml.etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            elements += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise TooComplex(f"the page nests more than {MAX_DEPTH} elements deep")
+    if elements > MAX_ELEMENTS:
+        raise TooComplex(f"the page holds more than {MAX_ELEMENTS} elements")
+    return root
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name in LINK_ATTRIBUTES and value:
-                self.urls.append(urljoin(self.base, value.strip()))
+
+def _elements(root: lxml.html.HtmlElement) -> Any:
+    return (element for element in root.iter() if isinstance(element.tag, str))
 
 
-def links_to(html: str, base_url: str, target: str) -> bool:
+def links_to(html: str | lxml.html.HtmlElement, base_url: str, target: str) -> bool:
     """Whether the page links to `target` (an href, src… resolved against the page's URL)."""
-    parser = _Links(base_url)
-    parser.feed(html)
-    parser.close()
-    return any(same_url(url, target) for url in parser.urls)
+    root = parse_page(html) if isinstance(html, str) else html
+    for element in _elements(root):
+        for name in LINK_ATTRIBUTES:
+            value = element.get(name)
+            if value and same_url(urljoin(base_url, value.strip()), target):
+                return True
+    return False
+
+
+def first_entry(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The first element in document order whose class names it an h-entry."""
+    for element in _elements(root):
+        if "h-entry" in (element.get("class") or "").split():
+            return element
+    return None
 
 
 def _first(values: Any) -> Any:
@@ -86,7 +128,7 @@ def _url_of(value: Any) -> str | None:
     return None
 
 
-def _entries(items: list[dict]) -> list[dict]:
+def _entries(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = []
     for item in items:
         if "h-entry" in item.get("type", []):
@@ -101,11 +143,43 @@ def _http_or_none(url: str | None) -> str | None:
     return None
 
 
-def read_mention(html: str, source_url: str, target: str) -> Mention:
-    """The source page as a response to `target` (a mention when it has no h-entry)."""
-    parsed = mf2py.parse(doc=html, url=source_url, html_parser="html.parser")
+def _entry_properties(root: lxml.html.HtmlElement, source_url: str) -> dict[str, Any]:
+    """mf2py's reading of the page's first h-entry (only that element: bounded)."""
+    element = first_entry(root)
+    if element is None:
+        return {}
+    if sum(1 for _ in _elements(element)) > MAX_ENTRY_ELEMENTS:
+        raise TooComplex(f"the h-entry holds more than {MAX_ENTRY_ELEMENTS} elements")
+    base = root.find(".//base[@href]")
+    url = urljoin(source_url, base.get("href", "").strip()) if base is not None else source_url
+    fragment = lxml.html.tostring(element, encoding="unicode")
+    # Imported here: mf2py brings BeautifulSoup, html5lib and requests (~0.2 s), which
+    # every CLI command and worker boot would pay for otherwise.
+    import mf2py  # type: ignore[import-untyped]
+
+    parsed = mf2py.parse(doc=fragment, url=url, html_parser="html.parser")
     entries = _entries(parsed.get("items", []))
-    entry = entries[0] if entries else {"properties": {}}
+    return dict(entries[0].get("properties", {})) if entries else {}
+
+
+def published_of(value: Any) -> datetime | None:
+    """A dt-published value as an aware UTC instant (a date without an offset is taken as
+    UTC); None when it is not a date-time Python can read."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "T"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def read_mention(html: str | lxml.html.HtmlElement, source_url: str, target: str) -> Mention:
+    """The source page as a response to `target` (a mention when it has no h-entry)."""
+    root = parse_page(html) if isinstance(html, str) else html
+    entry = {"properties": _entry_properties(root, source_url)}
     properties = entry.get("properties", {})
     kind = "mention"
     for prop, candidate in KIND_PROPERTIES:
@@ -132,6 +206,7 @@ def read_mention(html: str, source_url: str, target: str) -> Mention:
         content_text = summary if isinstance(summary, str) else ""
     host = urlsplit(source_url).hostname or source_url
     return Mention(
+        published=published_of(_first(properties.get("published"))),
         kind=kind,
         author_name=(name if isinstance(name, str) and name.strip() else host).strip()[:100],
         author_url=_http_or_none(url),

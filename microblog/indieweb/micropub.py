@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from html import escape
 from typing import Any
+
+from microblog.jekyll import dates
 
 # Properties the blog stores in its own fields; everything else is kept as extra.
 KNOWN = frozenset({"name", "content", "summary", "category", "published", "post-status", "photo"})
@@ -78,7 +80,14 @@ class Delete:
     url: str
 
 
-Action = Create | Update | Delete
+@dataclass
+class Undelete:
+    """Bring back the post deleted at `url`."""
+
+    url: str
+
+
+Action = Create | Update | Delete | Undelete
 
 
 # ---------------------------------------------------------------------------- reading bodies
@@ -88,8 +97,8 @@ def from_form(items: Iterable[tuple[str, str]], has_files: bool = False) -> dict
     """A form-encoded or multipart body (its fields in order) as the JSON request form."""
     if has_files:
         raise invalid(
-            "this server has no media endpoint: send photos as URLs (photo=https://…), "
-            "not as uploaded files"
+            "only photo files can be uploaded with a post (photo, photo[]); send other "
+            "files to the media endpoint first, or as URLs"
         )
     values: dict[str, list[str]] = {}
     for raw_key, value in items:
@@ -100,7 +109,9 @@ def from_form(items: Iterable[tuple[str, str]], has_files: bool = False) -> dict
     action = single(values, "action")
     if action is not None:
         if action not in ("delete", "undelete"):
-            raise invalid(f"action={action} must be sent as JSON (only delete is form-encoded)")
+            raise invalid(
+                f"action={action} must be sent as JSON (only delete and undelete are form-encoded)"
+            )
         return {"action": action, "url": single(values, "url") or ""}
     kind = single(values, "h") or "entry"
     properties = {k: v for k, v in values.items() if k not in REQUEST_FIELDS}
@@ -132,8 +143,8 @@ def parse(body: Any) -> Action:
     if action == "update":
         return parse_update(url.strip(), body)
     if action == "undelete":
-        raise invalid("deleted posts are gone for good here: undelete is not supported")
-    raise invalid(f"unknown action {action!r} (create, update or delete)")
+        return Undelete(url.strip())
+    raise invalid(f"unknown action {action!r} (create, update, delete or undelete)")
 
 
 def json_kind(value: Any) -> str:
@@ -257,10 +268,11 @@ def parse_published(raw: str, zone: tzinfo) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        raise invalid(f"published {text!r} is not an ISO 8601 date-time that exists") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
+        raise invalid(f"published {text[:60]!r} is not an ISO 8601 date-time that exists") from None
+    try:
+        return dates.to_utc(value, zone)
+    except ValueError as why:
+        raise invalid(f"published: {why}") from None
 
 
 def photo_markdown(properties: Mapping[str, list[Any]]) -> str:

@@ -11,15 +11,21 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import select
+
+from microblog.extensions import db
 from microblog.indieweb.micropub import (
     Create,
     Update,
     apply_update,
     entry_fields,
     invalid,
+    photo_urls,
 )
+from microblog.indieweb.photos import queue_remote_photos
 from microblog.jekyll.settings import SiteSettings
 from microblog.models import Post
+from microblog.posts import tombstones
 from microblog.posts.notes import with_free_address
 from microblog.posts.writer import PostInput, PostRejected, PostWriter
 from microblog.timeutil import now_utc
@@ -95,7 +101,12 @@ def create(action: Create, settings: SiteSettings) -> str:
         front_matter=kept_front_matter(None, fields.extra),
     )
     writer = PostWriter(settings)
-    return save(writer, with_free_address(writer, post))
+    path = save(writer, with_free_address(writer, post))
+    remote = photo_urls(action.properties)
+    if remote:
+        post_id = writer.session.execute(select(Post.id).where(Post.permalink == path)).scalar_one()
+        queue_remote_photos(post_id, remote, settings.site_url)
+    return path
 
 
 def update(post: Post, action: Update, settings: SiteSettings) -> str:
@@ -116,5 +127,20 @@ def update(post: Post, action: Update, settings: SiteSettings) -> str:
 
 
 def delete(post: Post, settings: SiteSettings) -> None:
-    """Remove the post with its comments."""
+    """Remove the post with its comments (its address keeps a tombstone: 410 Gone)."""
     PostWriter(settings).delete([post.id])
+
+
+def undelete(paths: set[str], settings: SiteSettings) -> str:
+    """Bring back the post deleted at one of `paths`, as it was; returns its permalink.
+
+    Its comments went with it; a post written at that address since is never replaced.
+    """
+    grave = tombstones.tombstone_at(db.session, paths)
+    if grave is None:
+        raise invalid("no deleted post was at that URL")
+    post = tombstones.input_from(grave.snapshot)
+    writer = PostWriter(settings)
+    permalink = save(writer, post)
+    tombstones.clear(db.session, grave.permalink)
+    return permalink

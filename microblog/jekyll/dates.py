@@ -20,12 +20,59 @@ from microblog.jekyll.errors import PostError
 
 YEAR_FIRST = re.compile(r"^\s*\d{4}\b")
 
+# Instants a post may carry: inside Python's years 1-9999 from every zone's point of view
+# (0001-01-01T00:00 at +05:00 is year 0 in UTC; 9999-12-31T23:00 at -05:00 is year 10000),
+# so every page, feed and editor can show it in any TIMEZONE. Jekyll themes do date posts
+# 9999-12-31 ("a future post"): that day, at midnight UTC, is still a post's.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def out_of_range(value: datetime) -> str | None:
+    """Why a date cannot be a post's (None: it can)."""
+    if EARLIEST <= value <= LATEST:
+        return None
+    return (
+        f"the date {value.isoformat()[:40]} is outside the years a post may carry "
+        "(0001-01-02 to 9999-12-31 in UTC)"
+    )
+
+
+def to_utc(value: datetime, zone: tzinfo) -> datetime:
+    """`value` (in `zone` when it has no offset of its own) as UTC, inside the dates a post
+    may carry; ValueError says why not."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f"the date {value.isoformat()[:40]} is outside the years a post may carry"
+        ) from None
+    why = out_of_range(utc)
+    if why is not None:
+        raise ValueError(why)
+    return utc
+
+
 DATE_VALUE = re.compile(
     r"""^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)
     (?:(?:[Tt]|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,6})\d*)?)?)?
     (?P<rest>(?:\s.*?)?)\s*(?P<tz>[Zz]|UTC|GMT|[+-]\d{2}:?\d{2}|[+-]\d{1,2})?$""",
     re.VERBOSE | re.DOTALL,
 )
+
+
+class YamlTimestamp(str):
+    """A front-matter value YAML itself reads as a timestamp (written unquoted).
+
+    Ruby's YAML, which Jekyll reads front matter with, makes such a time without an offset a
+    UTC instant (`date: 2019-01-03 00:30:00` is 01:30 in Paris), while a quoted one, or one
+    without seconds, is read by Time.parse in the site's zone; a date alone is midnight in
+    the site's zone either way. Checked against `jekyll build` (tests/system).
+    """
+
+    __slots__ = ()
 
 
 def parse_offset(offset: str) -> tzinfo:
@@ -68,6 +115,8 @@ def parse_date(raw: Any, zone: tzinfo, warnings: list[str], what: str = "date") 
     if parts["rest"].strip():
         warnings.append(f"ignored {parts['rest'].strip()!r} in the {what} {text!r}")
     offset = parts["tz"]
+    if offset is None and isinstance(raw, YamlTimestamp) and parts["H"] is not None:
+        zone = UTC  # YAML's own timestamp: a time without an offset is UTC (see YamlTimestamp)
     try:
         value = value.replace(tzinfo=zone if offset is None else parse_offset(offset))
         return value.astimezone(UTC)

@@ -22,20 +22,23 @@ from pygments.util import ClassNotFound
 @lru_cache(maxsize=256)
 def lexer_for(language: str) -> Lexer:
     """Pygments' lexer for a fence's language name; plain text when it has none."""
+    lexer: Lexer
     try:
-        return get_lexer_by_name(language, stripnl=False, ensurenl=True)
+        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=True)
     except ClassNotFound:
-        return TextLexer(stripnl=False, ensurenl=True)
+        lexer = TextLexer(stripnl=False, ensurenl=True)
+    return lexer
 
 
 @lru_cache(maxsize=256)
-def formatter_for(language: str, line_numbers: int) -> HtmlFormatter:
+def formatter_for(language: str, line_numbers: int) -> HtmlFormatter[str]:
     """An HtmlFormatter whose wrapper names the language; numbered lines from `line_numbers`."""
     css = f"language-{language} highlight" if language else "highlight"
     options: dict[str, Any] = {"cssclass": css, "wrapcode": True}
     if line_numbers:
         options.update(linenos="table", linenostart=line_numbers)
-    return HtmlFormatter(**options)
+    formatter: HtmlFormatter[str] = HtmlFormatter(**options)
+    return formatter
 
 
 def highlight_code(code: str, language: str = "", line_numbers: int = 0) -> str:
@@ -45,7 +48,8 @@ def highlight_code(code: str, language: str = "", line_numbers: int = 0) -> str:
     if not code.strip():
         escaped = html.escape(code)
         return f'<div class="language-{name} highlight"><pre><code>{escaped}</code></pre></div>'
-    return highlight(code, lexer_for(name), formatter_for(name, line_numbers)).rstrip("\n")
+    rendered: str = highlight(code, lexer_for(name), formatter_for(name, line_numbers))
+    return rendered.rstrip("\n")
 
 
 def fence_format(
@@ -57,5 +61,7 @@ def fence_format(
     **kwargs: Any,
 ) -> str:
     """SuperFences' formatter for every fence: `linenums="N"` numbers the lines from N."""
-    start = str(options.get("linenums") or "0").split()[0]
+    kramdown = getattr(md, "kramdown", None)
+    default = "1" if kramdown is not None and kramdown.options.line_numbers else "0"
+    start = str(options.get("linenums") or default).split()[0]
     return highlight_code(src, language or "", int(start) if start.isdigit() else 0)

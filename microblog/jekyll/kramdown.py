@@ -16,13 +16,26 @@ import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 
 from markdown import Extension, Markdown
-from markdown.blockprocessors import BlockProcessor
-from markdown.inlinepatterns import InlineProcessor
+from markdown.inlinepatterns import (
+    BACKTICK_RE,
+    REFERENCE_RE,
+    BacktickInlineProcessor,
+    InlineProcessor,
+    ReferenceInlineProcessor,
+    ShortReferenceInlineProcessor,
+)
 from markdown.preprocessors import Preprocessor
-from markdown.util import AtomicString
+from markdown.util import AtomicString, code_escape
 
 from microblog.jekyll.errors import PostError
-from microblog.jekyll.kramdown_tree import BlockAttributes, HeadingIds, Typography
+from microblog.jekyll.kramdown_table import KramdownTable
+from microblog.jekyll.kramdown_tree import (
+    BlockAttributes,
+    HeadingIds,
+    Typography,
+    UnreferencedFootnotes,
+)
+from microblog.jekyll.settings import MarkdownOptions
 
 # Nesting beyond these is refused: Python-Markdown recurses once per level (lists,
 # quotes) or rescans per open bracket, and real posts stay far below.
@@ -38,8 +51,13 @@ FENCE = re.compile(r" *(`{3,}|~{3,})")
 BLOCK_IAL = re.compile(r" *\{:(?!:)\s*([^}]*)\}\s*$")
 ALD = re.compile(r" *\{:[\w-]+:")
 EXTENSION = re.compile(r"\{::(comment|nomarkdown|options)\b[^}]*?(/)?\}")
+INLINE_COMMENT = re.compile(r" *<!--(?:(?!-->).)*--> *$")
+QUOTED = re.compile(r"^ {0,3}> ?")
 QUOTE_DEPTH = re.compile(r" *(?:> *)+")
 NOT_LAZY = re.compile(r" *(?:#|```|~~~|>|\||<)")
+
+
+KRAMDOWN_ESCAPES = ('"', "'", ":", "|", "=", "<", ">", "$")
 
 
 class MarkdownTooComplex(PostError):
@@ -133,8 +151,12 @@ class KramdownBlocks(Preprocessor):
         stack: list[_Item] = []
         fence: tuple[str, int, int] | None = None  # (its run, shift, its indent)
         previous = "blank"  # blank | paragraph | item | fence | other
+        block_start = 0  # where in `out` the block after the last blank line starts
         brackets = 0
-        for line in lines:
+        index = 0
+        while index < len(lines):
+            line = lines[index]
+            index += 1
             if fence is not None:
                 closing, shift, opened_at = fence
                 out.append(_shift(line, shift))
@@ -151,26 +173,55 @@ class KramdownBlocks(Preprocessor):
                 continue
             if not line.strip():
                 out.append("")
+                block_start = len(out)
                 previous = "blank"
                 brackets = 0
                 continue
             stripped = line.lstrip(" ")
             indent = len(line) - len(stripped)
             first = stripped[0]
+            column = stack[-1].source_column if stack else 0
+            if (
+                not gfm
+                and first in "#>`~"
+                and self.not_a_block_start(stripped, previous, indent != column)
+            ):
+                # kramdown input: only a blank line ends a paragraph, and ``` is no fence;
+                # an empty placeholder before the line keeps it text
+                out.append(" " * indent + self.md.htmlStash.store("") + stripped)
+                previous = "paragraph"
+                continue
             if first == ">":
                 quotes = QUOTE_DEPTH.match(line)
                 if quotes and quotes.group(0).count(">") > MAX_QUOTE_DEPTH:
                     raise MarkdownTooComplex(
                         f"block quotes nested more than {MAX_QUOTE_DEPTH} deep"
                     )
+                if not stack and indent <= 3:
+                    # a quote's content is Markdown of its own (a list after its paragraph)
+                    end = index
+                    while end < len(lines) and QUOTED.match(lines[end]):
+                        end += 1
+                    inner = [QUOTED.sub("", quoted, count=1) for quoted in lines[index - 1 : end]]
+                    if previous == "blank" and self.after_quote(out):
+                        # kramdown: a blank line ends a quote (Python-Markdown joins the two)
+                        out.extend([self.md.htmlStash.store("<!-- -->"), ""])
+                    out.extend(f"> {text}" if text else ">" for text in self.rewrite(inner))
+                    index = end
+                    previous = "other"
+                    continue
             brackets = _check_brackets(line, brackets)
-            if first == "{" and (BLOCK_IAL.match(line) or ALD.match(line)):
+            if first == "{" and indent < column + 4 and (BLOCK_IAL.match(line) or ALD.match(line)):
                 out.extend(self.attribute_list(line, previous, stack, indent))
                 previous = "blank"
                 continue
+            if first == "<" and previous == "paragraph" and INLINE_COMMENT.match(line):
+                # kramdown: a comment line inside a paragraph stays in it
+                out.append(" " * indent + self.md.htmlStash.store(stripped.rstrip()))
+                continue
             marker = LIST_MARKER.match(line) if first in MARKER_STARTS else None
-            if previous == "fence" and not marker:
-                out.append("")  # text right after a closing fence is a paragraph of its own
+            if previous == "fence" and (not marker or not stack):
+                out.append("")  # text right after a closing fence is a block of its own
             if marker and RULE.match(line):
                 marker = None
             if marker and previous != "blank" and stack and indent < stack[-1].source_column:
@@ -196,6 +247,13 @@ class KramdownBlocks(Preprocessor):
                         marker = None  # kramdown: a list needs a blank line before it
             if marker:
                 item = self.item(marker, stack[-1] if stack else None, line)
+                start = out[block_start] if block_start < len(out) else ""
+                if previous != "blank" and len(start) - len(start.lstrip(" ")) > max(
+                    0, item.output_column - 4
+                ):
+                    # Python-Markdown reads a block that begins inside an item as that item's,
+                    # to its end: an outer item in it needs a block of its own
+                    out.append("")
                 out.append(" " * (item.output_column - 4) + self.item_text(marker))
                 stack.append(item)
                 if len(stack) > MAX_LIST_DEPTH:
@@ -222,6 +280,20 @@ class KramdownBlocks(Preprocessor):
             elif previous != "item" or not lazy:
                 previous = "paragraph"
         return out
+
+    @staticmethod
+    def not_a_block_start(stripped: str, previous: str, indented: bool) -> bool:
+        """kramdown input: whether a line starting with # > ` or ~ is text (``` always, ~~~
+        unless at its block's first column, the others after a paragraph line)."""
+        if stripped.startswith("```") or (indented and stripped.startswith("~~~")):
+            return True
+        return previous == "paragraph" and (stripped[0] in "#>" or stripped.startswith("~~~"))
+
+    @staticmethod
+    def after_quote(out: list[str]) -> bool:
+        """Whether the last line written that is not blank belongs to a block quote."""
+        last = next((line for line in reversed(out) if line.strip()), "")
+        return last.startswith(">")
 
     @staticmethod
     def item(marker: re.Match[str], parent: _Item | None, line: str) -> _Item:
@@ -276,70 +348,91 @@ def _shift(line: str, shift: int) -> str:
     return line
 
 
-CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
-PIPE = re.compile(r"(?<!\\)\|")
-TABLE_SEPARATOR = re.compile(r" *[|:+ \t-]*-[|:+ \t-]*$")
-NOT_A_TABLE = re.compile(r" {0,3}(?:[-*+] |\d+\. |>|#|<|\[|\ue000|\x02)| {4}")
-SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+) *$")
-
-
-def _cells(line: str) -> list[str] | None:
-    """A kramdown table row's cells (pipes in code spans are text); None if it has no pipe."""
-    spans = [(m.start(), m.end()) for m in CODE_SPAN.finditer(line)]
-    cuts = [m.start() for m in PIPE.finditer(line) if not any(a <= m.start() < b for a, b in spans)]
-    if not cuts:
-        return None
-    pieces = [line[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(line)], strict=True)]
-    if not pieces[0].strip():
-        pieces = pieces[1:]
-    if pieces and not pieces[-1].strip():
-        pieces = pieces[:-1]
-    return [piece.strip() for piece in pieces]
-
-
-class HeaderlessTable(BlockProcessor):
-    """kramdown's table without a header: a block whose first line holds a `|` (outside
-    code) is a table of the lines with pipes, every row in the body (`AND(&), OR(|)` too,
-    as Jekyll shows it). A header line and separator are left to the tables extension."""
-
-    def test(self, parent: etree.Element, block: str) -> bool:
-        if "|" not in block:
-            return False
-        lines = block.split("\n", 2)
-        if NOT_A_TABLE.match(lines[0]) or _cells(lines[0]) is None:
-            return False
-        return len(lines) < 2 or not (
-            TABLE_SEPARATOR.match(lines[1]) or SETEXT_UNDERLINE.match(lines[1])
-        )
-
-    def run(self, parent: etree.Element, blocks: list[str]) -> None:
-        lines = blocks.pop(0).split("\n")
-        body = etree.SubElement(etree.SubElement(parent, "table"), "tbody")
-        for index, line in enumerate(lines):
-            cells = _cells(line)
-            if cells is None:
-                blocks.insert(0, "\n".join(lines[index:]))
-                return
-            if TABLE_SEPARATOR.match(line):
-                continue
-            row = etree.SubElement(body, "tr")
-            for cell in cells:
-                etree.SubElement(row, "td").text = cell
-
-
 class InlineMath(InlineProcessor):
     """kramdown's `$$…$$` inside a paragraph: inline math, its TeX kept as written."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
         element = etree.Element("span", {"class": "arithmatex"})
         element.text = AtomicString(f"\\({m.group(1).strip()}\\)")
         return element, m.start(0), m.end(0)
 
 
+# kramdown's HTML content models (parser/html.rb): inside any other span tag (`<u>`,
+# `<mark>`, `<kbd>`…) nothing is Markdown, not even quotes.
+PARSED_SPAN_CONTENT = frozenset(
+    "a abbr acronym b bdo big button cite caption del dfn dt em h1 h2 h3 h4 h5 h6 i ins label"
+    " legend optgroup p q rb rbc rp rt rtc ruby select small span strong sub sup th tt".split()
+)
+BLOCK_TAGS = frozenset(
+    "address article aside applet body blockquote caption col colgroup dd div dl dt fieldset"
+    " figcaption footer form h1 h2 h3 h4 h5 h6 header hgroup hr html head iframe legend menu"
+    " li main map nav ol optgroup p pre section summary table tbody td th thead tfoot tr ul".split()
+)
+RAW_SPAN = r"<([a-zA-Z][\w-]*)((?:\s[^<>]*)?)>(.*?)</\1\s*>"
+
+
+class RawSpanHtml(InlineProcessor):
+    """An inline HTML element whose content kramdown leaves raw, kept as written."""
+
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[str | None, int | None, int | None]:
+        name = m.group(1).lower()
+        if name in PARSED_SPAN_CONTENT or name in BLOCK_TAGS or "markdown=" in m.group(2):
+            return None, None, None
+        return self.md.htmlStash.store(m.group(0)), m.start(0), m.end(0)
+
+
+class KramdownCodeSpan(BacktickInlineProcessor):
+    """kramdown's code span (codespan.rb): a run of backticks up to the next same run, its
+    text as written, but that a span of two or more loses one space at each end; a lone
+    backtick between spaces is text."""
+
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | str | None, int | None, int | None]:
+        if m.group(1):
+            return super().handleMatch(m, data)
+        begin = m.start(0)
+        run = len(data) - begin - len(data[begin:].lstrip("`"))
+        after = data[begin + run : begin + run + 1]
+        if run == 1 and (not begin or data[begin - 1].isspace()) and after.isspace():
+            return None, begin, begin + 1
+        end = data.find("`" * run, begin + run)
+        if end == -1:
+            return None, begin, begin + run
+        text = data[begin + run : end]
+        if run > 1:
+            text = text.removeprefix(" ").removesuffix(" ")
+        element = etree.Element(self.tag)
+        element.text = AtomicString(code_escape(text))
+        return element, begin, end + run
+
+
+class ReferenceOrText(ReferenceInlineProcessor):
+    """`[text][id]` / `[text]`: when no definition has the id, only the first `[` is text
+    and the brackets inside are read again, as kramdown reads them (`[[Bug #1]]` is
+    `[` + the link `[Bug #1]` + `]`); Python-Markdown made the whole of it text."""
+
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | str | None, int | None, int | None]:
+        node, start, end = super().handleMatch(m, data)
+        return (None, None, None) if node is None else (node, start, end)
+
+
+class ShortReferenceOrText(ShortReferenceInlineProcessor, ReferenceOrText):
+    """`[text]` alone, as ReferenceOrText."""
+
+
 class Guillemets(InlineProcessor):
     """kramdown's `<<` and `>>` → « », taken before `<<word>>` could look like an HTML tag."""
 
-    def handleMatch(self, m: re.Match[str], data: str):  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[str, int, int]:
         return ("\u00ab" if m.group(0) == "<<" else "\u00bb"), m.start(0), m.end(0)
 
 
@@ -347,9 +440,10 @@ class KramdownExtension(Extension):
     """Registers the pieces here and in kramdown_tree.py; `gfm` follows the site's
     `kramdown.input`."""
 
-    def __init__(self, gfm: bool = True) -> None:
+    def __init__(self, options: MarkdownOptions | None = None) -> None:
         super().__init__()
-        self.gfm = gfm
+        self.options = options or MarkdownOptions()
+        self.gfm = self.options.gfm
         self.attributes: list[tuple[str, str]] = []
         self.toc_lists: list[etree.Element] = []
 
@@ -359,14 +453,25 @@ class KramdownExtension(Extension):
         # After whitespace normalising (30), before SuperFences takes the fences (25).
         md.preprocessors.register(KramdownBlocks(md, self), "kramdown_blocks", 27)
         # Before the tables extension (75), after code blocks (80) and block math (79.9).
-        md.parser.blockprocessors.register(HeaderlessTable(md.parser), "kramdown_table", 76)
+        md.parser.blockprocessors.register(KramdownTable(md.parser), "kramdown_table", 76)
         pattern = r"(?<![\\$])\$\$(?!\$)(.+?)(?<!\\)\$\$"
         md.inlinePatterns.register(InlineMath(pattern, md), "kramdown_inline_math", 189.8)
         md.inlinePatterns.register(Guillemets("<<|>>", md), "kramdown_guillemets", 95)
+        md.inlinePatterns.register(KramdownCodeSpan(BACKTICK_RE), "backtick", 190)
+        md.inlinePatterns.register(ReferenceOrText(REFERENCE_RE, md), "reference", 170)
+        md.inlinePatterns.register(ShortReferenceOrText(REFERENCE_RE, md), "short_reference", 130)
+        # After code spans (190), before escapes (180) and everything else.
+        md.inlinePatterns.register(RawSpanHtml(RAW_SPAN, md), "kramdown_raw_span", 185)
         # After inline parsing (20), before attr_list (8) and SmartyPants (6).
         md.treeprocessors.register(BlockAttributes(md), "kramdown_block_ial", 9)
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
+        # After the footnotes' own tree processors (50…15) have numbered the references.
+        md.treeprocessors.register(UnreferencedFootnotes(md), "kramdown_footnotes", 14)
+        # kramdown's escapable characters beyond Markdown's (`\"` is a straight quote)
+        for char in KRAMDOWN_ESCAPES:
+            if char not in md.ESCAPED_CHARS:
+                md.ESCAPED_CHARS.append(char)
 
     def reset(self) -> None:
         self.attributes = []

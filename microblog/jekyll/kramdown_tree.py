@@ -14,6 +14,7 @@ from typing import Any
 
 from markdown import Markdown
 from markdown.extensions.attr_list import AttrListTreeprocessor
+from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.toc import unescape
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
@@ -80,24 +81,25 @@ class HeadingIds(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         self.extension = _extension(self.md)
+        options = self.extension.options
         make = gfm_id if self.extension.gfm else kramdown_id
         used: dict[str, int] = {}
         headings: list[tuple[int, str, str]] = []
         for element in root.iter():
             if element.tag == "div" and element.get("class") == "arithmatex":
                 # kramdown writes block math as \[…\], with no line breaks inside the brackets
-                math = (element.text or "").removeprefix("\\[\n").removesuffix("\n\\]")
+                math = (element.text or "").removeprefix("\\[").removesuffix("\\]").strip("\n")
                 element.text = AtomicString(f"\\[{math}\\]")
             if element.tag not in HEADINGS:
                 continue
             text = self.plain_text(element)
-            if element.get("id") is None:
+            if element.get("id") is None and options.auto_ids:
                 base = make(text)
                 if not base:
                     continue
                 count = used.get(base, 0)
                 used[base] = count + 1
-                element.set("id", f"{base}-{count}" if count else base)
+                element.set("id", options.auto_id_prefix + (f"{base}-{count}" if count else base))
             headings.append((int(element.tag[1]), element.get("id") or "", text))
         for target in self.extension.toc_lists:
             _fill_toc(target, headings)
@@ -135,6 +137,43 @@ def _fill_toc(target: etree.Element, headings: list[tuple[int, str, str]]) -> No
         levels.append((level, item))
 
 
+class UnreferencedFootnotes(Treeprocessor):
+    """kramdown writes only the footnotes the text refers to (an excerpt cut before a
+    footnote's reference shows no footnotes); Python-Markdown writes every definition."""
+
+    def run(self, root: etree.Element) -> None:
+        footnotes = next(
+            (ext for ext in self.md.registeredExtensions if isinstance(ext, FootnoteExtension)),
+            None,
+        )
+        if footnotes is None or not footnotes.footnotes:
+            return
+        # kramdown numbers them in the order the text refers to them (Python-Markdown's
+        # inline pass may meet a list's references after a later paragraph's)
+        numbers: dict[str, int] = {}
+        references = []
+        for element in root.iter("a"):
+            if element.get("class") == "footnote-ref":
+                target = (element.get("href") or "").removeprefix("#")
+                numbers.setdefault(target, len(numbers) + 1)
+                references.append((element, numbers[target]))
+        for element, number in references:
+            element.text = str(number)
+        for parent in list(root.iter()):
+            for div in list(parent):
+                if div.tag != "div" or div.get("class") != "footnote":
+                    continue
+                items = div.find("ol")
+                if items is None:
+                    continue
+                kept = [item for item in items if item.get("id") in numbers]
+                for item in list(items):
+                    items.remove(item)
+                items.extend(sorted(kept, key=lambda item: numbers[item.get("id") or ""]))
+                if not kept:
+                    parent.remove(div)
+
+
 TYPOGRAPHY = re.compile(r"---|--|\.\.\.|[\"']")
 SYMBOLS = {"---": "\u2014", "--": "\u2013", "...": "\u2026"}
 QUOTES = {
@@ -144,7 +183,28 @@ QUOTES = {
     ("'", False): "\u2019",
 }
 LITERAL_TAGS = frozenset({"code", "pre", "kbd", "samp", "script", "style", "math"})
-DECADE = re.compile(r"\d\ds\b")
+DECADE = re.compile(r"\d\ds")
+# kramdown's smart_quotes.rb: SQ_PUNCT, and what may stand before a closing quote (SQ_CLOSE)
+PUNCTUATION_AFTER = re.compile(r"""[!"#$%'()*+,\-./:;<=>?@\[\\\]^_`{|}~](?!\.\.)(?!\w)""")
+NOT_BEFORE_CLOSING = frozenset(" \\\t\r\n[{(-")
+END_OF_STASHED = "\x03"  # an inline HTML tag or escape stood here: a new text run
+
+
+def opens(text: str, start: int, symbol: str) -> bool:
+    """Whether the quote at `start` opens, by kramdown's rules (smart_quotes.rb), which see
+    the one character before it in the same run of text, or none at a run's start."""
+    end = start + 1
+    before = text[start - 1] if start else ""
+    if before == END_OF_STASHED:
+        before = ""
+    if symbol == "'" and DECADE.match(text, end) and (not before or before.isspace()):
+        return False  # the '80s
+    if not before:
+        after = text[end : end + 1]
+        if PUNCTUATION_AFTER.match(text, end) or not after or after.isspace():
+            return False
+        return not (after == "s" and not text[end + 1 : end + 2].isalnum())
+    return before.isspace() or before in NOT_BEFORE_CLOSING
 
 
 class Typography(Treeprocessor):
@@ -152,44 +212,30 @@ class Typography(Treeprocessor):
     kramdown.Guillemets, which must come before inline HTML).
 
     One regex pass over the text nodes: SmartyPants (`smarty`) does the same with some
-    fifteen inline patterns and a second inline pass, which tripled the cost of a post;
-    the quote rules are kramdown's (smart_quotes.rb) as they fall on text.
+    fifteen inline patterns and a second inline pass, which tripled the cost of a post.
+    Each text node is a run of text as kramdown sees it (an element or inline HTML before
+    it starts a new run), which is what its quote rules look at.
     """
 
     def run(self, root: etree.Element) -> None:
-        self.previous = " "
         self.walk(root)
 
     def walk(self, element: etree.Element) -> None:
-        if element.tag in LITERAL_TAGS:
-            self.previous = "x"
-        else:
+        if element.tag not in LITERAL_TAGS:
             element.text = self.convert(element.text)
             for child in element:
                 self.walk(child)
         element.tail = self.convert(element.tail)
 
-    def convert(self, text: str | None) -> str | None:
+    @staticmethod
+    def convert(text: str | None) -> str | None:
         if not text or isinstance(text, AtomicString):
-            if text:
-                self.previous = text[-1]
             return text
-        previous = self.previous
-        self.previous = text[-1]
 
         def replace(match: re.Match[str]) -> str:
             symbol = match.group(0)
             if symbol in SYMBOLS:
                 return SYMBOLS[symbol]
-            start, end = match.start(), match.end()
-            before = text[start - 1] if start else previous
-            after = text[end] if end < len(text) else ""
-            if symbol == "'" and DECADE.match(text, end):
-                opening = False  # the '80s
-            elif before.isspace() or before in "([{-\u2014\u2013\ue000":
-                opening = not after.isspace()
-            else:
-                opening = False
-            return QUOTES[symbol, opening]
+            return QUOTES[symbol, opens(text, match.start(), symbol)]
 
         return TYPOGRAPHY.sub(replace, text)

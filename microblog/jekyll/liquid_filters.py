@@ -41,8 +41,8 @@ def relative_url(value: Any, *, context: RenderContext) -> str:
 def absolute_url(value: Any, *, context: RenderContext) -> str:
     relative = relative_url(value, context=context)
     if re.match(r"^[a-z][a-z0-9+.-]*:", relative, re.IGNORECASE):
-        return relative
-    return _site(context).url + relative
+        return str(relative)
+    return str(_site(context).url + relative)
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -172,7 +172,7 @@ def _text(value: Any) -> str:
 
 
 @with_context
-def where_exp(values: Any, variable: str, expression: str, *, context: RenderContext) -> list:
+def where_exp(values: Any, variable: str, expression: str, *, context: RenderContext) -> list[Any]:
     """Jekyll's `where_exp: "item", "item.year == 2014"`."""
     template = context.env.from_string(f"{{% if {expression} %}}1{{% endif %}}")
     found = []

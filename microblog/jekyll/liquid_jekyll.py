@@ -1,11 +1,13 @@
 """Jekyll's Liquid tags for python-liquid (liquid.py registers them; the filters are in
 liquid_filters.py): `include` (Jekyll's `key="value" key=variable` parameters, seen as
-`include.key`), `include_relative`, `post_url`, `link`, `highlight` (with `linenos`). Each
-tag is a small registered class, as python-liquid's docs show for custom tags.
+`include.key`), `include_cached` (jekyll-include-cache's: the same), `include_relative`,
+`post_url`, `link`, `highlight` (with `linenos`). Each tag is a small registered class, as
+python-liquid's docs show for custom tags.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from io import StringIO
@@ -21,6 +23,7 @@ from liquid.tag import Tag
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, Token
 
 from microblog.jekyll.highlight import highlight_code
+from microblog.jekyll.site_files import read_bytes_no_link
 
 if TYPE_CHECKING:
     from liquid.context import RenderContext
@@ -122,10 +125,11 @@ class JekyllIncludeNode(Node):
             root = site.site_root or folder
             if folder is None or root is None:
                 raise TemplateNotFoundError(name, token=None)
-            path = (folder / name).resolve()
-            if not path.is_file() or not path.is_relative_to(root.resolve()):
+            path = Path(os.path.normpath(folder / name))
+            if not path.is_relative_to(root) or not path.is_file():
                 raise TemplateNotFoundError(name, token=None)
-            return context.env.from_string(path.read_text(encoding="utf-8"), name=name)
+            text = read_bytes_no_link(root, path).decode("utf-8")  # no link followed
+            return context.env.from_string(text, name=name)
         except (TemplateNotFoundError, OSError, UnicodeDecodeError):
             if self.relative:
                 why = "no such file beside the post"
@@ -150,6 +154,13 @@ class JekyllIncludeTag(Tag):
     def parse(self, stream: TokenStream) -> Node:
         token, source = expression_text(stream)
         return JekyllIncludeNode(token, source, self.env)
+
+
+class JekyllIncludeCachedTag(JekyllIncludeTag):
+    """jekyll-include-cache's `{% include_cached %}`: the same include; its cache only
+    spares Jekyll re-rendering it, which rendering once at import needs no more than."""
+
+    name = "include_cached"
 
 
 class JekyllIncludeRelativeTag(Tag):
@@ -244,6 +255,7 @@ class HighlightTag(Tag):
 
 JEKYLL_TAGS = [
     JekyllIncludeTag,
+    JekyllIncludeCachedTag,
     JekyllIncludeRelativeTag,
     PostUrlTag,
     LinkTag,

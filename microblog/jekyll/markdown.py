@@ -10,10 +10,12 @@ ids, and its typographic quotes and dashes as characters, which SmartyPants woul
 three times the cost) is in kramdown.py and kramdown_tree.py. `gfm` follows the site's
 `kramdown.input` (Jekyll's default is GFM).
 
-Excerpts follow Jekyll: the front matter's `excerpt`, else the text before the
-`excerpt_separator` (the front matter's, else `<!--more-->` when the body has one, else
-Jekyll's default "\\n\\n", i.e. the first paragraph), with the body's reference-style link
-definitions appended so that its links still resolve.
+Excerpts follow Jekyll: the front matter's `excerpt` as written (Jekyll converts neither
+its Markdown nor its Liquid), else the text before the `excerpt_separator` (the front
+matter's, else the site's, else Jekyll's default "\\n\\n", i.e. the first paragraph:
+`<!--more-->` is no separator unless a setting says so), with the body's reference-style
+link and footnote definitions appended so that its links still resolve (a footnote whose
+reference is cut off is left out, as kramdown leaves it out).
 
 The render is bounded: a text over MAX_SOURCE characters, or nested deeper than
 kramdown.py allows, is refused with MarkdownTooComplex instead of taking seconds or
@@ -31,12 +33,16 @@ from pymdownx.superfences import highlight_validator
 
 from microblog.jekyll.highlight import fence_format
 from microblog.jekyll.kramdown import KramdownExtension, MarkdownTooComplex
+from microblog.jekyll.settings import MarkdownOptions
+
+DEFAULT_OPTIONS = MarkdownOptions()
+KRAMDOWN_INPUT = MarkdownOptions(gfm=False)
 
 __all__ = ["MarkdownTooComplex", "balance_html", "render_markdown", "render_post"]
 
 MAX_SOURCE = 1_000_000  # characters: ~2 s of rendering; far above any real post
-MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
-LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]+\S.*$", re.MULTILINE)
+# Jekyll's MKDWN_LINK_REF_REGEX (footnote definitions are of the same form)
+LINK_DEFINITION = re.compile(r"^ {0,3}(\[[^\]\n]+\])(:.+)$", re.MULTILINE)
 
 _local = threading.local()
 
@@ -50,7 +56,7 @@ def printable(text: str) -> str:
     return FORBIDDEN_IN_MARKUP.sub("", text)
 
 
-def new_renderer(gfm: bool) -> markdown.Markdown:
+def new_renderer(options: MarkdownOptions) -> markdown.Markdown:
     """A Markdown instance with kramdown's behaviour (GFM input or kramdown's own)."""
     return markdown.Markdown(
         extensions=[
@@ -62,7 +68,9 @@ def new_renderer(gfm: bool) -> markdown.Markdown:
             "pymdownx.superfences",
             "pymdownx.highlight",
             "pymdownx.arithmatex",
-            KramdownExtension(gfm=gfm),
+            KramdownExtension(options),
+            # GFM's ~~strikethrough~~ (kramdown-parser-gfm); kramdown's own input has none
+            *(["pymdownx.tilde"] if options.gfm else []),
         ],
         extension_configs={
             "pymdownx.superfences": {
@@ -80,6 +88,9 @@ def new_renderer(gfm: bool) -> markdown.Markdown:
                 "guess_lang": False,
                 "pygments_lang_class": True,
             },
+            # kramdown numbers footnotes in the order they are referred to
+            "footnotes": {"USE_DEFINITION_ORDER": False},
+            "pymdownx.tilde": {"subscript": False},
             "pymdownx.arithmatex": {
                 "generic": True,
                 "inline_syntax": [],  # kramdown's inline `$$` is InlineMath (kramdown.py)
@@ -90,48 +101,46 @@ def new_renderer(gfm: bool) -> markdown.Markdown:
     )
 
 
-def renderer(gfm: bool = True) -> markdown.Markdown:
+def renderer(options: MarkdownOptions) -> markdown.Markdown:
     """This thread's Markdown instance (building one per post would cost more than the post)."""
     cache = getattr(_local, "renderers", None)
     if cache is None:
         cache = _local.renderers = {}
-    md = cache.get(gfm)
+    md = cache.get(options)
     if md is None:
-        md = cache[gfm] = new_renderer(gfm)
+        md = cache[options] = new_renderer(options)
     return md
 
 
-def render_markdown(text: str, *, gfm: bool = True) -> str:
-    """HTML for a Markdown text; MarkdownTooComplex when it is too big or too deep."""
+def render_markdown(text: str, *, gfm: bool = True, options: MarkdownOptions | None = None) -> str:
+    """HTML for a Markdown text; MarkdownTooComplex when it is too big or too deep.
+    `options` are the site's kramdown options (`gfm` alone when it has none)."""
     if len(text) > MAX_SOURCE:
         raise MarkdownTooComplex(f"longer than {MAX_SOURCE:,} characters")
-    md = renderer(gfm)
+    options = options or (DEFAULT_OPTIONS if gfm else KRAMDOWN_INPUT)
+    md = renderer(options)
     md.reset()
     try:
         return md.convert(text)
     except BaseException as error:
         # A render cut short leaves state in the extensions that reset() does not clear:
         # this thread's next post gets a fresh renderer instead of a poisoned one.
-        _local.renderers.pop(gfm, None)
+        _local.renderers.pop(options, None)
         if isinstance(error, RecursionError):
             raise MarkdownTooComplex("nested too deeply to render") from None
         raise
 
 
 def excerpt_source(body: str, separator: str | None) -> str:
-    """The part of a post's source that is its excerpt, as Jekyll cuts it."""
-    text = body.lstrip("\n")
-    if separator is None:
-        marker = MORE_MARKER.search(text)
-        if marker:
-            head, tail = text[: marker.start()], text[marker.end() :]
-        else:
-            head, _, tail = text.partition("\n\n")
-    else:
-        head, _, tail = text.partition(separator)
-    definitions = LINK_DEFINITION.findall(tail)
+    """The part of a post's source that is its excerpt, as Jekyll cuts it (Excerpt
+    #extract_excerpt): the text before the separator, searched from the body's very start,
+    then the definitions further on of the `[labels]` it names, written exactly so."""
+    head, found, tail = body.partition("\n\n" if separator is None else separator)
+    if not found:
+        return head
+    definitions = [label + rest for label, rest in LINK_DEFINITION.findall(tail) if label in head]
     if definitions:
-        head = head.rstrip("\n") + "\n\n" + "\n".join(definitions) + "\n"
+        head = head + "\n\n" + "\n".join(definitions) + "\n"
     return head
 
 
@@ -142,17 +151,18 @@ def render_post(
     excerpt: str | None = None,
     excerpt_separator: str | None = None,
     gfm: bool = True,
+    options: MarkdownOptions | None = None,
 ) -> tuple[str, str]:
     """(body_html, excerpt_html) for a post; an HTML body is kept as written.
 
     `gfm` is the site's `kramdown.input` being GFM (Jekyll's default)."""
-    source = excerpt if excerpt is not None else excerpt_source(body, excerpt_separator)
-    if is_markdown:
-        body_html = render_markdown(body, gfm=gfm)
-        excerpt_html = render_markdown(source, gfm=gfm)
+    body_html = render_markdown(body, gfm=gfm, options=options) if is_markdown else body
+    if excerpt is not None:
+        # Jekyll: the front matter's `excerpt` is used as written (no Markdown, no Liquid)
+        excerpt_html = excerpt
     else:
-        body_html = body
-        excerpt_html = source
+        source = excerpt_source(body, excerpt_separator)
+        excerpt_html = render_markdown(source, gfm=gfm, options=options) if is_markdown else source
     return body_html, balance_html(excerpt_html).strip()
 
 
@@ -188,7 +198,7 @@ class _Balancer(HTMLParser):
         self.open: list[str] = []
         self.hidden = 0
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in DROPPED_WITH_CONTENT:
             self.hidden += 1
         elif not self.hidden and tag not in DROPPED_TAGS:
@@ -196,7 +206,7 @@ class _Balancer(HTMLParser):
             if tag not in VOID_ELEMENTS:
                 self.open.append(tag)
 
-    def handle_startendtag(self, tag: str, attrs) -> None:
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.hidden and tag not in DROPPED_TAGS | DROPPED_WITH_CONTENT:
             self.out.append(self.get_starttag_text() or "")
 

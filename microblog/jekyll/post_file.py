@@ -20,6 +20,8 @@ from microblog.jekyll.errors import NotAPost, PostError
 from microblog.jekyll.files import (
     content_hash,
     decode,
+    in_drafts_folder,
+    in_posts_folder,
     is_markdown,
     skip_reason_for_name,
     source_key_for,
@@ -72,17 +74,26 @@ def site_context_for(settings: SiteSettings) -> SiteContext:
     return SiteContext(variables={**variables, "baseurl": settings.base_path}, post_url=post_url)
 
 
-def resolve_liquid(
-    body: str, excerpt: str | None, context: LiquidContext, warnings: list[str]
-) -> tuple[str, str | None]:
-    """The body and excerpt with their Liquid run (Jekyll's order: before Markdown)."""
+def resolve_liquid(body: str, context: LiquidContext, warnings: list[str]) -> str:
+    """The body with its Liquid run (Jekyll's order: before Markdown; a front matter
+    `excerpt` is used as written, Liquid and all, as Jekyll uses it)."""
     result = render_liquid(body, context)
     warnings.extend(result.warnings)
-    if excerpt is not None:
-        excerpt_result = render_liquid(excerpt, context)
-        warnings.extend(excerpt_result.warnings)
-        excerpt = excerpt_result.text
-    return result.text, excerpt
+    return result.text
+
+
+# No text holds it (decode refuses NUL): an excerpt separator that is never found.
+NEVER_FOUND = "\x00"
+
+
+def excerpt_separator_in(text: str, own: str | None, settings: SiteSettings) -> str | None:
+    """The post's excerpt separator; in a file with CRLF line ends, Jekyll looks for it in
+    the CRLF text, where "\\n\\n" (its default) is never found: the excerpt is the whole
+    post."""
+    separator = own or settings.excerpt_separator or "\n\n"
+    if "\r\n" in text and separator not in text:
+        return NEVER_FOUND
+    return own
 
 
 def page_variables(meta: dict[str, Any], **facts: Any) -> dict[str, Any]:
@@ -119,7 +130,14 @@ def parse_post(
         raise NotAPost(reason)
     text = decode(data)
     lf_text = text.replace("\r\n", "\n")
-    front, body = split_front_matter(lf_text)
+    try:
+        front, body = split_front_matter(lf_text)
+    except NotAPost:
+        if not in_posts_folder(path) and not in_drafts_folder(path):
+            raise
+        # Jekyll 4 reads every date-named file of _posts (any name in _drafts) as a post,
+        # front matter or not: all its text is the body
+        front, body = "", lf_text
     warnings: list[str] = []
     meta = load_yaml(front, warnings)
     if defaults:
@@ -149,7 +167,7 @@ def parse_post(
         is_markdown=is_markdown(path),
         first_line=lf_text.count("\n", 0, len(lf_text) - len(body)) + 1,
     )
-    body, excerpt = resolve_liquid(body, fields.excerpt_of(meta), liquid, warnings)
+    body = resolve_liquid(body, liquid, warnings)
     return PostSource(
         source_key=source_key or source_key_for(path),
         source_path=source_path if source_path is not None else str(path),
@@ -164,10 +182,13 @@ def parse_post(
         permalink=permalink,
         tag_names=fields.tags_of(meta),
         categories=categories,
-        is_draft=draft_date is not None or fields.is_draft_of(meta),
+        # Jekyll: _drafts are published with `show_drafts`, `published: false` posts
+        # with `unpublished`
+        is_draft=(draft_date is not None and not settings.show_drafts)
+        or (fields.is_draft_of(meta) and not settings.unpublished),
         comments_enabled=fields.comments_enabled_of(meta),
-        excerpt=excerpt,
-        excerpt_separator=fields.excerpt_separator_of(meta),
+        excerpt=fields.excerpt_of(meta),
+        excerpt_separator=excerpt_separator_in(text, fields.excerpt_separator_of(meta), settings),
         redirect_from=redirects,
         last_modified_at=last_modified_at,
         warnings=warnings,

@@ -10,7 +10,38 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 # Bump when the parsing or rendering changes, so that a re-import renders every post again.
-PIPELINE_VERSION = "3"  # 2: Markdown as kramdown renders it; 3: a site's _config.yml
+PIPELINE_VERSION = "5"  # 2: kramdown; 3: _config.yml; 4: #26; 5: YAML timestamps are UTC
+
+
+@dataclass(frozen=True)
+class MarkdownOptions:
+    """The kramdown options of a site's `_config.yml` that the rendering follows."""
+
+    gfm: bool = True  # kramdown.input (Jekyll's default: GFM)
+    auto_ids: bool = True
+    auto_id_prefix: str = ""
+    line_numbers: bool = False  # kramdown.syntax_highlighter_opts line_numbers (Rouge)
+
+
+# kramdown's options (Jekyll's docs, "Markdown Options") that the import follows; a site
+# setting any other one is told so in the import's summary.
+FOLLOWED_KRAMDOWN_OPTIONS = frozenset(
+    {"input", "auto_ids", "auto_id_prefix", "syntax_highlighter", "syntax_highlighter_opts"}
+)
+# What any other value of them would change is what Jekyll shows by default too.
+HARMLESS_KRAMDOWN_VALUES = {
+    "hard_wrap": False,
+    "math_engine": "mathjax",
+    "smart_quotes": "lsquo,rsquo,ldquo,rdquo",
+    "show_warnings": False,
+    "footnote_nr": 1,
+    "parse_span_html": True,
+    "parse_block_html": False,
+    "html_to_native": False,
+    "transliterated_header_ids": False,
+    "guess_lang": False,
+    "gfm_quirks": "paragraph_end",
+}
 
 
 @dataclass(frozen=True)
@@ -24,6 +55,9 @@ class SiteSettings:
     # Jekyll's default ("\n\n"), "GFM" = kramdown's input as Jekyll sets it by default.
     excerpt_separator: str | None = None
     kramdown_input: str = "GFM"
+    markdown: MarkdownOptions = MarkdownOptions()
+    show_drafts: bool = False  # _config.yml `show_drafts`: _drafts are published
+    unpublished: bool = False  # `unpublished`: `published: false` posts are published
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SiteSettings:
@@ -59,5 +93,7 @@ class SiteSettings:
                 self.timezone,
                 repr(self.excerpt_separator),
                 self.kramdown_input,
+                repr(self.markdown),
+                repr((self.show_drafts, self.unpublished)),
             ]
         )

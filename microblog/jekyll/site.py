@@ -26,17 +26,24 @@ import yaml
 
 from microblog.jekyll import fields
 from microblog.jekyll.errors import PostError
-from microblog.jekyll.files import MARKDOWN_EXTENSIONS
 from microblog.jekyll.front_matter import load_yaml, split_front_matter
 from microblog.jekyll.liquid import SiteContext
-from microblog.jekyll.settings import SiteSettings
+from microblog.jekyll.page_file import page_url
+from microblog.jekyll.settings import (
+    FOLLOWED_KRAMDOWN_OPTIONS,
+    HARMLESS_KRAMDOWN_VALUES,
+    MarkdownOptions,
+    SiteSettings,
+)
 from microblog.jekyll.site_files import (
     DRAFTS_DIR,
     POSTS_DIR,
     SiteFiles,
     folder_categories,
+    read_text_no_link,
     sort_site_files,
 )
+from microblog.jekyll.site_posts import PostFile, lazy_site_posts, site_posts
 
 CONFIG_NAME = "_config.yml"
 JEKYLL_PERMALINK = "date"  # Jekyll's default permalink style
@@ -50,49 +57,94 @@ def is_site_root(path: Path) -> bool:
 def read_config(root: Path) -> dict[str, Any]:
     """`_config.yml` as a mapping; PostError when it is not valid YAML."""
     try:
-        config = yaml.safe_load((root / CONFIG_NAME).read_text(encoding="utf-8-sig"))
+        config = yaml.safe_load(read_text_no_link(root, root / CONFIG_NAME))
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
         raise PostError(f"{root / CONFIG_NAME} cannot be read: {exc}") from None
     return config if isinstance(config, dict) else {}
 
 
-def read_data(folder: Path) -> dict[str, Any]:
-    """`_data` as `site.data`: each YAML, JSON or CSV file by its name, folders nested."""
+def read_data(folder: Path, root: Path | None = None) -> dict[str, Any]:
+    """`_data` as `site.data`: each YAML, JSON or CSV file by its name, folders nested;
+    symbolic links left out (the import lists them: site_files.links)."""
+    root = folder.parent if root is None else root
     data: dict[str, Any] = {}
-    if not folder.is_dir():
+    if folder.is_symlink() or not folder.is_dir():
         return data
     for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
+        if path.name.startswith(".") or path.is_symlink():
             continue
         if path.is_dir():
-            data[path.name] = read_data(path)
+            data[path.name] = read_data(path, root)
             continue
         suffix = path.suffix.lower()
         try:
             if suffix in {".yml", ".yaml"}:
-                data[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+                data[path.stem] = yaml.safe_load(read_text_no_link(root, path))
             elif suffix == ".json":
-                data[path.stem] = json.loads(path.read_text(encoding="utf-8-sig"))
+                data[path.stem] = json.loads(read_text_no_link(root, path))
             elif suffix in {".csv", ".tsv"}:
-                with path.open(encoding="utf-8-sig", newline="") as handle:
-                    delimiter = "\t" if suffix == ".tsv" else ","
-                    data[path.stem] = list(csv.DictReader(handle, delimiter=delimiter))
+                delimiter = "\t" if suffix == ".tsv" else ","
+                lines = read_text_no_link(root, path).splitlines(keepends=True)
+                data[path.stem] = list(csv.DictReader(lines, delimiter=delimiter))
         except (yaml.YAMLError, ValueError, OSError) as exc:
             raise PostError(f"{path} cannot be read as site data: {exc}") from None
     return data
 
 
+def kramdown_config(config: dict[str, Any]) -> dict[str, Any]:
+    """`_config.yml`'s `kramdown` mapping ({} when it has none)."""
+    kramdown = config.get("kramdown")
+    return kramdown if isinstance(kramdown, dict) else {}
+
+
+def markdown_options(kramdown: dict[str, Any]) -> MarkdownOptions:
+    """The kramdown options the rendering follows, as Jekyll reads them."""
+    found = kramdown.get("syntax_highlighter_opts")
+    highlighter: dict[str, Any] = found if isinstance(found, dict) else {}
+    block: dict[str, Any] = highlighter.get("block") or {}
+    block = block if isinstance(block, dict) else {}
+    line_numbers = block.get("line_numbers", highlighter.get("line_numbers"))
+    return MarkdownOptions(
+        gfm=str(kramdown.get("input") or "GFM").upper() == "GFM",
+        auto_ids=kramdown.get("auto_ids") is not False,
+        auto_id_prefix=str(kramdown.get("auto_id_prefix") or ""),
+        line_numbers=line_numbers is True or line_numbers == "table",
+    )
+
+
 def settings_from_config(config: dict[str, Any], app: SiteSettings) -> SiteSettings:
     """The app's settings with what the site's `_config.yml` says about its posts."""
-    kramdown = config.get("kramdown") if isinstance(config.get("kramdown"), dict) else {}
+    kramdown = kramdown_config(config)
     separator = config.get("excerpt_separator")
     return replace(
         app,
         permalink=str(config.get("permalink") or JEKYLL_PERMALINK),
         timezone=str(config.get("timezone") or app.timezone),
         excerpt_separator=None if separator is None else str(separator),
-        kramdown_input=str((kramdown or {}).get("input") or "GFM"),
+        kramdown_input=str(kramdown.get("input") or "GFM"),
+        markdown=markdown_options(kramdown),
+        show_drafts=config.get("show_drafts") is True,
+        unpublished=config.get("unpublished") is True,
     )
+
+
+def unfollowed_settings(config: dict[str, Any]) -> list[str]:
+    """The `_config.yml` settings for posts and kramdown that the import does not follow."""
+    notes = []
+    for key, value in kramdown_config(config).items():
+        if key in FOLLOWED_KRAMDOWN_OPTIONS or HARMLESS_KRAMDOWN_VALUES.get(key, ...) == value:
+            continue
+        notes.append(f"kramdown.{key}: {value!r}")
+    if config.get("future") is True:
+        notes.append(
+            "future: true (Jekyll shows future-dated posts at once; the app publishes each "
+            "at its date)"
+        )
+    for key in ("markdown", "highlighter"):
+        value = config.get(key)
+        if value and str(value).lower() not in {"kramdown", "rouge"}:
+            notes.append(f"{key}: {value!r} (posts are rendered as kramdown with Rouge would)")
+    return notes
 
 
 @dataclass
@@ -152,17 +204,32 @@ class JekyllSite:
         self.paths = {str(p) for p in self.files.posts + self.files.drafts}
         self.page_paths = {str(p) for p in self.files.pages}
         self.static_paths = {str(p) for p in self.files.static}
-        variables = {**self.config, "data": read_data(self.root / "_data")}
+        variables = {**self.config, "data": read_data(self.root / "_data", self.root)}
         variables["url"] = self.settings.site_url.removesuffix(self.settings.base_path)
         variables["baseurl"] = self.settings.base_path
         includes = self.root / "_includes"
         self.context = SiteContext(
             variables=variables,
-            includes_dir=includes if includes.is_dir() else None,
+            includes_dir=includes if includes.is_dir() and not includes.is_symlink() else None,
             site_root=self.root,
             post_url=self.post_url,
             link=self.link,
+            lazy=lazy_site_posts(self.site_posts),
         )
+
+    def site_posts(self) -> list[dict[str, Any]]:
+        """`site.posts` (site_posts.py)."""
+        files = [
+            PostFile(
+                self.root,
+                relative,
+                self.defaults_for(relative),
+                folder_categories(relative),
+                DRAFTS_DIR in relative.parts,
+            )
+            for relative in self.files.posts + self.files.drafts
+        ]
+        return site_posts(files, self.settings)
 
     def relative(self, path: Path) -> PurePosixPath:
         """The file's path in the site (no `resolve()` for the site's own paths: it costs
@@ -189,6 +256,14 @@ class JekyllSite:
         merged: dict[str, Any] = {}
         for rule in self.rules:
             if rule.applies_to(relative, kinds):
+                merged.update(rule.values)
+        return merged
+
+    def defaults_for_page(self, relative: PurePosixPath) -> dict[str, Any]:
+        """The `defaults` values for a page (type `pages`)."""
+        merged: dict[str, Any] = {}
+        for rule in self.rules:
+            if rule.applies_to(relative, frozenset({"pages"})):
                 merged.update(rule.values)
         return merged
 
@@ -230,7 +305,7 @@ class JekyllSite:
 
     def read_permalink(self, relative: PurePosixPath) -> str | None:
         try:
-            text = (self.root / relative).read_text(encoding="utf-8-sig")
+            text = read_text_no_link(self.root, self.root / relative)
             meta = {
                 **self.defaults_for(relative),
                 **load_yaml(split_front_matter(text)[0]),
@@ -246,17 +321,13 @@ class JekyllSite:
             return None
 
     def page_url(self, relative: PurePosixPath) -> str:
-        """A page's URL: its front matter's `permalink`, else its path as HTML."""
+        """A page's URL as Jekyll gives it (see page_file.page_url)."""
         try:
-            text = (self.root / relative).read_text(encoding="utf-8-sig")
-            permalink = load_yaml(split_front_matter(text)[0]).get("permalink")
+            text = read_text_no_link(self.root, self.root / relative)
+            meta = {**self.defaults_for_page(relative), **load_yaml(split_front_matter(text)[0])}
         except (PostError, OSError, ValueError):
-            permalink = None
-        if permalink:
-            return str(permalink)
-        if relative.suffix.lower() in MARKDOWN_EXTENSIONS:
-            relative = relative.with_suffix(".html")
-        return "/" + str(relative)
+            meta = {}
+        return page_url(relative, meta, self.settings.permalink)
 
     def config_notes(self) -> list[str]:
         """What the author should know about `_config.yml` before reading the results."""
@@ -265,6 +336,10 @@ class JekyllSite:
             f"{self.settings.timezone}, kramdown input {self.settings.kramdown_input} "
             "(from _config.yml)"
         ]
+        notes.extend(
+            f"warning: _config.yml sets {setting}, which the import does not follow"
+            for setting in unfollowed_settings(self.config)
+        )
         said = str(self.config.get("url") or "").rstrip("/") + str(
             self.config.get("baseurl") or ""
         ).rstrip("/")

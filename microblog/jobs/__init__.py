@@ -17,6 +17,12 @@ A job is claimed by one atomic UPDATE that moves it to `running` and sets its le
 concurrent runners never wait on each other; on SQLite the UPDATE itself holds the database's
 one write lock and re-checks the job is due, so two runners cannot both claim it. A runner
 that dies leaves its job `running` until the lease ends; then another takes it again.
+
+Every job kind has a bounded run time (`seconds`, its budget): what a job waits on (the
+guarded fetch, SMTP) is given no more than the budget has left (`time_left()`), and a runner
+starts a job only while its lease outlasts that budget, so a lease runs out only when a
+runner died, never because a job was slow. A job that cannot succeed raises `GiveUp`: it is
+failed at once with its reason, not retried as if the next attempt might go better.
 """
 
 from __future__ import annotations
@@ -37,12 +43,22 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from microblog.extensions import db
 from microblog.models import Job, JobState
 from microblog.timeutil import now_utc
 
 log = logging.getLogger(__name__)
+
+
+# A job's run time unless its kind says otherwise (well under JOBS_LEASE_SECONDS).
+DEFAULT_BUDGET = 60.0
+
+
+class GiveUp(Exception):
+    """Raised by a job that cannot succeed (a source that always times out, a page too
+    complex to read): the job fails now, its reason kept, with no retry."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,7 @@ class Task:
     name: str
     function: Callable[..., None]
     attempts: int = 8
+    seconds: float = DEFAULT_BUDGET
 
 
 TASKS: dict[str, Task] = {}
@@ -61,17 +78,30 @@ TASKS: dict[str, Task] = {}
 current_job_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "current_job_id", default=None
 )
+# When (time.monotonic()) the job running in this thread must be done by.
+current_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "current_deadline", default=None
+)
 
 
-def task(name: str, *, attempts: int = 8) -> Callable:
-    """Register a function as a job kind named `name` (a decorator).
+def time_left() -> float | None:
+    """Seconds left of the running job's budget (None outside a job)."""
+    deadline = current_deadline.get()
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def task(
+    name: str, *, attempts: int = 8, seconds: float = DEFAULT_BUDGET
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a function as a job kind named `name` (a decorator), run within `seconds`.
 
     The function takes plain JSON-able keyword arguments, runs in an app context, may change
-    the database (its changes commit with the job's completion) and raises to ask for a retry.
+    the database (its changes commit with the job's completion) and raises to ask for a retry
+    (`GiveUp`: to fail at once).
     """
 
     def register(function: Callable[..., None]) -> Callable[..., None]:
-        TASKS[name] = Task(name, function, attempts)
+        TASKS[name] = Task(name, function, attempts, seconds)
         return function
 
     return register
@@ -100,7 +130,7 @@ def enqueue(kind: str, *, delay: float = 0, session: Any = None, **args: Any) ->
 def retry_delay(attempt: int, first: float, longest: float) -> float:
     """Seconds before retry number `attempt` (1, 2, …): doubling, capped, with some jitter."""
     delay = min(longest, first * 2 ** max(0, attempt - 1))
-    return delay * random.uniform(0.8, 1.2)
+    return float(delay * random.uniform(0.8, 1.2))
 
 
 def worker_name() -> str:
@@ -111,7 +141,7 @@ def worker_name() -> str:
 # ---------------------------------------------------------------------------- claim and run
 
 
-def _due(now: datetime):
+def _due(now: datetime) -> ColumnElement[bool]:
     return Job.state.in_([JobState.WAITING, JobState.RUNNING]) & (Job.due_at <= now)
 
 
@@ -124,6 +154,24 @@ class Claimed:
     args: dict[str, Any]
     attempts: int  # this attempt's number
     max_attempts: int
+
+
+def arriving(quiet_seconds: float, longest_wait: float) -> bool:
+    """Whether jobs are still arriving in a burst (readers commenting): the newest waiting
+    job is younger than `quiet_seconds`, and none has waited `longest_wait` yet (then it is
+    time to send anyway)."""
+    newest, oldest = db.session.execute(
+        select(func.max(Job.created_at), func.min(Job.created_at)).where(
+            Job.state == JobState.WAITING
+        )
+    ).one()
+    db.session.rollback()  # end the read transaction
+    if newest is None or oldest is None:
+        return False
+    now = now_utc()
+    return (now - newest).total_seconds() < quiet_seconds and (
+        now - oldest
+    ).total_seconds() < longest_wait
 
 
 def claim(
@@ -228,9 +276,11 @@ def run_job(app: Flask, job: Claimed, worker: str, deferred: list[int] | None = 
         session = db.session
         session.info.pop("job_wrote", None)
         token = current_job_id.set(job_id)
+        budget = current_deadline.set(time.monotonic() + spec.seconds)
         try:
             spec.function(**args)
         finally:
+            current_deadline.reset(budget)
             current_job_id.reset(token)
         wrote = session.info.pop("job_wrote", False)
         if deferred is not None and not (wrote or session.new or session.dirty or session.deleted):
@@ -251,7 +301,7 @@ def run_job(app: Flask, job: Claimed, worker: str, deferred: list[int] | None = 
         message = f"{type(error).__name__}: {error}"[:2000]
         log.warning("job %s (%s) attempt %s failed: %s", job_id, kind, attempt, message)
         log.debug("%s", traceback.format_exc())
-        if attempt >= most or spec is None:
+        if attempt >= most or spec is None or isinstance(error, GiveUp):
             values: dict[str, Any] = {
                 "state": JobState.FAILED,
                 "finished_at": now_utc(),
@@ -302,6 +352,28 @@ def finish(job_ids: list[int], worker: str) -> None:
         db.session.commit()
 
 
+# Seconds a lease must still hold after a job's budget (its commit, the next claim).
+LEASE_MARGIN = 10.0
+
+
+def budget_of(kind: str) -> float:
+    """The run time a job of `kind` is given."""
+    spec = TASKS.get(kind)
+    return DEFAULT_BUDGET if spec is None else spec.seconds
+
+
+def lease_problem(lease_seconds: float) -> str:
+    """Why a lease of `lease_seconds` is too short for some job kind ("" when it is not)."""
+    longest = max((spec.seconds for spec in TASKS.values()), default=DEFAULT_BUDGET)
+    if lease_seconds < longest + LEASE_MARGIN:
+        return (
+            f"JOBS_LEASE_SECONDS={lease_seconds:g} is shorter than the longest job budget "
+            f"({longest:g} s) plus {LEASE_MARGIN:g} s: a slow job would be taken by another "
+            "runner while it still runs"
+        )
+    return ""
+
+
 # Called after each batch a runner ran (e.g. to close the SMTP connection the batch reused).
 AFTER_BATCH: list[Callable[[], None]] = []
 
@@ -311,8 +383,8 @@ def run_due(
 ) -> list[Ran]:
     """Run the jobs due now, a batch at a time (at most `limit` in all); what ran and how.
 
-    A job that fails and is due again at once waits for the next call, not this one. A batch
-    that runs long gives back its unstarted jobs before their lease could run out.
+    A job that fails and is due again at once waits for the next call, not this one. A job
+    starts only while the batch's lease outlasts its budget; the rest are given back.
     """
     started = now_utc()
     worker = worker or worker_name()
@@ -327,7 +399,8 @@ def run_due(
         deferred: list[int] = []
         try:
             for position, job in enumerate(jobs):
-                if time.monotonic() - claimed_at > lease / 2:
+                lease_left = claimed_at + lease - time.monotonic()
+                if position and lease_left < budget_of(job.kind) + LEASE_MARGIN:
                     release([other.id for other in jobs[position:]], worker)
                     break
                 ran.append(Ran(job.id, job.kind, run_job(app, job, worker, deferred)))

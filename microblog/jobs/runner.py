@@ -16,6 +16,7 @@ import threading
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from microblog import jobs
 from microblog.extensions import db
@@ -57,12 +58,15 @@ class Runner:
         gather = float(config["JOBS_BATCH_WAIT"])
         worker = jobs.worker_name()
         next_prune = 0.0
+        problem = jobs.lease_problem(float(config["JOBS_LEASE_SECONDS"]))
+        if problem:
+            log.warning("%s", problem)
         while not self.stopping.is_set():
             self.wake.clear()
             try:
                 with self.app.app_context():
                     try:
-                        jobs.run_due(self.app, worker=worker)
+                        run_pass(self.app, worker)
                         if now_utc().timestamp() > next_prune:
                             jobs.prune(float(config["JOBS_KEEP_DAYS"]))
                             next_prune = now_utc().timestamp() + 3600
@@ -76,7 +80,16 @@ class Runner:
                 self.stopping.wait(gather)
 
 
-def wake_after_commit(session) -> None:
+def run_pass(app: Flask, worker: str) -> None:
+    """One pass of the loop: run what is due, unless readers are still adding jobs (a burst
+    of comments) and JOBS_QUIET_SECONDS asks to wait for a pause, so their requests get the
+    cores and the database; JOBS_QUIET_LONGEST bounds the wait."""
+    quiet = float(app.config["JOBS_QUIET_SECONDS"])
+    if quiet <= 0 or not jobs.arriving(quiet, float(app.config["JOBS_QUIET_LONGEST"])):
+        jobs.run_due(app, worker=worker)
+
+
+def wake_after_commit(session: Session) -> None:
     """After a commit that queued a job, wake this process's runner (it need not poll)."""
     if session.info.pop("jobs_enqueued", False) and has_app_context():
         runner = current_app.extensions.get("jobs_runner")
@@ -84,7 +97,7 @@ def wake_after_commit(session) -> None:
             runner.wake.set()
 
 
-def forget_after_rollback(session, *_args) -> None:
+def forget_after_rollback(session: Session, *_args: object) -> None:
     session.info.pop("jobs_enqueued", None)
 
 

@@ -3,6 +3,9 @@ private feed of the queue."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -25,13 +28,30 @@ def _stamp(comment: Comment) -> int:
     return int(changed.timestamp() * 1000)
 
 
+def _words(comment: Comment) -> str:
+    """A digest of everything of the comment its writer (or a Webmention's source) can change
+    after the mail went out: a link approves the text the author read, not a later one."""
+    digest = hashlib.blake2b(digest_size=9)
+    for part in (
+        comment.author_name,
+        comment.author_email or "",
+        comment.author_url or "",
+        comment.body_source or "",
+        comment.body_html or "",
+    ):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+    return base64.urlsafe_b64encode(digest.digest()).decode()
+
+
 def moderation_token(comment: Comment, action: str) -> str:
-    """A signed token for one action on one comment, in the state the comment is in now."""
+    """A signed token for one action on one comment, in the state the comment is in now and
+    with the words it holds now."""
     payload = {
         "c": comment.id,
         "a": action,
         "s": comment.status.value,
         "t": _stamp(comment),
+        "w": _words(comment),
     }
     return links.sign("moderate", payload)
 
@@ -65,6 +85,8 @@ def read_moderation_token(token: str) -> tuple[Comment, str] | None:
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.status.value != status or _stamp(comment) != stamp:
         return None
+    if payload.get("w") != _words(comment):
+        return None  # the text changed since the link was made: the author never read it
     return comment, action
 
 

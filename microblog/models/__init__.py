@@ -11,10 +11,11 @@ from microblog.models.comments import Comment, CommentStatus, status_type
 from microblog.models.jobs import Job, JobState
 from microblog.models.mail import MailOptOut, ReplySubscription
 from microblog.models.media import Media
-from microblog.models.openweb import Webmention
+from microblog.models.openweb import SentWebmention, Webmention
 from microblog.models.pages import Page, SiteSetting
 from microblog.models.posts import (
     Post,
+    PostTombstone,
     Redirect,
     Tag,
     post_tags,
@@ -22,12 +23,13 @@ from microblog.models.posts import (
     tags_table,
 )
 from microblog.models.site import GENERATION_SQL, NO_SYNC, SiteState
-from microblog.models.tokens import AccessToken
+from microblog.models.tokens import AccessToken, AuthorizationCode
 
 __all__ = [
     "GENERATION_SQL",
     "NO_SYNC",
     "AccessToken",
+    "AuthorizationCode",
     "Author",
     "Comment",
     "CommentStatus",
@@ -37,8 +39,10 @@ __all__ = [
     "Media",
     "Page",
     "Post",
+    "PostTombstone",
     "Redirect",
     "ReplySubscription",
+    "SentWebmention",
     "SiteSetting",
     "SiteState",
     "Tag",

@@ -30,7 +30,7 @@ _dummy_hashes: dict[str, str] = {}
 _dummy_lock = threading.Lock()
 
 
-class Author(AccountMixin, UserMixin, Model):
+class Author(AccountMixin, UserMixin, Model):  # type: ignore[misc]  # Flask-Login is untyped
     """The blog's author: the one who signs in to moderate."""
 
     __tablename__ = "authors"

@@ -88,7 +88,7 @@ class Comment(Model):
     status_changed_by: Mapped[Author | None] = relationship()
 
     @staticmethod
-    def with_status(status: CommentStatus) -> Select:
+    def with_status(status: CommentStatus) -> Select[Comment]:
         """Comments in one moderation state, newest first (the queue's order)."""
         return (
             select(Comment)
@@ -97,12 +97,12 @@ class Comment(Model):
         )
 
     @staticmethod
-    def pending() -> Select:
+    def pending() -> Select[Comment]:
         """The moderation queue."""
         return Comment.with_status(CommentStatus.PENDING)
 
     @staticmethod
-    def approved_for(post: Post) -> Select:
+    def approved_for(post: Post) -> Select[Comment]:
         """A post's approved comments, oldest first (the reading order)."""
         return (
             select(Comment)

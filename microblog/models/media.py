@@ -37,11 +37,11 @@ class Media(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
     @staticmethod
-    def newest() -> Select:
+    def newest() -> Select[Media]:
         """The library's order: newest upload first."""
         return select(Media).order_by(Media.created_at.desc(), Media.id.desc())
 
     @staticmethod
-    def at_path(path: str) -> Select:
+    def at_path(path: str) -> Select[Media]:
         """The upload whose original or one of whose variants is served at `path`."""
         return select(Media).where(Media.path == path)

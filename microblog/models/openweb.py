@@ -37,10 +37,21 @@ class Webmention(Model):
     comment: Mapped[Comment | None] = relationship()
 
     @staticmethod
-    def reactions(post_id: int) -> Select:
+    def reactions(post_id: int) -> Select[Webmention]:
         """A post's likes and reposts."""
         # Unordered: found by the (post_id, source) index; the few rows are sorted by the
         # caller, so the page's query needs no sort step of the database's.
         return select(Webmention).where(
             Webmention.post_id == post_id, Webmention.kind.in_(["like", "repost"])
         )
+
+
+class SentWebmention(Model):
+    """A link a post of ours made, that we notified (or will): so that a link later removed,
+    or the post deleted, is notified again (the spec's "update and delete")."""
+
+    __tablename__ = "sent_webmentions"
+
+    source: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    target: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -39,7 +39,7 @@ class Page(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
     @staticmethod
-    def in_navigation() -> Select:
+    def in_navigation() -> Select[Page]:
         """The pages the site's navigation names, in its order."""
         return (
             select(Page)
@@ -48,7 +48,7 @@ class Page(Model):
         )
 
     @staticmethod
-    def at(path: str) -> Select:
+    def at(path: str) -> Select[Page]:
         """The page at exactly `path`."""
         return select(Page).where(Page.permalink == path)
 

@@ -96,7 +96,7 @@ class Post(Model):
         return self.last_modified_at or self.published_at
 
     @staticmethod
-    def published(now: datetime | None = None) -> Select:
+    def published(now: datetime | None = None) -> Select[Post]:
         """Posts a reader may see (not drafts, not dated in the future), newest first."""
         now = now or now_utc()
         return (
@@ -106,7 +106,7 @@ class Post(Model):
         )
 
     @staticmethod
-    def at_permalink(path: str, now: datetime | None = None) -> Select:
+    def at_permalink(path: str, now: datetime | None = None) -> Select[Post]:
         """The published post whose permalink is exactly `path`."""
         return Post.published(now).where(Post.permalink == path)
 
@@ -116,7 +116,7 @@ class Post(Model):
         return db.session.execute(Post.at_permalink(path)).scalar_one_or_none()
 
     @staticmethod
-    def next_scheduled(now: datetime | None = None) -> Select:
+    def next_scheduled(now: datetime | None = None) -> Select[datetime]:
         """The publication time of the next post dated in the future."""
         now = now or now_utc()
         return select(func.min(Post.published_at)).where(
@@ -124,7 +124,7 @@ class Post(Model):
         )
 
     @staticmethod
-    def tagged(tag: Tag, now: datetime | None = None) -> Select:
+    def tagged(tag: Tag, now: datetime | None = None) -> Select[Post]:
         """Published posts carrying `tag`, newest first.
 
         EXISTS rather than a JOIN so that SQLite walks the published-date index and stops
@@ -134,7 +134,7 @@ class Post(Model):
         return Post.published(now).where(has_tag)
 
     @staticmethod
-    def count_tagged(tag: Tag, now: datetime | None = None) -> Select:
+    def count_tagged(tag: Tag, now: datetime | None = None) -> Select[int]:
         """How many published posts carry `tag`.
 
         From the tag's side of the link table, so the count reads only the tag's posts
@@ -189,3 +189,17 @@ class Tag(Model):
 
 posts_table = table_of(Post)
 tags_table = table_of(Tag)
+
+
+class PostTombstone(Model):
+    """What is left of a deleted post: its address answers 410 Gone, a Webmention telling
+    the sites it linked to can say so, and Micropub `undelete` can bring it back from the
+    post as it was (`snapshot`, a PostInput's fields as JSON)."""
+
+    __tablename__ = "post_tombstones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permalink: Mapped[str] = mapped_column(String(1000), unique=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microblog.extensions import Model, db
+from microblog.models import database
 from microblog.models.posts import Post, Tag, post_tags
 from microblog.timeutil import UTCDateTime, as_utc, now_utc
 
@@ -30,6 +31,8 @@ class SiteState(Model):
     """
 
     __tablename__ = "site_state"
+    # The migrations create its one row: it is no content of a blog, and restore replaces it.
+    __table_args__ = {"info": {"backup": "replace"}}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -49,6 +52,22 @@ class SiteState(Model):
         published = published.where(Post.is_draft.is_(False), Post.published_at <= now)
         tags = update(Tag).where(Tag.published_once.is_(False), published)
         db.session.execute(tags.values(published_once=True), execution_options=NO_SYNC)
+
+    @staticmethod
+    def current_generation() -> int:
+        """The counter now (0 before the migrations made its row)."""
+        found = db.session.execute(select(SiteState.generation).where(SiteState.id == 1))
+        return int(found.scalar_one_or_none() or 0)
+
+    @staticmethod
+    def advance_past(generation: int) -> None:
+        """Move the counter beyond `generation` and beyond where it is, keeping `changed_at`
+        (a restore: what was cached of the blog before is stale, yet nothing changed for
+        readers of the restored one)."""
+        # SQLite's max() of two values is PostgreSQL's greatest().
+        larger = func.max if db.session.get_bind().dialect.name == "sqlite" else func.greatest
+        moved = larger(SiteState.generation, generation) + 1
+        db.session.execute(update(SiteState).where(SiteState.id == 1).values(generation=moved))
 
     @staticmethod
     def last_change(now: datetime | None = None) -> datetime:
@@ -73,4 +92,4 @@ class SiteState(Model):
 
 
 # The counter as one plain SQL statement, for `generation.GenerationReader`'s raw cursor.
-GENERATION_SQL = "SELECT generation FROM site_state WHERE id = 1"
+GENERATION_SQL = database.GENERATION_SQL

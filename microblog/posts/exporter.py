@@ -20,6 +20,7 @@ imported from outside a `_posts` folder keeps its place at the top of the folder
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from microblog.extensions import db
 from microblog.feeds.entries import entry_updated
 from microblog.jekyll.files import DATE_FILENAME
 from microblog.jekyll.settings import SiteSettings
-from microblog.models import Post
+from microblog.models import Page, Post
 from microblog.timeutil import as_utc
 
 # Front matter keys written from the post's own fields (and never copied from the old
@@ -81,11 +82,28 @@ def yaml_key(name: str, value: Any) -> str:
     )
 
 
+# What closes a raw block, in every spelling Liquid reads (`{%- endraw -%}`, `{%endraw%}`).
+ENDRAW = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+
+
 def protected_body(body: str) -> str:
-    """The body, wrapped in `{% raw %}` when it holds text Liquid would run."""
-    if ("{{" in body or "{%" in body) and "{% endraw" not in body:
-        return "{% raw %}" + body + "{% endraw %}"
-    return body
+    """The body, wrapped in `{% raw %}` when it holds text Liquid would run, so that an
+    import gives back these very characters.
+
+    A `{% endraw %}` inside the text would end the raw block early (and whatever follows
+    would run: `{{ page.title }}` became the title); each one is written outside the block,
+    its `{` printed by Liquid (`{{ '{' }}% endraw %}`): no `{%` is left to read as a tag.
+    """
+    if "{{" not in body and "{%" not in body:
+        return body
+    parts = []
+    position = 0
+    for found in ENDRAW.finditer(body):
+        parts.append("{% raw %}" + body[position : found.start()] + "{% endraw %}")
+        parts.append("{{ '{' }}" + found.group()[1:])
+        position = found.end()
+    parts.append("{% raw %}" + body[position:] + "{% endraw %}")
+    return "".join(parts)
 
 
 def front_matter_of(post: Post, zone: tzinfo) -> str:
@@ -184,6 +202,40 @@ def exported_files(settings: SiteSettings, batch: int = 200) -> Iterator[Exporte
         else:
             key = post.source_key or file_name(post, zone)
             yield ExportedFile(unique(place_of(key), taken), generated_text(post, zone))
+    yield from exported_pages(taken)
+
+
+PAGE_KEYS = {"title", "permalink", "nav_order"}
+
+
+def page_text(page: Page) -> str:
+    """A whole Jekyll page file for a page written or changed in the app."""
+    lines = [yaml_key("title", page.title), yaml_key("permalink", page.permalink)]
+    if page.nav_order is not None:
+        lines.append(yaml_key("nav_order", page.nav_order))
+    for name, value in (page.front_matter or {}).items():
+        if name not in PAGE_KEYS:
+            lines.append(yaml_key(name, value))
+    return f"---\n{''.join(lines)}---\n{protected_body(page.body_source or '')}"
+
+
+def page_file_name(page: Page) -> str:
+    """Where a page made in the app goes: its address as a file (`/about/` → about.md)."""
+    stem = page.permalink.strip("/").removesuffix(".html") or "index"
+    return stem + ".md"
+
+
+def exported_pages(taken: set[str]) -> Iterator[ExportedFile]:
+    """Every page: as its file was when imported and unchanged since, else generated."""
+    statement = select(Page).options(
+        undefer(Page.source_text), undefer(Page.body_source), undefer(Page.front_matter)
+    )
+    for page in db.session.execute(statement.order_by(Page.id)).scalars():
+        if page.source_key and page.source_text and page.imported_version == page.version:
+            yield ExportedFile(unique(page.source_key, taken), page.source_text)
+        else:
+            name = page.source_key or page_file_name(page)
+            yield ExportedFile(unique(name, taken), page_text(page))
 
 
 def export_to_folder(folder: Path, settings: SiteSettings) -> list[ExportedFile]:

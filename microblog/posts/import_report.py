@@ -46,6 +46,8 @@ class ImportReport:
     """Every file's result, notes for the author, and how long the whole import took."""
 
     results: list[FileResult] = field(default_factory=list)
+    # A whole site's pages (about.md, 404.md…): reported like posts, counted apart.
+    pages: list[FileResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
@@ -57,8 +59,8 @@ class ImportReport:
 
     @property
     def failed(self) -> bool:
-        """Whether any file failed."""
-        return self.counts["failed"] > 0
+        """Whether any file (post or page) failed."""
+        return self.counts["failed"] > 0 or any(page.status == "failed" for page in self.pages)
 
     def summary(self) -> str:
         """One line with the counts, the time and the rate."""

@@ -38,6 +38,8 @@ class FeedChanges:
     going_live: dict[datetime, set[str]] = field(default_factory=dict)
     # The posts saved, with when each goes live (None: live now, or a draft).
     saved_posts: dict[int, datetime | None] = field(default_factory=dict)
+    # The posts deleted: permalink → the HTML they had (the sites they linked to are told).
+    deleted_posts: dict[str, str] = field(default_factory=dict)
 
 
 def feed_changes(session: SessionLike) -> FeedChanges:
@@ -66,6 +68,11 @@ def mark_changed(
         changes.saved_posts[post_id] = goes_live
 
 
+def mark_deleted(session: SessionLike, permalink: str, body_html: str) -> None:
+    """Note that the post at `permalink` was deleted (its links, for Webmentions)."""
+    feed_changes(session).deleted_posts[permalink] = body_html
+
+
 def mark_site_changed(session: SessionLike) -> None:
     """Note that what readers see changed in the session's transaction (a comment approved,
     a Webmention counted): every cached page and feed goes stale at its commit. The one way
@@ -80,7 +87,8 @@ def mark_comments_changed(session: SessionLike, permalink: str) -> None:
 
 def take_feed_changes(session: SessionLike) -> FeedChanges | None:
     """The feeds changed in the committing transaction, once (None if none)."""
-    return session.info.pop(FEED_CHANGES, None)
+    changes: FeedChanges | None = session.info.pop(FEED_CHANGES, None)
+    return changes
 
 
 def bump_before_commit(session: Session) -> None:

@@ -16,19 +16,20 @@ Micropub alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import case, delete, exists, insert, or_, select, update
 
 from microblog.extensions import db
-from microblog.jekyll import permalinks
+from microblog.jekyll import dates, permalinks
 from microblog.jekyll.errors import PostNotFound, PostRejected, VersionConflict
 from microblog.jekyll.markdown import printable, render_post
 from microblog.jekyll.post_input import MAX_PERMALINK, MAX_SLUG, MAX_TITLE, PostInput
-from microblog.jekyll.settings import SiteSettings
+from microblog.jekyll.settings import MarkdownOptions, SiteSettings
 from microblog.jekyll.slugs import tag_slug
 from microblog.models import (
     Comment,
@@ -39,10 +40,13 @@ from microblog.models import (
     posts_table,
     tags_table,
 )
+from microblog.posts import tombstones
 from microblog.posts.index import PostIndex, SessionLike, StoredPost
 from microblog.posts.media import enhance_body
 from microblog.posts.reader import stored_input
-from microblog.posts.site_changes import mark_changed
+from microblog.posts.site_changes import mark_changed, mark_deleted
+from microblog.search import index as search_index
+from microblog.timeutil import as_utc, now_utc
 
 __all__ = [
     "ImportOrigin",
@@ -82,6 +86,95 @@ def note_slug(published_at: datetime, settings: SiteSettings) -> str:
     return published_at.astimezone(settings.zone).strftime("%Y-%m-%d-%H%M%S")
 
 
+def edited_at(values: dict[str, Any]) -> Any:
+    """The post's `updated_at` after an update with these values: now when what the author
+    wrote changed (its file, title or body), else as it was. A re-import after TIMEZONE or
+    another setting changed renders every post again; that is not an edit, and neither the
+    post's "updated" date nor its feed entries' <updated> may move for it."""
+    posts = posts_table
+    written = [
+        posts.c[name].is_distinct_from(values[name])
+        for name in ("title", "body_source", "source_text")
+        if name in values
+    ]
+    return case((or_(*written), now_utc()), else_=posts.c.updated_at)
+
+
+# Characters no database column keeps: NUL (PostgreSQL refuses it in text) and lone UTF-16
+# surrogates (not encodable as UTF-8, so neither SQLite nor PostgreSQL takes them).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _texts(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """Every string inside a post's field (lists and front matter mappings walked)."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _texts(key, where)
+            yield from _texts(inner, where)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _texts(inner, where)
+
+
+def refuse_unstorable(post: PostInput) -> None:
+    """Refuse, naming the field, a post holding what cannot be stored or shown: NUL, a lone
+    surrogate, a date outside the years every zone can show. Every way in (editor, Micropub,
+    import, restore) writes through here, so none of them ends in a 500."""
+    fields = {
+        "title": post.title,
+        "body": post.body,
+        "excerpt": post.excerpt,
+        "permalink": post.permalink,
+        "slug": post.slug,
+        "tags": post.tag_names,
+        "categories": post.categories,
+        "redirect_from": post.redirect_from,
+        "front_matter": post.front_matter,
+    }
+    for name, value in fields.items():
+        for where, text in _texts(value, name):
+            found = UNSTORABLE.search(text)
+            if found is not None:
+                what = "NUL (U+0000)" if found.group() == "\x00" else "a lone surrogate"
+                raise PostRejected(f"{where} contains {what}, which cannot be stored", field=where)
+    for name, moment in (
+        ("published_at", post.published_at),
+        ("last_modified_at", post.last_modified_at),
+    ):
+        if moment is not None:
+            try:
+                why = dates.out_of_range(as_utc(moment))
+            except OverflowError:
+                why = f"the date {moment.isoformat()[:40]} is outside the years a post may carry"
+            if why is not None:
+                raise PostRejected(why, field=name)
+
+
+# What a post's HTML depends on: its text, its kind, its excerpt and the site's Markdown
+# options (hashable: the key of a render done ahead).
+RenderInputs = tuple[str, bool, str | None, str | None, MarkdownOptions]
+
+
+def render_inputs(post: PostInput, settings: SiteSettings) -> RenderInputs:
+    """The inputs of a post's render, as the writer will render it."""
+    separator = post.excerpt_separator or settings.excerpt_separator
+    return (post.body, post.is_markdown, post.excerpt, separator, settings.markdown)
+
+
+def render(inputs: RenderInputs) -> tuple[str, str]:
+    """(body_html, excerpt_html) for those inputs."""
+    body, is_markdown, excerpt, separator, options = inputs
+    return render_post(
+        body,
+        is_markdown=is_markdown,
+        excerpt=excerpt,
+        excerpt_separator=separator,
+        options=options,
+    )
+
+
 class PostWriter:
     """Creates, updates and deletes posts in `session` (the app's by default).
 
@@ -103,6 +196,8 @@ class PostWriter:
         self.dry_run = dry_run
         self.index = PostIndex(self.session)
         self.dry_ids = 0
+        # render_inputs(...) -> (body_html, excerpt_html), filled by posts/render_ahead.py.
+        self.rendered_ahead: dict[RenderInputs, tuple[str, str]] = {}
         if preload:
             self.index.preload()
 
@@ -200,6 +295,7 @@ class PostWriter:
 
         Raises PostRejected (a clash, a bad permalink), PostNotFound or VersionConflict.
         """
+        refuse_unstorable(post)
         current = None
         if post_id is not None:
             current = self.index.get(post_id)
@@ -211,13 +307,12 @@ class PostWriter:
         self.check(post, permalink, current)
         warnings: list[str] = []
         redirects = self.redirects_for(post, permalink, current, warnings)
-        body_html, excerpt_html = render_post(
-            post.body,
-            is_markdown=post.is_markdown,
-            excerpt=post.excerpt,
-            excerpt_separator=post.excerpt_separator or self.settings.excerpt_separator,
-            gfm=self.settings.gfm,
-        )
+        inputs = render_inputs(post, self.settings)
+        # An import may have rendered this very text ahead, in another process.
+        if inputs in self.rendered_ahead:
+            body_html, excerpt_html = self.rendered_ahead.pop(inputs)
+        else:
+            body_html, excerpt_html = render(inputs)
         # What HTML and XML forbid (U+0007, U+000B, U+FFFE…) leaves at write time, so no
         # page or feed ever carries it.
         body_html, excerpt_html = printable(body_html), printable(excerpt_html)
@@ -251,7 +346,19 @@ class PostWriter:
             touched = self.tag_slugs_of([current.id]) if current is not None else set()
             new_id, version = self.write(values, current, expected_version, origin is not None)
             self.write_links(new_id, post.tag_names, redirects, permalink, current is None)
+            if (current is None or current.permalink != permalink) and (
+                self.index.may_have_tombstone(permalink)
+            ):
+                tombstones.clear(self.session, permalink)
+                self.index.tombstones.discard(permalink)
             touched.update(tag_slug(name) for name in post.tag_names)
+            search_index.put(
+                self.session,
+                new_id,
+                title=values["title"],
+                body_html=body_html,
+                terms=[*post.tag_names, *post.categories],
+            )
             mark_changed(self.session, touched, post.goes_live(), post_id=new_id)
         self.remember(new_id, values, version, current, origin, redirects, permalink)
         return Saved(new_id, permalink, version, current is None, warnings)
@@ -291,6 +398,7 @@ class PostWriter:
         bumped = posts.c.version + 1
         if imported:
             values = {**values, "imported_version": bumped}
+        values = {**values, "updated_at": edited_at(values)}
         version = self.session.execute(
             statement.values({**values, "version": bumped}).returning(posts.c.version)
         ).scalar()
@@ -407,12 +515,21 @@ class PostWriter:
         ids = [post.id for post in removed]
         if ids and not self.dry_run:
             session = self.session
+            for post in removed:
+                # Its address answers 410 Gone from now on, and it can be undeleted.
+                tombstones.bury(session, self.input_of(post.id), post.permalink)
+                self.index.tombstones.add(post.permalink)
+                body_html = session.execute(
+                    select(posts_table.c.body_html).where(posts_table.c.id == post.id)
+                ).scalar_one()
+                mark_deleted(session, post.permalink, body_html or "")
             tag_ids = select(post_tags.c.tag_id).where(post_tags.c.post_id.in_(ids))
             orphans = list(session.execute(tag_ids.distinct()).scalars())
             touched = self.tag_slugs_of(ids)
             session.execute(delete(Comment).where(Comment.post_id.in_(ids)))
             session.execute(delete(Redirect).where(Redirect.post_id.in_(ids)))
             session.execute(delete(post_tags).where(post_tags.c.post_id.in_(ids)))
+            search_index.remove(session, ids)
             session.execute(delete(posts_table).where(posts_table.c.id.in_(ids)))
             if orphans:
                 in_use = exists().where(post_tags.c.tag_id == Tag.id)

@@ -7,6 +7,7 @@ where, live in `comments/status.py`; this view commits what they did.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,12 +21,16 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import TooManyRequests
+from werkzeug.wrappers import Response
 
+from microblog.comments import author_comments
 from microblog.comments import status as comment_status
+from microblog.comments.rules import IntakeRules
 from microblog.extensions import db, login_manager
 from microblog.models import Author, Comment, CommentStatus, accounts
 from microblog.models.ids import parse_id
@@ -71,7 +76,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.app_context_processor
-def admin_context():
+def admin_context() -> dict[str, Any]:
     """The pending count on every admin page (only for the signed-in author)."""
 
     def pending_count() -> int:
@@ -83,7 +88,7 @@ def admin_context():
 
 
 @bp.after_request
-def never_cache(response):
+def never_cache(response: Response) -> Response:
     """The author's pages are personal: no shared or browser cache keeps them."""
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -94,15 +99,23 @@ def never_cache(response):
 
 def login_rate_limit() -> str:
     """How many failed sign-ins one client may make."""
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
 LOGIN_SCOPE = "login"
 THROTTLED = "Too many failed sign-ins from here. Please wait a while and try again."
 
 
+@bp.get("/", strict_slashes=False)
+def home() -> ResponseReturnValue:
+    """`/admin`: the author's dashboard (the moderation queue), or the sign-in page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("admin.comments"))
+    return redirect(url_for("admin.login"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     """The author's sign-in form; a success goes to `next` (on this site) or the queue."""
     next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated and request.method == "GET":
@@ -136,7 +149,7 @@ def login():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     """Sign out (by POST, with the CSRF token, so no link can do it), everywhere.
 
     The session version moves on, so every copy of this session's cookie (and every other
@@ -172,7 +185,7 @@ def queue_url(status: str | None = None, page: str | None = None) -> str:
 
 @bp.get("/comments")
 @login_required
-def comments():
+def comments() -> ResponseReturnValue:
     """The moderation queue, one tab per status, newest first, paginated."""
     status = queue_status(request.args.get("status"))
     number = parse_id(request.args.get("page", "1"), PAGE_MAX)
@@ -197,7 +210,7 @@ def comments():
     )
 
 
-def refuse(message: str, status: int):
+def refuse(message: str, status: int) -> ResponseReturnValue:
     """An admin page that explains why an action was not done."""
     db.session.rollback()
     return render_template("admin/refused.html", message=message), status
@@ -205,7 +218,7 @@ def refuse(message: str, status: int):
 
 @bp.post("/comments/<int:comment_id>/<action>")
 @login_required
-def act(comment_id: int, action: str):
+def act(comment_id: int, action: str) -> ResponseReturnValue:
     """One moderation action on one comment; 303 back to the queue."""
     if action not in comment_status.ACTIONS:
         abort(404)
@@ -219,6 +232,31 @@ def act(comment_id: int, action: str):
     return redirect(queue_url(request.form.get("status"), request.form.get("page")), code=303)
 
 
+@bp.post("/comments/<int:comment_id>/reply")
+@login_required
+def reply(comment_id: int) -> ResponseReturnValue:
+    """Approve a waiting comment (if it waits) and publish the author's reply to it."""
+    comment = db.get_or_404(Comment, comment_id)
+    config = current_app.config
+    try:
+        answer = author_comments.approve_and_reply(
+            comment,
+            request.form.get(f"reply-{comment_id}", request.form.get("reply", "")),
+            IntakeRules.from_config(config),
+            name=str(config["SITE_AUTHOR"]),
+            site_url=str(config["SITE_URL"]),
+            by=current_user._get_current_object(),
+            seen=shown_status(),
+        )
+    except author_comments.AuthorCommentRefused as error:
+        return refuse(str(error), 422)
+    except comment_status.TransitionError as error:
+        return refuse(str(error), 409)
+    db.session.commit()
+    flash(f"Comment #{comment_id} approved; your reply #{answer.id} is published.", "info")
+    return redirect(queue_url(request.form.get("status"), request.form.get("page")), code=303)
+
+
 def shown_status() -> CommentStatus | None:
     """The status the comment had on the author's page (the queue tab the form came from)."""
     try:
@@ -229,7 +267,7 @@ def shown_status() -> CommentStatus | None:
 
 @bp.post("/comments/bulk")
 @login_required
-def bulk():
+def bulk() -> ResponseReturnValue:
     """One action on every selected comment; those it does not apply to are skipped."""
     action = request.form.get("action", "")
     if action not in comment_status.ACTIONS:

@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
-from microblog.comments import intake, own
+from microblog.comments import author_comments, intake, own
+from microblog.comments.rules import IntakeRules
 from microblog.comments.section import intake_rules
+from microblog.comments.tokens import read_form_token
 from microblog.extensions import csrf, db
 from microblog.feeds.comments import FeedSite, comments_atom
 from microblog.models import Comment, Post, SiteState
 from microblog.models.database import is_busy
 from microblog.web import ratelimits
 from microblog.web.caching import cached_response
+from microblog.web.dates import site_zone
+from microblog.web.feeds import websub_links
 from microblog.web.post_page import (
     pending_ids_from_cookie,
     private,
@@ -100,6 +106,8 @@ def submit(path: str) -> Response:
         abort(403, description="Comments can only be sent from this site's own pages.")
     submission = submission_from_form()
     rules = intake_rules()
+    if current_user.is_authenticated:
+        return author_submit(post, submission, rules)
     try:
         # Counted before anything else is checked (see ratelimits.py).
         verdict = ratelimits.count_attempt(COMMENT_SCOPE, comment_rate_limit())
@@ -139,6 +147,50 @@ def submit(path: str) -> Response:
     return private(response)
 
 
+def author_submit(post: Post, submission: intake.Submission, rules: IntakeRules) -> Response:
+    """The signed-in author's comment or reply: published at once, marked as theirs."""
+    config = current_app.config
+    token = read_form_token(
+        config["SECRET_KEY"],
+        request.form.get("comment_token", ""),
+        post.id,
+        max_age=float(config["COMMENTS_TOKEN_MAX_AGE"]),
+    )
+    parent = None
+    errors: dict[str, str] = {}
+    if token is None:
+        errors["form"] = intake.EXPIRED_FORM
+    if submission.parent_id:
+        parent = intake.reply_target(post, submission.parent_id)
+        if parent is None:
+            errors["parent_id"] = "That comment cannot be answered; choose another or none."
+    comment = None
+    if not errors:
+        try:
+            comment = author_comments.write(
+                post,
+                submission.body,
+                rules,
+                name=submission.name or str(config["SITE_AUTHOR"]),
+                site_url=str(config["SITE_URL"]),
+                parent=parent,
+                by=current_user._get_current_object(),
+            )
+        except author_comments.AuthorCommentRefused as exc:
+            errors["body"] = str(exc)
+    if comment is None:
+        db.session.rollback()
+        return render_post(
+            post,
+            status=400 if "form" in errors else 422,
+            comment_form=submission.as_form(),
+            comment_errors=errors,
+            author_signed_in=True,
+        )
+    db.session.commit()
+    return private(redirect(f"{post.permalink}#comment-{comment.id}", code=303))
+
+
 def unavailable(post: Post, submission: intake.Submission, message: str) -> Response:
     """503 with `Retry-After`: the form again with the reader's text, nothing stored."""
     response = render_post(
@@ -172,13 +224,22 @@ def feed(path: str) -> Response:
         )
         limit = max(1, int(config["FEED_MAX_ITEMS"]))
         comments = list(reversed(db.session.execute(newest.limit(limit)).scalars().all()))
-        site = FeedSite(config["SITE_URL"], config["SITE_TITLE"], config["SITE_LANGUAGE"])
+        site = FeedSite(
+            config["SITE_URL"],
+            config["SITE_TITLE"],
+            config["SITE_LANGUAGE"],
+            hub_url=config.get("WEBSUB_HUB") or None,
+            zone=site_zone(),
+        )
         # Last-Modified is the site's last change, not the newest comment's: a comment taken
         # back (unapproved) must not move it backwards, or a reader sending only
         # If-Modified-Since would keep the copy that still shows it.
         return comments_atom(site, post, comments), SiteState.last_change()
 
-    return cached_response(render, "application/atom+xml", int(config["FEED_MAX_AGE"]))
+    # Named by its hub in the header too, as the post feeds are: a hub checks it.
+    return cached_response(
+        render, "application/atom+xml", int(config["FEED_MAX_AGE"]), headers=websub_links(1)
+    )
 
 
 def own_comment_or_404(path: str, comment_id: int) -> tuple[Post, Comment]:
@@ -198,7 +259,7 @@ def own_comment_or_404(path: str, comment_id: int) -> tuple[Post, Comment]:
     return post, comment
 
 
-def edit_page(post: Post, comment: Comment, status: int = 200, **context) -> Response:
+def edit_page(post: Post, comment: Comment, status: int = 200, **context: Any) -> Response:
     body = render_template(
         "public/edit_comment.html",
         post=post,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, tzinfo
 from functools import wraps
 from typing import Any
 
@@ -24,9 +25,11 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from werkzeug.wrappers import Response
 
 from microblog.extensions import db
 from microblog.jekyll.markdown import render_post
@@ -34,9 +37,11 @@ from microblog.jekyll.settings import SiteSettings
 from microblog.models import Comment, Post
 from microblog.posts import exporter
 from microblog.posts.notes import with_free_address
+from microblog.posts.site_settings import current_site_settings
 from microblog.posts.writer import PostInput, PostRejected, PostWriter, VersionConflict
-from microblog.timeutil import now_utc
+from microblog.timeutil import in_zone, now_utc
 from microblog.web import request_limits
+from microblog.web.dates import local_datetime
 from microblog.web.editor_forms import PostForm, split_tags
 
 bp = Blueprint("editor", __name__, url_prefix="/admin")
@@ -59,17 +64,17 @@ def allow_long_posts(endpoint: str | None, values: dict[str, Any] | None) -> Non
 
 
 @bp.after_request
-def never_cache(response):
+def never_cache(response: Response) -> Response:
     """The author's pages are personal: no shared or browser cache keeps them."""
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-def author_required(view: Callable) -> Callable:
+def author_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Signed in, or: a GET goes to the sign-in page, anything else is a 401."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any):
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user.is_authenticated:
             return view(*args, **kwargs)
         if request.method in ("GET", "HEAD"):
@@ -79,7 +84,7 @@ def author_required(view: Callable) -> Callable:
     return wrapped
 
 
-def all_posts():
+def all_posts() -> Select[Post]:
     """Every post, drafts and scheduled ones too, newest first (the editor's list)."""
     return select(Post).order_by(Post.published_at.desc(), Post.id.desc())
 
@@ -99,7 +104,7 @@ def preview_html(body: str) -> str:
 
 def site_settings() -> SiteSettings:
     """The settings that shape a post."""
-    return SiteSettings.from_config(current_app.config)
+    return current_site_settings(current_app.config)
 
 
 def form_data(post_input: PostInput, version: int) -> dict[str, Any]:
@@ -109,6 +114,7 @@ def form_data(post_input: PostInput, version: int) -> dict[str, Any]:
         "title": post_input.title,
         "body": post_input.body,
         "tags": ", ".join(post_input.tag_names),
+        "categories": ", ".join(post_input.categories),
         "permalink": post_input.permalink,
         "published_at": local.strftime("%Y-%m-%dT%H:%M:%S"),
         "draft": post_input.is_draft,
@@ -118,17 +124,33 @@ def form_data(post_input: PostInput, version: int) -> dict[str, Any]:
 
 def input_from_form(form: PostForm, base: PostInput | None) -> PostInput:
     """The post the form describes; an edit keeps what the form does not show."""
-    published = form.published_in(site_settings().zone)
+    zone = site_settings().zone
+    published = form.published_in(zone)
+    if (
+        published is not None
+        and base is not None
+        and same_wall_clock(published, base.published_at, zone)
+    ):
+        # The time shown back, saved again: the same instant, even in the hour the clocks
+        # pass twice (the form cannot say which of the two it showed).
+        published = base.published_at
     changes: dict[str, Any] = {
         "title": " ".join((form.title.data or "").split()),
         "body": (form.body.data or "").replace("\r\n", "\n"),
         "tag_names": split_tags(form.tags.data or ""),
+        "categories": split_tags(form.categories.data or ""),
         "permalink": (form.permalink.data or "").strip(),
         "is_draft": bool(form.draft.data),
     }
     if base is None:
         return PostInput(published_at=published or now_utc().replace(microsecond=0), **changes)
     return replace(base, published_at=published or base.published_at, **changes)
+
+
+def same_wall_clock(typed: datetime, stored: datetime, zone: tzinfo) -> bool:
+    """Whether `typed` is what the form showed for `stored` (its wall-clock time in `zone`)."""
+    shown = in_zone(stored, zone).replace(tzinfo=None, microsecond=0)
+    return in_zone(typed, zone).replace(tzinfo=None) == shown or typed == stored
 
 
 @bp.app_template_filter("post_label")
@@ -150,7 +172,7 @@ def page_number() -> int:
 
 @bp.get("/posts")
 @author_required
-def posts():
+def posts() -> ResponseReturnValue:
     """Every post: drafts, scheduled and published, newest first, paginated."""
     number = page_number()
     page = db.paginate(all_posts(), page=number, per_page=LIST_PAGE_SIZE, error_out=number > 1)
@@ -159,14 +181,14 @@ def posts():
 
 @bp.get("/posts/new")
 @author_required
-def new():
+def new() -> ResponseReturnValue:
     """An empty form for a new post."""
     return render_form(PostForm(), None)
 
 
 @bp.get("/posts/<int:post_id>/edit")
 @author_required
-def edit(post_id: int):
+def edit(post_id: int) -> ResponseReturnValue:
     """The form filled with the post as saved, and the version it was served with."""
     post = db.get_or_404(Post, post_id)
     form = PostForm(data=form_data(PostWriter(site_settings()).input_of(post.id), post.version))
@@ -179,11 +201,11 @@ def render_form(
     status: int = 200,
     preview: str | None = None,
     conflict: dict[str, Any] | None = None,
-):
+) -> ResponseReturnValue:
     """The editor page: the form, its preview pane, and a conflict when there is one."""
     form.published_at.description = (
         f"Optional: date and time, {site_settings().timezone} time. Later than now: scheduled."
-        + (" Empty: now." if post is None else "")
+        + (" Empty: now." if post is None else f" Saved: {local_datetime(post.published_at)}.")
     )
     state = None
     if post is not None:
@@ -206,19 +228,19 @@ def render_form(
 
 @bp.post("/posts")
 @author_required
-def create():
+def create() -> ResponseReturnValue:
     """Save a new post; 303 to its edit page."""
     return save(None)
 
 
 @bp.post("/posts/<int:post_id>")
 @author_required
-def update(post_id: int):
+def update(post_id: int) -> ResponseReturnValue:
     """Save changes to a post over the version the form was served with (else 409)."""
     return save(db.get_or_404(Post, post_id))
 
 
-def save(post: Post | None):
+def save(post: Post | None) -> ResponseReturnValue:
     """Check the form, preview it (no-JS Preview button) or hand it to the writer."""
     form = PostForm()
     if request.form.get("action") == "upload":
@@ -251,13 +273,14 @@ def save(post: Post | None):
         db.session.rollback()
         return rejected(form, post, exc)
     db.session.commit()
-    flash("Saved." if post is not None else "Your post is saved.", "info")
+    # "saved": the editor's script then forgets the text it kept in the browser.
+    flash("Saved." if post is not None else "Your post is saved.", "saved")
     for warning in saved.warnings:
         flash(warning, "warning")
     return redirect(url_for("editor.edit", post_id=saved.post_id), code=303)
 
 
-def upload_into_form(form: PostForm, post: Post | None):
+def upload_into_form(form: PostForm, post: Post | None) -> ResponseReturnValue:
     """The no-script upload: store the image, put its Markdown at the end of the body and
     show the form again (nothing is saved yet: the author saves when ready)."""
     from microblog.posts.media import MediaRejected, markdown_for
@@ -278,7 +301,7 @@ def upload_into_form(form: PostForm, post: Post | None):
     return render_form(form, post)
 
 
-def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict):
+def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict) -> ResponseReturnValue:
     """409: the saved text beside the author's own, which stays in the form.
 
     The form now carries the newer version, so saving again replaces it on purpose.
@@ -292,14 +315,14 @@ def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict):
     form.version.data = str(fresh.version)
     conflict = {
         "version": fresh.version,
-        "when": fresh.updated_at.strftime("on %Y-%m-%d at %H:%M UTC"),
+        "when": f"at {local_datetime(fresh.updated_at)}",
         "title": saved.title,
         "body": saved.body,
     }
     return render_form(form, fresh, 409, conflict=conflict)
 
 
-def rejected(form: PostForm, post: Post | None, refusal: PostRejected):
+def rejected(form: PostForm, post: Post | None, refusal: PostRejected) -> ResponseReturnValue:
     """The writer refused the post (a clash, a bad address): the form again, the reason
     under the field it names; 409 when another post holds what this one asked for."""
     status = 409 if refusal.kind == "conflict" else 400
@@ -312,7 +335,7 @@ def rejected(form: PostForm, post: Post | None, refusal: PostRejected):
 
 @bp.get("/posts/<int:post_id>/delete")
 @author_required
-def confirm_delete(post_id: int):
+def confirm_delete(post_id: int) -> ResponseReturnValue:
     """Ask before deleting: the post, its comment count, and one button."""
     post = db.get_or_404(Post, post_id)
     return render_template("admin/post_delete.html", post=post, comment_count=comment_count(post))
@@ -320,7 +343,7 @@ def confirm_delete(post_id: int):
 
 @bp.post("/posts/<int:post_id>/delete")
 @author_required
-def delete(post_id: int):
+def delete(post_id: int) -> ResponseReturnValue:
     """Remove the post and its comments (the confirmation page asked first); 303 to the list."""
     post = db.get_or_404(Post, post_id)
     title, permalink = post.title, post.permalink
@@ -332,7 +355,7 @@ def delete(post_id: int):
 
 @bp.get("/posts/export.zip")
 @author_required
-def export_zip():
+def export_zip() -> ResponseReturnValue:
     """Every post as a zip of Jekyll files (what `flask posts export` writes)."""
     archive = exporter.export_zip(site_settings())
     stamp = now_utc().strftime("%Y-%m-%d")
@@ -346,7 +369,7 @@ def export_zip():
 
 @bp.post("/preview")
 @author_required
-def preview():
+def preview() -> ResponseReturnValue:
     """The HTML a body renders to, as the post's page would show it (for the editor's script)."""
     body = request.form.get("body", "")
     html = render_template("admin/preview.html", preview_html=preview_html(body))

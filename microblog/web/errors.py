@@ -17,6 +17,12 @@ def render_http_error(error: HTTPException) -> ResponseReturnValue:
     db.session.rollback()
     if error.response is not None:  # a view aborted with a response of its own
         return error.response
+    if error.code == 404:
+        from microblog.web.pages import not_found_page
+
+        page = not_found_page()  # the site's own 404 page (a Jekyll site's 404.md)
+        if page is not None:
+            return make_response(render_template("public/page.html", page=page), 404)
     response = make_response(render_template("errors/error.html", error=error), error.code or 500)
     for name, value in error.get_headers():
         if name.lower() != "content-type":

@@ -14,6 +14,7 @@ from microblog.feeds import (
     MIMETYPES,
     FeedKind,
     FeedPage,
+    FeedScope,
     FeedSettings,
     build_feed,
     parse_page_argument,
@@ -135,10 +136,12 @@ def render_feed(kind: FeedKind, slug: str | None, number: int) -> tuple[bytes, d
         kind,
         posts,
         FeedSettings.from_config(config),
-        self_path=page_path + FEED_FILES[kind],
-        page_path=page_path,
-        tag_name=tag.name if tag is not None else None,
-        page=page,
+        FeedScope(
+            self_path=page_path + FEED_FILES[kind],
+            page_path=page_path,
+            tag_name=tag.name if tag is not None else None,
+            page=page,
+        ),
     )
     # The site's last change, not the newest entry's: when an entry leaves the feed (made a
     # draft, deleted), Last-Modified must not move backwards, or a reader sending only

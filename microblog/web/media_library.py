@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -97,14 +98,14 @@ def library_page(status: int = 200, error: str | None = None) -> tuple[str, int]
 
 @bp.get("/media")
 @author_required
-def library():
+def library() -> ResponseReturnValue:
     """Every upload, newest first."""
     return library_page()
 
 
 @bp.post("/media")
 @author_required
-def upload():
+def upload() -> ResponseReturnValue:
     """Take one image: 303 back to the library, or 201 + Location for JSON."""
     file = uploaded_file()
     if file is None:
@@ -124,7 +125,7 @@ def upload():
 
 @bp.post("/media/<int:media_id>/replace")
 @author_required
-def replace(media_id: int):
+def replace(media_id: int) -> ResponseReturnValue:
     """New content at the same address."""
     media = db.get_or_404(Media, media_id)
     file = uploaded_file()
@@ -149,7 +150,7 @@ def replace(media_id: int):
 
 @bp.post("/media/<int:media_id>/delete")
 @author_required
-def delete(media_id: int):
+def delete(media_id: int) -> ResponseReturnValue:
     """Remove an upload that no post or page shows (409 while one does)."""
     media = db.get_or_404(Media, media_id)
     if not unused(media):

@@ -4,13 +4,17 @@ nothing); `POST` does that one action without signing in. The token is the crede
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, make_response, render_template
+from flask import Blueprint, Response, current_app, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 
 from microblog import mail as notify
+from microblog.comments import author_comments
+from microblog.comments.rules import IntakeRules
 from microblog.comments.status import TransitionError, apply
 from microblog.extensions import csrf, db
 from microblog.feeds.comments import FeedSite, QueueEntry, moderation_atom
 from microblog.models import Comment
+from microblog.web.dates import site_zone
 
 bp = Blueprint("moderate", __name__)
 # The token in the URL is the proof; there is no session to forge a request with.
@@ -35,7 +39,7 @@ def void_link() -> Response:
 
 
 @bp.get("/moderate/<token>")
-def confirm_page(token: str):
+def confirm_page(token: str) -> ResponseReturnValue:
     """The comment and one button."""
     found = notify.read_moderation_token(token)
     if found is None:
@@ -54,14 +58,36 @@ def confirm_page(token: str):
 
 
 @bp.post("/moderate/<token>")
-def act(token: str):
+def act(token: str) -> ResponseReturnValue:
     """Do the link's one action."""
     found = notify.read_moderation_token(token)
     if found is None:
         return void_link()
     comment, action = found
+    reply_text = request.form.get("reply", "")
     try:
-        apply(comment, action, None)
+        if action == "approve" and reply_text.strip():
+            config = current_app.config
+            author_comments.approve_and_reply(
+                comment,
+                reply_text,
+                IntakeRules.from_config(config),
+                name=str(config["SITE_AUTHOR"]),
+                site_url=str(config["SITE_URL"]),
+                by=None,
+            )
+        else:
+            apply(comment, action, None)
+    except author_comments.AuthorCommentRefused as error:
+        db.session.rollback()
+        page = render_template(
+            "moderate/confirm.html",
+            comment=comment,
+            action=action,
+            verb=VERBS[action],
+            error=str(error),
+        )
+        return private(make_response(page, 422))
     except TransitionError:
         db.session.rollback()
         return void_link()
@@ -71,7 +97,7 @@ def act(token: str):
 
 
 @bp.get("/moderate/feed/<token>.atom")
-def author_feed(token: str):
+def author_feed(token: str) -> ResponseReturnValue:
     """The author's private feed of comments waiting, newest first, with their links."""
     author = notify.read_feed_token(token)
     if author is None:
@@ -90,7 +116,12 @@ def author_feed(token: str):
         for comment in waiting
     ]
     config = current_app.config
-    site = FeedSite(config["SITE_URL"], config["SITE_TITLE"], config.get("SITE_LANGUAGE", "en"))
+    site = FeedSite(
+        config["SITE_URL"],
+        config["SITE_TITLE"],
+        config.get("SITE_LANGUAGE", "en"),
+        zone=site_zone(),
+    )
     body = moderation_atom(site, notify.feed_url(author), entries)
     response = make_response(body)
     response.mimetype = "application/atom+xml"

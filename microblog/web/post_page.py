@@ -18,9 +18,11 @@ import time
 from typing import Any
 
 from flask import current_app, render_template, request
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
+from microblog.comments.intake import reply_target
 from microblog.comments.section import comment_section, pending_of_reader
 from microblog.models import Comment, Post
 
@@ -98,6 +100,24 @@ def render_post(
     section = comment_section(post, pending=pending)
     body = render_template("public/post.html", post=post, section=section, **context)
     return private(current_app.response_class(body, status=status, mimetype="text/html"))
+
+
+def reply_form_response_at(path: str) -> Response | None:
+    """`?reply=<id>`: the post page with its form answering that comment (private: the form
+    is filled in, and a signed-in author is told their reply goes out at once). None when
+    no published post is at `path` (the usual 301/404 follow)."""
+    post = Post.find_published(path)
+    if post is None:
+        return None
+    raw = request.args.get("reply", "")
+    target = reply_target(post, raw)
+    form: dict[str, str] = {}
+    if target is not None:
+        form["parent_id"] = str(target.id)
+    author = bool(current_user.is_authenticated)
+    if author:
+        form["name"] = str(current_app.config["SITE_AUTHOR"])
+    return render_post(post, comment_form=form, replying_to=target, author_signed_in=author)
 
 
 def personalised_post_response_at(path: str) -> Response | None:

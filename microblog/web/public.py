@@ -3,7 +3,6 @@ robots.txt."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -15,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from microblog.extensions import db
@@ -22,12 +22,14 @@ from microblog.feeds import entry_updated
 from microblog.feeds.entries import post_authors
 from microblog.feeds.uris import uri
 from microblog.jekyll.slugs import tag_slug
-from microblog.models import Post, Redirect, Tag, post_tags
+from microblog.models import Page, Post, Redirect, Tag, post_tags
 from microblog.models.ids import parse_id
-from microblog.timeutil import as_utc, now_utc
+from microblog.posts import tombstones
+from microblog.timeutil import now_utc
 from microblog.web import post_page
 from microblog.web.caching import cached_page, cached_response
 from microblog.web.media import media_response
+from microblog.web.pages import page_at
 
 bp = Blueprint("public", __name__)
 
@@ -65,7 +67,7 @@ def page_number() -> int:
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     """Newest published posts with their excerpts, paginated."""
     number = page_number()
 
@@ -82,7 +84,7 @@ def index():
 
 
 @bp.get("/tags/")
-def tags():
+def tags() -> ResponseReturnValue:
     """Every tag that has a published post, with its post count."""
     return cached_page(render_tag_index)
 
@@ -123,7 +125,7 @@ def tag_or_404(slug: str) -> Tag:
 
 
 @bp.get("/tags/<slug>/")
-def tag(slug: str):
+def tag(slug: str) -> ResponseReturnValue:
     """The published posts with one tag."""
     number = page_number()
 
@@ -145,7 +147,7 @@ def tag(slug: str):
 
 
 @bp.get("/sitemap.xml")
-def sitemap():
+def sitemap() -> ResponseReturnValue:
     """Every published post and tag page, for crawlers."""
     return cached_response(lambda: (render_sitemap().encode(), None), "application/xml", 3600)
 
@@ -177,30 +179,38 @@ def render_sitemap() -> str:
         .scalars()
         .all()
     )
-    return render_template("public/sitemap.xml", posts=posts, tag_slugs=tag_slugs)
+    pages = db.session.execute(
+        select(Page).where(Page.is_not_found.is_(False)).order_by(Page.permalink)
+    ).scalars()
+    return render_template("public/sitemap.xml", posts=posts, tag_slugs=tag_slugs, pages=pages)
 
 
 @bp.get("/favicon.ico")
-def favicon():
+def favicon() -> ResponseReturnValue:
     """Clients that ask for the classic icon path get the site's SVG icon."""
     return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.get("/robots.txt")
-def robots():
+def robots() -> ResponseReturnValue:
     """Let crawlers in, keep them out of the admin, point them at the sitemap."""
     body = render_template("public/robots.txt")
     return current_app.response_class(body, mimetype="text/plain")
 
 
 @bp.get("/<path:path>")
-def permalink(path: str):
+def permalink(path: str) -> ResponseReturnValue:
     """A post at its permalink; the slash-less form and `redirect_from` paths answer 301."""
     path = "/" + path
     # An imported site's image or download, where no post has this path.
     media = media_response(path)
     if media is not None:
         return media
+    # "Reply" under a comment: the form answering it, on a private page.
+    if "reply" in request.args:
+        replying = post_page.reply_form_response_at(path)
+        if replying is not None:
+            return replying
     # A reader with comments awaiting moderation gets a private page, never the cached one.
     personal = post_page.personalised_post_response_at(path)
     if personal is not None:
@@ -220,7 +230,12 @@ def render_post_at(path: str) -> str:
     post = Post.find_published(path)
     if post is not None:
         return post_page.shared_post_html(post)
-    if not path.endswith("/") and Post.find_published(path + "/") is not None:
+    page = page_at(path)
+    if page is not None:
+        return render_template("public/page.html", page=page)
+    if not path.endswith("/") and (
+        Post.find_published(path + "/") is not None or page_at(path + "/") is not None
+    ):
         abort(redirect(path + "/", code=301))
     old_paths = {path, path + "/"} if not path.endswith("/") else {path, path.rstrip("/")}
     old = db.session.execute(
@@ -228,6 +243,9 @@ def render_post_at(path: str) -> str:
     ).scalar_one_or_none()
     if old is not None and Post.find_published(old.post.permalink) is not None:
         abort(redirect(old.post.permalink, code=301))
+    if tombstones.tombstone_at(db.session, old_paths) is not None:
+        # Deleted on purpose: 410 tells search engines and Webmention receivers it is gone.
+        abort(410, description="This post was deleted by its author.")
     abort(404)
 
 
@@ -238,30 +256,29 @@ def url_for_page(number: int) -> str:
     return url_for(endpoint, **args, page=number) if number > 1 else url_for(endpoint, **args)
 
 
+def author_photo_url(config: Any) -> str | None:
+    """SITE_AUTHOR_PHOTO as an absolute URL (a path is on this site); None when unset."""
+    photo = str(config.get("SITE_AUTHOR_PHOTO") or "").strip()
+    if not photo:
+        return None
+    return (
+        photo if "://" in photo else str(config["SITE_URL"]).rstrip("/") + "/" + photo.lstrip("/")
+    )
+
+
 @bp.app_context_processor
-def site_context():
+def site_context() -> dict[str, Any]:
     """Site settings every template may show."""
     config = current_app.config
     return {
         "site_title": config["SITE_TITLE"],
         "site_description": config["SITE_DESCRIPTION"],
         "site_author": config["SITE_AUTHOR"],
+        "site_author_photo": author_photo_url(config),
         "site_url": config["SITE_URL"],
         "site_language": config["SITE_LANGUAGE"],
         "url_for_page": url_for_page,
     }
-
-
-@bp.app_template_filter("long_date")
-def long_date(value) -> str:
-    """A date as a reader says it: 30 September 2025."""
-    return f"{value.day} {value:%B %Y}"
-
-
-@bp.app_template_filter("iso_datetime")
-def iso_datetime(value: datetime) -> str:
-    """An instant as HTML's `datetime` attribute and microformats want it: UTC, to the second."""
-    return as_utc(value).isoformat(timespec="seconds")
 
 
 @bp.app_template_global("post_authors")

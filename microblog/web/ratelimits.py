@@ -1,4 +1,4 @@
-"""Rate limits on the two writes strangers can make: signing in and commenting.
+"""Rate limits on the writes strangers can make: signing in, commenting, Webmentions.
 
 Flask-Limiter's decorator checks a limit before the view runs and (with `deduct_when`)
 counts afterwards, so a burst of parallel wrong passwords all pass the check before any is
@@ -14,6 +14,7 @@ with the reader's text kept (no limit cannot be checked and no limit is not an o
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -66,8 +67,24 @@ def enabled() -> bool:
 
 
 def client_key() -> str:
-    """Who is counted: the client address (as ProxyFix reports it behind the proxy)."""
-    return get_remote_address() or "unknown"
+    """Who is counted: the client address (as ProxyFix reports it behind the proxy), never
+    anything the request itself says. An IPv6 client is counted by its /64: one host is
+    usually given a whole /64 and may pick any address in it."""
+    return network_of(get_remote_address() or "unknown")
+
+
+def network_of(address: str) -> str:
+    """The address a limit counts: IPv4 as it is, IPv6 as its /64 (an IPv4-mapped IPv6
+    address as the IPv4 address it maps)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def count_attempt(scope: str, limit_text: str, *, fallback: bool = False) -> Verdict:

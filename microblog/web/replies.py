@@ -5,6 +5,8 @@ takes RFC 8058's one-click POST (`List-Unsubscribe=One-Click`) from mail program
 from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from microblog.extensions import csrf, db
 from microblog.mail import readers
@@ -15,13 +17,13 @@ bp = Blueprint("replies", __name__)
 csrf.exempt(bp)
 
 
-def void_link():
+def void_link() -> Response:
     """A link that is altered, expired or names nothing any more."""
     return private(make_response(render_template("replies/void.html"), 404))
 
 
 @bp.get("/replies/confirm/<token>")
-def confirm_page(token: str):
+def confirm_page(token: str) -> ResponseReturnValue:
     """One button: yes, mail me replies."""
     subscription = readers.read_confirm_token(token)
     if subscription is None:
@@ -30,7 +32,7 @@ def confirm_page(token: str):
 
 
 @bp.post("/replies/confirm/<token>")
-def confirm(token: str):
+def confirm(token: str) -> ResponseReturnValue:
     """Confirm the subscription."""
     subscription = readers.read_confirm_token(token)
     if subscription is None:
@@ -41,7 +43,7 @@ def confirm(token: str):
 
 
 @bp.get("/replies/unsubscribe/<token>")
-def unsubscribe_page(token: str):
+def unsubscribe_page(token: str) -> ResponseReturnValue:
     """Two buttons: this comment, or every comment of mine on this site."""
     subscription = readers.read_unsubscribe_token(token)
     if subscription is None:
@@ -51,7 +53,7 @@ def unsubscribe_page(token: str):
 
 
 @bp.post("/replies/unsubscribe/<token>")
-def unsubscribe(token: str):
+def unsubscribe(token: str) -> ResponseReturnValue:
     """Stop the mails (one-click from a mail program, or a button on the page)."""
     subscription = readers.read_unsubscribe_token(token)
     if subscription is None:

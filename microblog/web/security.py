@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 
 # No inline script anywhere; images may come from anywhere a post links to.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -22,8 +22,6 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
-    # Every page names the Webmention endpoint (relative: resolved against the page's URL).
-    "Link": '</webmention>; rel="webmention"',
 }
 
 
@@ -31,6 +29,10 @@ def add_security_headers(response: Response) -> Response:
     """Set the headers that every response carries, keeping any a view chose itself."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    # Every page names the Webmention endpoint, as an absolute URL: some senders resolve a
+    # relative one against the wrong base (the final URL after a redirect, or none at all).
+    site = str(current_app.config["SITE_URL"]).rstrip("/")
+    response.headers.setdefault("Link", f'<{site}/webmention>; rel="webmention"')
     return response
 
 

@@ -126,7 +126,7 @@ def test_delete_asks_first_then_removes_the_post_and_its_comments(app, author, c
     token = csrf_from(author, f"/admin/posts/{post.id}/delete")
     response = author.post(f"/admin/posts/{post.id}/delete", data={"csrf_token": token})
     assert response.status_code == 303
-    assert client.get(path).status_code == 404 and posts_in_db(app) == []
+    assert client.get(path).status_code == 410 and posts_in_db(app) == []  # gone, on purpose
     with app.app_context():
         assert db.session.query(Comment).count() == 0
 

@@ -165,7 +165,7 @@ def test_deleting_a_post_takes_its_comments_redirects_and_lonely_tags(app, clien
         assert db.session.scalar(select(func.count(Comment.id))) == 1
         assert db.session.execute(select(Tag.slug)).scalars().all() == ["shared"]
         assert db.session.execute(select(Redirect.path)).scalars().all() == []
-    assert client.get(gone.permalink).status_code == 404
+    assert client.get(gone.permalink).status_code == 410  # gone on purpose: a tombstone
     assert client.get("/old-gone/").status_code == 404
     assert client.get(kept.permalink).status_code == 200
 

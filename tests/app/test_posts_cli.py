@@ -65,7 +65,7 @@ def test_delete_asks_then_removes_the_post_and_its_comments(
     result = runner.invoke(args=["posts", "delete", permalink], input="y\n")
     assert result.exit_code == 0, result.output
     assert f"removed: {permalink} (1 comment(s))" in result.output.splitlines()
-    assert client.get(permalink).status_code == 404
+    assert client.get(permalink).status_code == 410
     assert (count(app, Post), count(app, Comment)) == (0, 0)
     assert permalink not in client.get("/feed.xml").get_data(as_text=True)
 
@@ -115,7 +115,7 @@ def test_a_reimport_notes_gone_files_and_prune_removes_them(
         f"removed: {gone}: its file is gone; /posts/2025/01/gone/ removed with 1 comment"
     ]
     assert "1 removed" in pruned.output.splitlines()[-1]
-    assert client.get("/posts/2025/01/gone/").status_code == 404
+    assert client.get("/posts/2025/01/gone/").status_code == 410
     assert client.get("/posts/2025/01/keep/").status_code == 200
     assert count(app, Comment) == 0
 
@@ -184,4 +184,4 @@ def test_prune_keeps_a_post_edited_in_the_app_unless_forced(app, client, write_p
     assert client.get("/posts/2025/01/mine/").status_code == 200
     forced = import_posts("--prune", "--force", path.parent)
     assert forced.output.splitlines()[0].startswith(f"removed: {path}")
-    assert client.get("/posts/2025/01/mine/").status_code == 404
+    assert client.get("/posts/2025/01/mine/").status_code == 410

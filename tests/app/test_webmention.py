@@ -145,8 +145,8 @@ def test_likes_and_reposts_are_counted_on_the_post_not_comments(blog, target, ot
     run_jobs(blog)
     assert comments_in_db(blog) == []
     page = blog.test_client().get(target.removeprefix(SITE)).get_data(as_text=True)
-    assert "2 likes:" in page and ">Ann</a>" in page and ">Ben</a>" in page
-    assert "1 repost:" in page and ">Cy</a>" in page
+    assert "2 likes" in page and "1 repost" in page
+    assert ">Ann</a>" not in page and ">Cy</a>" not in page  # nobody moderated the names
 
 
 def test_a_plain_link_is_a_mention_in_the_moderation_queue(blog, target, other_site):
@@ -160,7 +160,8 @@ def test_a_plain_link_is_a_mention_in_the_moderation_queue(blog, target, other_s
 def test_every_page_advertises_the_endpoint(blog, target):
     for path in ("/", target.removeprefix(SITE)):
         answer = blog.test_client().get(path)
-        assert answer.headers["Link"] == '</webmention>; rel="webmention"'
+        # Absolute: a sender resolving it against the wrong base still finds it.
+        assert answer.headers["Link"] == f'<{SITE}/webmention>; rel="webmention"'
         rels = mf2py.parse(doc=answer.get_data(as_text=True), url=SITE + path)["rels"]
         assert rels["webmention"] == [SITE + "/webmention"]
 
@@ -170,7 +171,8 @@ def test_a_private_source_is_never_fetched_without_the_setting(make_app, other_s
     target = SITE + insert_post(blog)
     other_site.pages["/reply"] = (200, HTML, reply_page(target))
     assert send(blog, other_site.url("/reply"), target).status_code == 202
-    assert "1 jobs run, 0 failed" in run_jobs(blog)  # refused for good: no retry
+    assert "1 jobs run, 1 failed" in run_jobs(blog)  # refused for good, with its reason
+    assert "0 jobs run" in run_jobs(blog)  # and never retried
     assert other_site.gets == [] and comments_in_db(blog) == []
 
 
@@ -215,11 +217,3 @@ def test_a_flood_fills_neither_the_queue_nor_the_database(make_app):
     target = SITE + insert_post(blog)
     answers = [send(blog, f"http://s{i}.example/p", target).status_code for i in range(5)]
     assert answers == [202, 202, 202, 503, 503]
-
-
-def test_one_source_host_is_rate_limited(make_app):
-    blog = make_app(RATELIMIT_ENABLED=True, WEBMENTION_RATE_LIMIT="2 per minute")
-    target = SITE + insert_post(blog)
-    codes = [send(blog, f"http://flood.example/{i}", target).status_code for i in range(3)]
-    assert codes == [202, 202, 429]
-    assert send(blog, "http://calm.example/1", target).status_code == 202

@@ -2,9 +2,13 @@
 from a comment's 303 to its mail arriving at a real SMTP server (aiosmtpd).
 
 Two gunicorns (gunicorn.conf.py's shape) serve one database: one without MAIL_SERVER, one
-with it and an author address, so each accepted comment there queues one mail that the
-workers' runner threads send. wrk POSTs distinct comments to each in turn (ROUNDS rounds,
-the mail server drained between runs); the target is mail-on within 10% of mail-off. Then
+with it and an author address, so each accepted comment there queues one mail. As deployed
+(deploy/microblog-jobs.service), the web workers run no jobs (JOBS_RUNNER=0): one
+`flask jobs worker` process beside them sends the mail, at the lowest CPU priority (the
+unit's Nice=19), once comments pause for a second (JOBS_QUIET_SECONDS=1), polling every
+JOBS_POLL_SECONDS.
+wrk POSTs distinct comments to each in turn (ROUNDS rounds, the mail server drained between
+runs); the target is mail-on within 10% of mail-off. Then
 LATENCY_COMMENTS comments are sent one at a time to the mail-on server and each one's mail is
 awaited: p50 and p99 of POST sent → mail accepted by the SMTP server (the 303 comes in
 between; the runner waits JOBS_BATCH_WAIT, 0.1 s, after a wake to gather a batch).
@@ -18,17 +22,20 @@ import os
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from bench_app import EXAMPLE_POST, PG_URL, SETTINGS, CommentCase, Runner, build
 from harness import gunicorn_server, http_get
-from servers import flask_cli
+from servers import PROJECT_ROOT, app_environment, flask_cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from smtp_server import SMTPServer  # noqa: E402
@@ -45,6 +52,24 @@ pytestmark = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+@contextmanager
+def jobs_worker(env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """`flask jobs worker` (deploy/microblog-jobs.service's command) until the block ends."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"],
+        cwd=PROJECT_ROOT,
+        env=app_environment({**env, "JOBS_QUIET_SECONDS": "1"}),  # as the unit sets it
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: os.nice(19),  # the unit's Nice=19
+    )
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
 
 
 def post_one(url: str, token: str, body: str) -> int:
@@ -85,12 +110,15 @@ def test_mail_stays_off_the_request_path(backend, tmp_path):
         stdin="pw\n",
     )
     with SMTPServer() as smtp:
+        # As deployed (deploy/microblog.service, microblog-jobs.service): the web workers run
+        # no jobs (JOBS_RUNNER=0) and one `flask jobs worker` beside them sends the mail.
         mail_env = {**env, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)}
-        # The mail-off server runs no jobs: they are the other server's (same database).
         off_env = {**env, "JOBS_RUNNER": "0"}
+        web_env = {**mail_env, "JOBS_RUNNER": "0"}
         with (
             gunicorn_server("wsgi:app", env=off_env, settings=SETTINGS, log_dir=tmp_path) as off,
-            gunicorn_server("wsgi:app", env=mail_env, settings=SETTINGS, log_dir=tmp_path) as on,
+            gunicorn_server("wsgi:app", env=web_env, settings=SETTINGS, log_dir=tmp_path) as on,
+            jobs_worker(mail_env),
         ):
             runner = Runner(tmp_path)
             rates: dict[str, list[float]] = {"off": [], "on": []}

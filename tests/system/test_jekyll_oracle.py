@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from jekyll_oracle import JEKYLL, Comparison, jekyll_build, post_bodies, report, structure
+from jekyll_oracle import (
+    JEKYLL,
+    Comparison,
+    jekyll_build,
+    jekyll_render,
+    post_bodies,
+    report,
+    structure,
+)
+from site_oracle import compare_site as compare_whole_site
 
 from microblog.jekyll.front_matter import load_yaml, split_front_matter
 from microblog.jekyll.liquid import SiteContext
@@ -120,6 +129,16 @@ def test_hidden_text_and_kramdown_syntax_never_show(jekyll_bodies):
         ("{: .next}\nPara", '<p class="next">Para</p>'),
         ("x {::comment}y{:/comment}z", "<p>x z</p>"),
         ("`{::comment}` in code", "<p><code>{::comment}</code> in code</p>"),
+        ('He said \\"hi\\"', '<p>He said "hi"</p>'),
+        ("One\n<!--more-->\nTwo", "<p>One\n<!--more-->\nTwo</p>"),
+        ("Text.\n\n[^a]: Never referred to.", "<p>Text.</p>"),
+        ("[[Bug #1]]\n\n[Bug #1]: /b", '<p>[<a href="/b">Bug #1</a>]</p>'),
+        ("<u>It's</u> it's", "<p><u>It's</u> it\u2019s</p>"),
+        ('`pin`\'d "-" x', "<p><code>pin</code>\u2018d \u201c-\u201c x</p>"),
+        (
+            "> quote\n> - a\n> - b",
+            "<blockquote>\n<p>quote</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n</blockquote>",
+        ),
     ],
 )
 def test_kramdown_cases(text, expected):
@@ -163,3 +182,63 @@ def test_a_refused_text_is_a_failed_line_and_the_others_import(write_post, impor
     output = import_posts(bad, good, expect_ok=False).output
     assert f"failed: {bad}: more than 32 brackets open at once in one paragraph" in output
     assert f"imported: {good}" in output
+
+
+def test_kramdown_tables_as_jekyll_reads_them():
+    """Separator lines before, inside and after rows, a footer, short rows: the same
+    structure as Jekyll's, and no separator shown as dashes."""
+    text = (
+        "|---\n| x | y\n|:--|--:\n| 1 | 2\n|---\n| 3\n|===\n| f | g\n\n"
+        "| a | b |\n|---|---|\n| -- | 1 |\n|---|---|\n| 2 | 3 |\n"
+    )
+    html = render_post(text)[0]
+    assert structure(html) == structure(jekyll_render(text))
+    assert "\u2014" not in html and "\u2013" in html
+
+
+def test_kramdown_input_fences_and_paragraphs_as_jekyll():
+    """kramdown input: ``` is no fence (a code span in a paragraph), only ~~~ at its
+    block's first column is; a numbered line, `#` or `>` after a paragraph line is text."""
+    text = (
+        "Text\n1. one\n2. two\n\n```coq\nfoo\n```\n\n~~~ruby\nx\n~~~\n\n"
+        "Para\n# not heading\n> not quote\n\n  ~~~\n  indented\n  ~~~\n\n"
+        "- item\n\n  ~~~\n  in item\n  ~~~\n"
+    )
+    theirs = jekyll_render(text, "kramdown:\n  input: kramdown\n")
+    assert structure(render_post(text, gfm=False)[0]) == structure(theirs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a `x ` b `` y `` c ` d\n\n~~del~~ and ~sub~\n\n    {:code, 1}\n\n$$a+b$$\n",
+        "- a\n    - b\n\n        more b\n        - c\n- d\n",
+        "> _Guest post by [Name], thanks._\n\nMore [Name].\n\n[name]: https://n.example\n",
+    ],
+    ids=[
+        "code spans, strike, IAL-like code, one-line math",
+        "outer item after a nested block",
+        "a label whose definition differs in case",
+    ],
+)
+def test_texts_render_as_jekyll_renders_them(text):
+    assert structure(render_post(text)[0]) == structure(jekyll_render(text))
+
+
+def test_excerpts_are_cut_as_jekyll_cuts_them(tmp_path):
+    """Jekyll's excerpt: definitions only for labels the head names exactly; in a CRLF file
+    the default separator is never found (the excerpt is the whole post); a file in _posts
+    without front matter is a post."""
+    texts = {
+        "2024-01-01-labels.md": "---\n---\nSee [A] and [b].\n\nMore.\n\n[A]: /a\n[B]: /b\n",
+        "2024-01-02-crlf.md": "---\r\ntitle: C\r\n---\r\nOne.\r\n\r\nTwo.\r\n",
+        "2024-01-03-bare.md": "No front matter.\n\nSecond.\n",
+    }
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: t\n")
+    for name, text in texts.items():
+        (site / "_posts" / name).write_bytes(text.encode())
+    result = compare_whole_site(site)
+    assert result.total == 3
+    assert result.alike == 3, result.details()

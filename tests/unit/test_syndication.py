@@ -10,7 +10,14 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from microblog.feeds import FeedSettings, absolute_srcset, absolutize_html, build_feed, xml_text
+from microblog.feeds import (
+    FeedScope,
+    FeedSettings,
+    absolute_srcset,
+    absolutize_html,
+    build_feed,
+    xml_text,
+)
 
 SITE = "http://blog.example"
 SETTINGS = FeedSettings(
@@ -43,7 +50,9 @@ class FakePost:
 def build(kind: str, posts, settings: FeedSettings = SETTINGS, **kwargs) -> bytes:
     """The feed's bytes with the site feed's paths unless told otherwise."""
     kwargs.setdefault("self_path", SELF_PATHS[kind])
-    return build_feed(kind, posts, settings, **kwargs)
+    if kwargs.get("page") is None:
+        kwargs.pop("page", None)
+    return build_feed(kind, posts, settings, FeedScope(**kwargs))
 
 
 def parse(kind: str, posts, settings: FeedSettings = SETTINGS, **kwargs):

@@ -1,0 +1,260 @@
+"""Pages: the author's `/admin/pages` (write and change them like posts), the site's
+navigation for every template, and the site's own 404 page.
+
+Thin: the form checks fields, `posts/pages.py` writes. A page has no date, no tags and no
+feed entry; the public side serves it at its permalink (public.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.fields import IntegerField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from microblog.extensions import db
+from microblog.models import Page
+from microblog.posts import pages as page_writer
+from microblog.posts.site_settings import current_site_settings
+from microblog.web import request_limits
+from microblog.web.editor import author_required
+from microblog.web.editor_forms import check_permalink
+
+bp = Blueprint("pages", __name__, url_prefix="/admin")
+
+# The routes a page may live under: the catch-all and the comment routes beneath it.
+PAGE_ENDPOINTS = frozenset({"public.permalink"})
+
+
+class PageForm(FlaskForm):
+    """Title, body, permalink, the place in the navigation, and the version served."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    body = TextAreaField(
+        "Body",
+        validators=[DataRequired(message="Write something: the body cannot be empty.")],
+        description="Markdown. Your own HTML is kept as written.",
+    )
+    permalink = StringField(
+        "Permalink",
+        validators=[Optional(), Length(max=1000)],
+        description="Optional: a path like /about/. Empty: made from the title.",
+    )
+    nav_order = IntegerField(
+        "Place in the navigation",
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+        description="Optional: 1, 2, 3… puts the page in the site's menu in that order.",
+    )
+    version = HiddenField()
+
+    def validate_permalink(self, field: StringField) -> None:
+        from wtforms.validators import ValidationError
+
+        if field.data and field.data.strip():
+            try:
+                check_permalink(field.data)
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from None
+
+
+@bp.url_value_preprocessor
+def allow_long_pages(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A signed-in author's page may be as long as a post (or carry an image)."""
+    if request.method == "POST" and current_user.is_authenticated:
+        if request.mimetype == "multipart/form-data":
+            request_limits.allow_media_sized_request()
+        else:
+            request_limits.allow_author_sized_request()
+
+
+@bp.after_request
+def never_cache(response: Response) -> Response:
+    """The author's pages are personal."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/pages")
+@author_required
+def pages() -> ResponseReturnValue:
+    """Every page, by address."""
+    rows = db.session.execute(select(Page).order_by(Page.permalink)).scalars().all()
+    return render_template("admin/pages.html", pages=rows)
+
+
+@bp.get("/pages/new")
+@author_required
+def new() -> ResponseReturnValue:
+    """An empty form."""
+    return render_form(PageForm(), None)
+
+
+@bp.get("/pages/<int:page_id>/edit")
+@author_required
+def edit(page_id: int) -> ResponseReturnValue:
+    """The form filled with the page as saved."""
+    page = db.get_or_404(Page, page_id)
+    form = PageForm(
+        data={
+            "title": page.title,
+            "body": page.body_source,
+            "permalink": page.permalink,
+            "nav_order": page.nav_order,
+            "version": str(page.version),
+        }
+    )
+    return render_form(form, page)
+
+
+def render_form(
+    form: PageForm, page: Page | None, status: int = 200, conflict: dict[str, Any] | None = None
+) -> ResponseReturnValue:
+    return render_template("admin/page_form.html", form=form, page=page, conflict=conflict), status
+
+
+@bp.post("/pages")
+@author_required
+def create() -> ResponseReturnValue:
+    """Save a new page; 303 to its edit page."""
+    return save(None)
+
+
+@bp.post("/pages/<int:page_id>")
+@author_required
+def update(page_id: int) -> ResponseReturnValue:
+    """Save changes over the version the form was served with (else 409)."""
+    return save(db.get_or_404(Page, page_id))
+
+
+def save(page: Page | None) -> ResponseReturnValue:
+    """Check the form and hand it to the writer of pages."""
+    form = PageForm()
+    if request.form.get("action") == "upload":
+        return upload_into(form, page)
+    valid = form.validate()
+    if page is not None and not (form.version.data or "").isdigit():
+        form.version.errors = ["The form carries no version; reload the page."]
+        valid = False
+    if not valid:
+        db.session.rollback()
+        return render_form(form, page, 400)
+    base = page_writer.input_of(page) if page is not None else None
+    changed = page_writer.PageInput(
+        title=form.title.data or "",
+        body=(form.body.data or "").replace("\r\n", "\n"),
+        permalink=check_permalink(form.permalink.data) if form.permalink.data else "",
+        is_markdown=base.is_markdown if base is not None else True,
+        nav_order=form.nav_order.data,
+        is_not_found=base.is_not_found if base is not None else False,
+        front_matter=base.front_matter if base is not None else {},
+    )
+    try:
+        saved = page_writer.save_page(
+            db.session,
+            changed,
+            current_site_settings(current_app.config),
+            page_id=page.id if page is not None else None,
+            expected_version=int(form.version.data) if page is not None else None,
+        )
+    except page_writer.PageConflict:
+        db.session.rollback()
+        assert page is not None
+        db.session.expire_all()
+        fresh = db.get_or_404(Page, page.id)
+        form.version.data = str(fresh.version)
+        conflict = {"version": fresh.version, "body": fresh.body_source}
+        return render_form(form, fresh, 409, conflict)
+    except page_writer.PageRejected as exc:
+        db.session.rollback()
+        target = getattr(form, exc.field, form.body)
+        target.errors = [*target.errors, str(exc)]
+        return render_form(form, page, 409 if "already" in str(exc) else 400)
+    db.session.commit()
+    flash("Saved." if page is not None else "Your page is saved.", "saved")
+    return redirect(url_for("pages.edit", page_id=saved.id), code=303)
+
+
+def upload_into(form: PageForm, page: Page | None) -> ResponseReturnValue:
+    """The no-script upload: the image stored, its Markdown at the end of the body."""
+    from microblog.posts.media import MediaRejected, markdown_for
+    from microblog.web.uploads import save_upload, uploaded_file
+
+    file = uploaded_file()
+    if file is None:
+        form.body.errors = ["Choose an image file first, then press Upload and insert."]
+        return render_form(form, page, 400)
+    try:
+        media = save_upload(file)
+    except MediaRejected as exc:
+        form.body.errors = [f"The image was not uploaded: {exc}"]
+        return render_form(form, page, exc.status)
+    body = (form.body.data or "").replace("\r\n", "\n").rstrip("\n")
+    form.body.data = (body + "\n\n" if body else "") + markdown_for(media) + "\n"
+    return render_form(form, page)
+
+
+# ---------------------------------------------------------------------------- the public side
+
+
+def site_navigation() -> list[page_writer.NavLink]:
+    """The site's menu for the base template (nothing when the database cannot say)."""
+    try:
+        return page_writer.navigation(db.session)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return []
+
+
+def not_found_page() -> Page | None:
+    """The site's own 404 page, if a page is marked so."""
+    try:
+        return db.session.execute(
+            select(Page).where(Page.is_not_found.is_(True)).limit(1)
+        ).scalar_one_or_none()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+
+
+def page_at(path: str) -> Page | None:
+    """The page at exactly `path` (a 404 page is only ever served as the 404 answer)."""
+    page = db.session.execute(Page.at(path)).scalar_one_or_none()
+    return None if page is None or page.is_not_found else page
+
+
+def is_app_route(path: str) -> bool:
+    """Whether one of the blog's own routes answers `path` (a page there is unreachable)."""
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        endpoint, _ = adapter.match(path, method="GET")
+    except RequestRedirect:
+        return True
+    except (NotFound, MethodNotAllowed):
+        return False
+    return endpoint not in PAGE_ENDPOINTS
+
+
+def init_app(app: Flask) -> None:
+    """The navigation for every template; the route check for the writer of pages."""
+    app.context_processor(lambda: {"site_navigation": site_navigation})
+    if is_app_route not in page_writer.ROUTE_CHECK:
+        page_writer.ROUTE_CHECK.append(is_app_route)
