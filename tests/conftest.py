@@ -88,7 +88,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if tier == "unit" and "database_url" in getattr(item, "fixturenames", ()):
             raise pytest.UsageError(f"{item.nodeid}: a unit test has no database (tests/app)")
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and "postgresql" in callspec.params.values():
+        if callspec is not None and any(
+            isinstance(value, str) and value.startswith("postgresql")
+            for value in callspec.params.values()
+        ):
             item.add_marker("postgres")
 
 
@@ -114,29 +117,30 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def worker_database(url: str) -> str:
-    """This pytest-xdist worker's own database beside `url`'s (made when missing), so that
-    workers never empty each other's tables; `url` itself outside xdist."""
+def postgres_database(url: str, suffix: str = "") -> str:
+    """A PostgreSQL database on `url`'s server named after `url`'s, plus `suffix`, plus the
+    pytest-xdist worker's name (`test_gw0`...), made when missing: so that workers never
+    empty each other's tables."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
-        return url
     shared = make_url(url)
-    own = shared.set(database=f"{shared.database}_{worker}")
-    engine = create_engine(shared, isolation_level="AUTOCOMMIT")
+    name = shared.database + suffix + (f"_{worker}" if worker else "")
+    if name == shared.database:
+        return url
+    engine = create_engine(shared.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         found = conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
         ).scalar()
         if not found:
-            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return own.render_as_string(hide_password=False)
+    return shared.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
     """This run's PostgreSQL test database, emptied and migrated once per session."""
-    url = worker_database(TEST_DATABASE_URL)
+    url = postgres_database(TEST_DATABASE_URL)
     reset_postgres_schema(url)
     migrated_app(url)
     return url

@@ -23,9 +23,10 @@ from conftest import (
     TEST_DATABASE_URL,
     empty_postgres,
     migrated_app,
+    postgres_database,
 )
 from servers import reset_postgres_schema
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from microblog import create_app
 from microblog.extensions import db
@@ -66,16 +67,7 @@ def second_postgres() -> str:
     created when missing and migrated once per session."""
     if not TEST_DATABASE_URL:
         pytest.skip("needs TEST_DATABASE_URL")
-    url = TEST_DATABASE_URL + "_restore"
-    base, _, name = url.rpartition("/")
-    engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if (
-            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
-            is None
-        ):
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
+    url = postgres_database(TEST_DATABASE_URL, "_restore")  # one per xdist worker
     reset_postgres_schema(url)
     migrated_app(url)
     return url
