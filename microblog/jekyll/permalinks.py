@@ -17,7 +17,7 @@ STYLES: dict[str, str] = {
 }
 
 # Paths the application itself answers; a post there would be shadowed or would shadow.
-RESERVED_PREFIXES = ("/admin/", "/tags/", "/static/")
+RESERVED_PREFIXES = ("/admin/", "/tags/", "/static/", "/archive/", "/categories/")
 RESERVED_PATHS = {
     "/",
     "/admin",
@@ -27,6 +27,10 @@ RESERVED_PATHS = {
     "/atom.xml",
     "/sitemap.xml",
     "/robots.txt",
+    "/archive",
+    "/categories",
+    "/search",
+    "/opensearch.xml",
 }
 
 ABSOLUTE_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)

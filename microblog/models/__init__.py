@@ -14,10 +14,12 @@ from microblog.models.media import Media
 from microblog.models.openweb import SentWebmention, Webmention
 from microblog.models.pages import Page, SiteSetting
 from microblog.models.posts import (
+    Category,
     Post,
     PostTombstone,
     Redirect,
     Tag,
+    post_categories,
     post_tags,
     posts_table,
     tags_table,
@@ -31,6 +33,7 @@ __all__ = [
     "AccessToken",
     "AuthorizationCode",
     "Author",
+    "Category",
     "Comment",
     "CommentStatus",
     "Job",
@@ -47,6 +50,7 @@ __all__ = [
     "SiteState",
     "Tag",
     "Webmention",
+    "post_categories",
     "post_tags",
     "posts_table",
     "status_type",

@@ -23,7 +23,7 @@ from microblog.feeds import entry_updated
 from microblog.feeds.entries import post_authors
 from microblog.feeds.uris import uri
 from microblog.jekyll.slugs import tag_slug
-from microblog.models import Page, Post, Redirect, Tag, post_tags
+from microblog.models import Comment, Page, Post, Redirect, Tag, post_tags
 from microblog.models.ids import parse_id
 from microblog.posts import tombstones
 from microblog.timeutil import as_utc, now_utc
@@ -67,6 +67,14 @@ def page_number() -> int:
     return number
 
 
+def comment_counts(posts: list[Post]) -> dict[int, int]:
+    """How many approved comments each post of a listing has."""
+    if not posts:
+        return {}
+    rows = db.session.execute(Comment.approved_counts([post.id for post in posts])).all()
+    return {post_id: count for post_id, count in rows}
+
+
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Newest published posts with their excerpts, paginated."""
@@ -79,7 +87,9 @@ def index() -> ResponseReturnValue:
             per_page=current_app.config["POSTS_PER_PAGE"],
             error_out=number > 1,
         )
-        return render_template("public/index.html", page=page)
+        return render_template(
+            "public/index.html", page=page, comment_counts=comment_counts(page.items)
+        )
 
     return cached_page(render, paged=True)
 
@@ -142,7 +152,9 @@ def tag(slug: str) -> ResponseReturnValue:
         page.total = db.session.execute(Post.count_tagged(tag, now)).scalar_one()
         if not page.items:
             abort(404)
-        return render_template("public/tag.html", tag=tag, page=page)
+        return render_template(
+            "public/tag.html", tag=tag, page=page, comment_counts=comment_counts(page.items)
+        )
 
     return cached_page(render, paged=True)
 
