@@ -49,9 +49,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     flask_mail.init_app(app)
 
     from microblog.models import database
-    from microblog.web import security
+    from microblog.web import dates, security
 
     database.init_app(app)
+    dates.init_app(app)
     register_session_hooks()
     init_cache(app)
     security.init_app(app)
@@ -138,7 +139,7 @@ def register_session_hooks() -> None:
 def init_cache(app: Flask) -> None:
     """The response cache, told what it must not know itself: where the change counter is,
     which cookie makes a page personal, and the headers every page carries."""
-    from microblog.models import SiteState
+    from microblog.models import SiteState, database
     from microblog.web import caching, security
     from microblog.web.generation import GenerationReader
     from microblog.web.post_page import PENDING_COOKIE
@@ -152,5 +153,6 @@ def init_cache(app: Flask) -> None:
         next_change=SiteState.next_scheduled_post,
         pages_changed_at=SiteState.last_change,
         headers=tuple(security.HEADERS.items()),
+        snapshot=lambda: database.read_snapshot(db.session),
     )
     caching.init_app(app, hooks, int(app.config["RESPONSE_CACHE_MAX_BYTES"]))

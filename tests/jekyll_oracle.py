@@ -138,7 +138,8 @@ def _code_text(pre: lxml.html.HtmlElement) -> str:
         " or contains(concat(' ', @class, ' '), ' rouge-code ')]"
     )
     source = cells[0] if cells else pre
-    return source.text_content().strip("\n")
+    # kramdown keeps a CRLF file's carriage returns in its code; a browser shows one line end
+    return source.text_content().replace("\r\n", "\n").strip("\n")
 
 
 def _is_block(element: lxml.html.HtmlElement) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from microblog.extensions import db
 from microblog.posts.archive_format import ArchiveError
@@ -129,6 +130,14 @@ def restore_command(file: str) -> None:
         except (RestoreRefused, ArchiveError) as error:
             db.session.rollback()
             raise click.ClickException(f"restore refused, nothing changed: {error}") from None
+        except SQLAlchemyError as error:
+            # Rows the schema refuses (an archive edited by hand): the transaction is undone.
+            db.session.rollback()
+            raise click.ClickException(
+                f"restore failed, nothing changed: the database refused a row ({error.orig!r})"
+                if isinstance(error, DBAPIError)
+                else f"restore failed, nothing changed: {error}"
+            ) from None
         try:
             db.session.commit()
         except BaseException:

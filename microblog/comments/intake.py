@@ -25,6 +25,7 @@ from microblog.comments.rules import LIMITS, IntakeRules, comments_open
 from microblog.comments.tokens import FormToken, read_form_token
 from microblog.extensions import db
 from microblog.models import Comment, CommentStatus, Post
+from microblog.models.database import savepoint
 from microblog.models.ids import parse_id
 from microblog.posts.site_changes import mark_site_changed
 from microblog.timeutil import now_utc
@@ -238,7 +239,7 @@ def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeR
     try:
         # In a savepoint: the same submission stored a moment ago by a concurrent request
         # (a double click) clashes on its key, and the caller's transaction carries on.
-        with db.session.begin_nested():
+        with savepoint(db.session):
             db.session.add(comment)
     except IntegrityError:
         existing = stored_with_key(key)

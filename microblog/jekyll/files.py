@@ -36,6 +36,11 @@ def in_posts_folder(path: PurePath) -> bool:
     return "_posts" in path.parent.parts
 
 
+def in_drafts_folder(path: PurePath) -> bool:
+    """Whether the file lies under a `_drafts` folder."""
+    return "_drafts" in path.parent.parts
+
+
 def source_key_for(path: PurePath) -> str:
     """The key that identifies a file across re-imports.
 
@@ -59,6 +64,11 @@ def skip_reason_for_name(path: PurePath) -> str | None:
     suffix = path.suffix.lower()
     if suffix not in POST_EXTENSIONS:
         shown = f"'{path.suffix}'" if path.suffix else "no extension"
+        if in_posts_folder(path) and DATE_FILENAME.match(path.stem):
+            return (
+                f"not a Markdown or HTML file ({shown}): Jekyll publishes it as it is, the "
+                "app imports only .md, .markdown and .html posts"
+            )
         return f"not a Markdown or HTML file ({shown}); posts are .md, .markdown or .html"
     if in_posts_folder(path) and not DATE_FILENAME.match(path.stem):
         return "in _posts, Jekyll only reads names like YYYY-MM-DD-title.md"

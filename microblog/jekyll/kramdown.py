@@ -17,13 +17,15 @@ from dataclasses import dataclass
 
 from markdown import Extension, Markdown
 from markdown.inlinepatterns import (
+    BACKTICK_RE,
     REFERENCE_RE,
+    BacktickInlineProcessor,
     InlineProcessor,
     ReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
 )
 from markdown.preprocessors import Preprocessor
-from markdown.util import AtomicString
+from markdown.util import AtomicString, code_escape
 
 from microblog.jekyll.errors import PostError
 from microblog.jekyll.kramdown_table import KramdownTable
@@ -149,6 +151,7 @@ class KramdownBlocks(Preprocessor):
         stack: list[_Item] = []
         fence: tuple[str, int, int] | None = None  # (its run, shift, its indent)
         previous = "blank"  # blank | paragraph | item | fence | other
+        block_start = 0  # where in `out` the block after the last blank line starts
         brackets = 0
         index = 0
         while index < len(lines):
@@ -170,6 +173,7 @@ class KramdownBlocks(Preprocessor):
                 continue
             if not line.strip():
                 out.append("")
+                block_start = len(out)
                 previous = "blank"
                 brackets = 0
                 continue
@@ -207,7 +211,7 @@ class KramdownBlocks(Preprocessor):
                     previous = "other"
                     continue
             brackets = _check_brackets(line, brackets)
-            if first == "{" and (BLOCK_IAL.match(line) or ALD.match(line)):
+            if first == "{" and indent < column + 4 and (BLOCK_IAL.match(line) or ALD.match(line)):
                 out.extend(self.attribute_list(line, previous, stack, indent))
                 previous = "blank"
                 continue
@@ -243,6 +247,13 @@ class KramdownBlocks(Preprocessor):
                         marker = None  # kramdown: a list needs a blank line before it
             if marker:
                 item = self.item(marker, stack[-1] if stack else None, line)
+                start = out[block_start] if block_start < len(out) else ""
+                if previous != "blank" and len(start) - len(start.lstrip(" ")) > max(
+                    0, item.output_column - 4
+                ):
+                    # Python-Markdown reads a block that begins inside an item as that item's,
+                    # to its end: an outer item in it needs a block of its own
+                    out.append("")
                 out.append(" " * (item.output_column - 4) + self.item_text(marker))
                 stack.append(item)
                 if len(stack) > MAX_LIST_DEPTH:
@@ -374,6 +385,32 @@ class RawSpanHtml(InlineProcessor):
         return self.md.htmlStash.store(m.group(0)), m.start(0), m.end(0)
 
 
+class KramdownCodeSpan(BacktickInlineProcessor):
+    """kramdown's code span (codespan.rb): a run of backticks up to the next same run, its
+    text as written, but that a span of two or more loses one space at each end; a lone
+    backtick between spaces is text."""
+
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | str | None, int | None, int | None]:
+        if m.group(1):
+            return super().handleMatch(m, data)
+        begin = m.start(0)
+        run = len(data) - begin - len(data[begin:].lstrip("`"))
+        after = data[begin + run : begin + run + 1]
+        if run == 1 and (not begin or data[begin - 1].isspace()) and after.isspace():
+            return None, begin, begin + 1
+        end = data.find("`" * run, begin + run)
+        if end == -1:
+            return None, begin, begin + run
+        text = data[begin + run : end]
+        if run > 1:
+            text = text.removeprefix(" ").removesuffix(" ")
+        element = etree.Element(self.tag)
+        element.text = AtomicString(code_escape(text))
+        return element, begin, end + run
+
+
 class ReferenceOrText(ReferenceInlineProcessor):
     """`[text][id]` / `[text]`: when no definition has the id, only the first `[` is text
     and the brackets inside are read again, as kramdown reads them (`[[Bug #1]]` is
@@ -420,6 +457,7 @@ class KramdownExtension(Extension):
         pattern = r"(?<![\\$])\$\$(?!\$)(.+?)(?<!\\)\$\$"
         md.inlinePatterns.register(InlineMath(pattern, md), "kramdown_inline_math", 189.8)
         md.inlinePatterns.register(Guillemets("<<|>>", md), "kramdown_guillemets", 95)
+        md.inlinePatterns.register(KramdownCodeSpan(BACKTICK_RE), "backtick", 190)
         md.inlinePatterns.register(ReferenceOrText(REFERENCE_RE, md), "reference", 170)
         md.inlinePatterns.register(ShortReferenceOrText(REFERENCE_RE, md), "short_reference", 130)
         # After code spans (190), before escapes (180) and everything else.

@@ -88,7 +88,7 @@ class HeadingIds(Treeprocessor):
         for element in root.iter():
             if element.tag == "div" and element.get("class") == "arithmatex":
                 # kramdown writes block math as \[…\], with no line breaks inside the brackets
-                math = (element.text or "").removeprefix("\\[\n").removesuffix("\n\\]")
+                math = (element.text or "").removeprefix("\\[").removesuffix("\\]").strip("\n")
                 element.text = AtomicString(f"\\[{math}\\]")
             if element.tag not in HEADINGS:
                 continue

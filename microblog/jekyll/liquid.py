@@ -8,12 +8,20 @@ post's front matter and what the app made of it (LiquidContext). Like Jekyll (wh
 syntax error fails the post with its line; an include that is missing, or a tag from a
 plugin the app does not have, is a warning naming it and its line, and a plugin's block
 tag keeps its content.
+
+Liquid from a stranger's site runs with budgets (`LiquidBudget`), enforced by python-liquid
+itself where it has them (loop iterations, output size, the size of what `assign` and
+`capture` hold, include depth) and by a clock checked at every node rendered: a 200-byte
+post that doubled a `capture` 30 times once took 15.8 GB, and `for i in (1..100000000)`
+ran past a minute. Past a budget, the file fails with the reason; the import goes on.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -21,12 +29,13 @@ from pathlib import Path
 from types import NoneType
 from typing import Any
 
-from liquid import CachingFileSystemLoader, DictLoader, Environment
-from liquid.exceptions import LiquidError
+from liquid import BoundTemplate, CachingFileSystemLoader, DictLoader, Environment, RenderContext
+from liquid.exceptions import LiquidError, TemplateNotFoundError
 
 from microblog.jekyll.errors import PostError
 from microblog.jekyll.liquid_filters import JEKYLL_FILTERS
 from microblog.jekyll.liquid_jekyll import JEKYLL_TAGS, STATE_KEY, RenderState
+from microblog.jekyll.site_files import link_on_the_way
 
 # Liquid's own tags that close or continue a block, and so never stand alone.
 INNER_TAGS = frozenset({"else", "elsif", "when", "break", "continue", "empty"})
@@ -60,6 +69,9 @@ class SiteContext:
     site_root: Path | None = None
     post_url: Callable[[str], str | None] | None = None
     link: Callable[[str], str | None] | None = None
+    # `site.*` values made only when a text asks for them (`posts`, `categories`, `tags`:
+    # every post's front matter read once)
+    lazy: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
 
     @property
     def baseurl(self) -> str:
@@ -68,6 +80,26 @@ class SiteContext:
     @property
     def url(self) -> str:
         return str(self.variables.get("url") or "").rstrip("/")
+
+
+class SiteVariables(Mapping[str, Any]):
+    """`site.*`: the site's values, and the lazy ones made on first use."""
+
+    def __init__(self, values: Mapping[str, Any], lazy: Mapping[str, Callable[[], Any]]):
+        self.given = values
+        self.lazy = lazy
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.lazy:
+            return self.lazy[key]()
+        return self.given[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.given
+        yield from (key for key in self.lazy if key not in self.given)
+
+    def __len__(self) -> int:
+        return len({*self.given, *self.lazy})
 
 
 @dataclass(frozen=True)
@@ -89,11 +121,67 @@ class LiquidResult:
     warnings: list[str]
 
 
+class IncludesLoader(CachingFileSystemLoader):
+    """The site's `_includes`, never through a symbolic link (python-liquid's own
+    `reject_symlinks` looks at each step but does not refuse)."""
+
+    def resolve_path(self, template_name: str) -> Path:
+        path = Path(super().resolve_path(template_name))
+        for base in self.search_path:
+            if path.is_relative_to(base) and link_on_the_way(Path(base), path) is None:
+                return path
+        raise TemplateNotFoundError(template_name)
+
+
+class LiquidTooCostly(LiquidError):
+    """A file's Liquid ran past its time budget."""
+
+
+# When (time.monotonic()) the Liquid being rendered in this thread must be done by.
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "liquid_deadline", default=None
+)
+SECONDS = 3.0  # per file: a post's Liquid takes milliseconds
+
+
+class _Clock(list[str]):
+    """Stands in for a render context's list of disabled tags: python-liquid asks
+    `if context.disabled_tags:` before rendering every node, so the clock is read there."""
+
+    def __bool__(self) -> bool:
+        deadline = _deadline.get()
+        if deadline is not None and time.monotonic() > deadline:
+            raise LiquidTooCostly(f"the Liquid took over {SECONDS:g} s", token=None)
+        return len(self) > 0
+
+
+class BudgetedContext(RenderContext):
+    """A render context whose every node render reads the clock."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.disabled_tags = _Clock(self.disabled_tags)
+
+
+class BudgetedTemplate(BoundTemplate):
+    context_class = BudgetedContext
+
+
+class LiquidBudget(Environment):
+    """python-liquid's own limits, set for a stranger's site."""
+
+    template_class = BudgetedTemplate
+    loop_iteration_limit = 1_000_000  # the product of nested loops' lengths
+    output_stream_limit = 8 * 1024 * 1024  # characters a file's Liquid may write
+    local_namespace_limit = 8 * 1024 * 1024  # bytes `assign` and `capture` may hold
+    context_depth_limit = 30  # includes within includes
+
+
 @lru_cache(maxsize=16)
 def environment(includes_dir: Path | None) -> Environment:
     """A Liquid environment with Jekyll's tags and filters, `_includes` as its loader."""
-    loader = CachingFileSystemLoader(includes_dir) if includes_dir else DictLoader({})
-    env = Environment(loader=loader, strict_filters=False)
+    loader = IncludesLoader(includes_dir) if includes_dir else DictLoader({})
+    env = LiquidBudget(loader=loader, strict_filters=False)
     env.keyword_assignment = True
     for tag in JEKYLL_TAGS:
         env.add_tag(tag)  # type: ignore[type-abstract]  # a list of concrete Tag classes
@@ -158,7 +246,9 @@ def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
     text, warnings = leave_out_unknown_tags(text, known_tags(env), context.first_line)
     state = RenderState(context=context, warnings=warnings)
     variables = {
-        "site": {**site.variables, "url": site.url, "baseurl": site.baseurl},
+        "site": SiteVariables(
+            {**site.variables, "url": site.url, "baseurl": site.baseurl}, site.lazy
+        ),
         "page": dict(context.page),
         "base_path": site.baseurl,  # academicpages' theme assigns this in every layout
         STATE_KEY: state,
@@ -166,12 +256,17 @@ def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
     simple = plain_outputs(text, variables) if "{%" not in text else None
     if simple is not None:
         return LiquidResult(simple, warnings)
+    token = _deadline.set(time.monotonic() + SECONDS)
     try:
         rendered = env.from_string(text, globals=variables).render()
     except LiquidError as exc:
         raise PostError(f"Liquid: {describe(exc, context.first_line)}") from None
     except RecursionError:
         raise PostError("Liquid: includes nested too deeply (does one include itself?)") from None
+    except MemoryError:
+        raise PostError("Liquid: its output is too large") from None
+    finally:
+        _deadline.reset(token)
     return LiquidResult(rendered, warnings)
 
 

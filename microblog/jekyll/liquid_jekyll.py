@@ -7,6 +7,7 @@ python-liquid's docs show for custom tags.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from io import StringIO
@@ -22,6 +23,7 @@ from liquid.tag import Tag
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, Token
 
 from microblog.jekyll.highlight import highlight_code
+from microblog.jekyll.site_files import read_bytes_no_link
 
 if TYPE_CHECKING:
     from liquid.context import RenderContext
@@ -123,10 +125,11 @@ class JekyllIncludeNode(Node):
             root = site.site_root or folder
             if folder is None or root is None:
                 raise TemplateNotFoundError(name, token=None)
-            path = (folder / name).resolve()
-            if not path.is_file() or not path.is_relative_to(root.resolve()):
+            path = Path(os.path.normpath(folder / name))
+            if not path.is_relative_to(root) or not path.is_file():
                 raise TemplateNotFoundError(name, token=None)
-            return context.env.from_string(path.read_text(encoding="utf-8"), name=name)
+            text = read_bytes_no_link(root, path).decode("utf-8")  # no link followed
+            return context.env.from_string(text, name=name)
         except (TemplateNotFoundError, OSError, UnicodeDecodeError):
             if self.relative:
                 why = "no such file beside the post"

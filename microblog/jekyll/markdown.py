@@ -41,7 +41,8 @@ KRAMDOWN_INPUT = MarkdownOptions(gfm=False)
 __all__ = ["MarkdownTooComplex", "balance_html", "render_markdown", "render_post"]
 
 MAX_SOURCE = 1_000_000  # characters: ~2 s of rendering; far above any real post
-LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]+\S.*$", re.MULTILINE)
+# Jekyll's MKDWN_LINK_REF_REGEX (footnote definitions are of the same form)
+LINK_DEFINITION = re.compile(r"^ {0,3}(\[[^\]\n]+\])(:.+)$", re.MULTILINE)
 
 _local = threading.local()
 
@@ -68,6 +69,8 @@ def new_renderer(options: MarkdownOptions) -> markdown.Markdown:
             "pymdownx.highlight",
             "pymdownx.arithmatex",
             KramdownExtension(options),
+            # GFM's ~~strikethrough~~ (kramdown-parser-gfm); kramdown's own input has none
+            *(["pymdownx.tilde"] if options.gfm else []),
         ],
         extension_configs={
             "pymdownx.superfences": {
@@ -87,6 +90,7 @@ def new_renderer(options: MarkdownOptions) -> markdown.Markdown:
             },
             # kramdown numbers footnotes in the order they are referred to
             "footnotes": {"USE_DEFINITION_ORDER": False},
+            "pymdownx.tilde": {"subscript": False},
             "pymdownx.arithmatex": {
                 "generic": True,
                 "inline_syntax": [],  # kramdown's inline `$$` is InlineMath (kramdown.py)
@@ -128,12 +132,15 @@ def render_markdown(text: str, *, gfm: bool = True, options: MarkdownOptions | N
 
 
 def excerpt_source(body: str, separator: str | None) -> str:
-    """The part of a post's source that is its excerpt, as Jekyll cuts it."""
-    text = body.lstrip("\n")
-    head, _, tail = text.partition("\n\n" if separator is None else separator)
-    definitions = LINK_DEFINITION.findall(tail)
+    """The part of a post's source that is its excerpt, as Jekyll cuts it (Excerpt
+    #extract_excerpt): the text before the separator, searched from the body's very start,
+    then the definitions further on of the `[labels]` it names, written exactly so."""
+    head, found, tail = body.partition("\n\n" if separator is None else separator)
+    if not found:
+        return head
+    definitions = [label + rest for label, rest in LINK_DEFINITION.findall(tail) if label in head]
     if definitions:
-        head = head.rstrip("\n") + "\n\n" + "\n".join(definitions) + "\n"
+        head = head + "\n\n" + "\n".join(definitions) + "\n"
     return head
 
 

@@ -20,6 +20,8 @@ from microblog.jekyll.errors import NotAPost, PostError
 from microblog.jekyll.files import (
     content_hash,
     decode,
+    in_drafts_folder,
+    in_posts_folder,
     is_markdown,
     skip_reason_for_name,
     source_key_for,
@@ -80,6 +82,20 @@ def resolve_liquid(body: str, context: LiquidContext, warnings: list[str]) -> st
     return result.text
 
 
+# No text holds it (decode refuses NUL): an excerpt separator that is never found.
+NEVER_FOUND = "\x00"
+
+
+def excerpt_separator_in(text: str, own: str | None, settings: SiteSettings) -> str | None:
+    """The post's excerpt separator; in a file with CRLF line ends, Jekyll looks for it in
+    the CRLF text, where "\\n\\n" (its default) is never found: the excerpt is the whole
+    post."""
+    separator = own or settings.excerpt_separator or "\n\n"
+    if "\r\n" in text and separator not in text:
+        return NEVER_FOUND
+    return own
+
+
 def page_variables(meta: dict[str, Any], **facts: Any) -> dict[str, Any]:
     """`page.*`: the front matter and what the app made of it (Jekyll's page fields)."""
     published_at: datetime = facts.pop("published_at")
@@ -114,7 +130,14 @@ def parse_post(
         raise NotAPost(reason)
     text = decode(data)
     lf_text = text.replace("\r\n", "\n")
-    front, body = split_front_matter(lf_text)
+    try:
+        front, body = split_front_matter(lf_text)
+    except NotAPost:
+        if not in_posts_folder(path) and not in_drafts_folder(path):
+            raise
+        # Jekyll 4 reads every date-named file of _posts (any name in _drafts) as a post,
+        # front matter or not: all its text is the body
+        front, body = "", lf_text
     warnings: list[str] = []
     meta = load_yaml(front, warnings)
     if defaults:
@@ -165,7 +188,7 @@ def parse_post(
         or (fields.is_draft_of(meta) and not settings.unpublished),
         comments_enabled=fields.comments_enabled_of(meta),
         excerpt=fields.excerpt_of(meta),
-        excerpt_separator=fields.excerpt_separator_of(meta),
+        excerpt_separator=excerpt_separator_in(text, fields.excerpt_separator_of(meta), settings),
         redirect_from=redirects,
         last_modified_at=last_modified_at,
         warnings=warnings,

@@ -40,8 +40,10 @@ from microblog.jekyll.site_files import (
     POSTS_DIR,
     SiteFiles,
     folder_categories,
+    read_text_no_link,
     sort_site_files,
 )
+from microblog.jekyll.site_posts import PostFile, lazy_site_posts, site_posts
 
 CONFIG_NAME = "_config.yml"
 JEKYLL_PERMALINK = "date"  # Jekyll's default permalink style
@@ -55,33 +57,35 @@ def is_site_root(path: Path) -> bool:
 def read_config(root: Path) -> dict[str, Any]:
     """`_config.yml` as a mapping; PostError when it is not valid YAML."""
     try:
-        config = yaml.safe_load((root / CONFIG_NAME).read_text(encoding="utf-8-sig"))
+        config = yaml.safe_load(read_text_no_link(root, root / CONFIG_NAME))
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
         raise PostError(f"{root / CONFIG_NAME} cannot be read: {exc}") from None
     return config if isinstance(config, dict) else {}
 
 
-def read_data(folder: Path) -> dict[str, Any]:
-    """`_data` as `site.data`: each YAML, JSON or CSV file by its name, folders nested."""
+def read_data(folder: Path, root: Path | None = None) -> dict[str, Any]:
+    """`_data` as `site.data`: each YAML, JSON or CSV file by its name, folders nested;
+    symbolic links left out (the import lists them: site_files.links)."""
+    root = folder.parent if root is None else root
     data: dict[str, Any] = {}
-    if not folder.is_dir():
+    if folder.is_symlink() or not folder.is_dir():
         return data
     for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
+        if path.name.startswith(".") or path.is_symlink():
             continue
         if path.is_dir():
-            data[path.name] = read_data(path)
+            data[path.name] = read_data(path, root)
             continue
         suffix = path.suffix.lower()
         try:
             if suffix in {".yml", ".yaml"}:
-                data[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+                data[path.stem] = yaml.safe_load(read_text_no_link(root, path))
             elif suffix == ".json":
-                data[path.stem] = json.loads(path.read_text(encoding="utf-8-sig"))
+                data[path.stem] = json.loads(read_text_no_link(root, path))
             elif suffix in {".csv", ".tsv"}:
-                with path.open(encoding="utf-8-sig", newline="") as handle:
-                    delimiter = "\t" if suffix == ".tsv" else ","
-                    data[path.stem] = list(csv.DictReader(handle, delimiter=delimiter))
+                delimiter = "\t" if suffix == ".tsv" else ","
+                lines = read_text_no_link(root, path).splitlines(keepends=True)
+                data[path.stem] = list(csv.DictReader(lines, delimiter=delimiter))
         except (yaml.YAMLError, ValueError, OSError) as exc:
             raise PostError(f"{path} cannot be read as site data: {exc}") from None
     return data
@@ -200,17 +204,32 @@ class JekyllSite:
         self.paths = {str(p) for p in self.files.posts + self.files.drafts}
         self.page_paths = {str(p) for p in self.files.pages}
         self.static_paths = {str(p) for p in self.files.static}
-        variables = {**self.config, "data": read_data(self.root / "_data")}
+        variables = {**self.config, "data": read_data(self.root / "_data", self.root)}
         variables["url"] = self.settings.site_url.removesuffix(self.settings.base_path)
         variables["baseurl"] = self.settings.base_path
         includes = self.root / "_includes"
         self.context = SiteContext(
             variables=variables,
-            includes_dir=includes if includes.is_dir() else None,
+            includes_dir=includes if includes.is_dir() and not includes.is_symlink() else None,
             site_root=self.root,
             post_url=self.post_url,
             link=self.link,
+            lazy=lazy_site_posts(self.site_posts),
         )
+
+    def site_posts(self) -> list[dict[str, Any]]:
+        """`site.posts` (site_posts.py)."""
+        files = [
+            PostFile(
+                self.root,
+                relative,
+                self.defaults_for(relative),
+                folder_categories(relative),
+                DRAFTS_DIR in relative.parts,
+            )
+            for relative in self.files.posts + self.files.drafts
+        ]
+        return site_posts(files, self.settings)
 
     def relative(self, path: Path) -> PurePosixPath:
         """The file's path in the site (no `resolve()` for the site's own paths: it costs
@@ -286,7 +305,7 @@ class JekyllSite:
 
     def read_permalink(self, relative: PurePosixPath) -> str | None:
         try:
-            text = (self.root / relative).read_text(encoding="utf-8-sig")
+            text = read_text_no_link(self.root, self.root / relative)
             meta = {
                 **self.defaults_for(relative),
                 **load_yaml(split_front_matter(text)[0]),
@@ -304,7 +323,7 @@ class JekyllSite:
     def page_url(self, relative: PurePosixPath) -> str:
         """A page's URL as Jekyll gives it (see page_file.page_url)."""
         try:
-            text = (self.root / relative).read_text(encoding="utf-8-sig")
+            text = read_text_no_link(self.root, self.root / relative)
             meta = {**self.defaults_for_page(relative), **load_yaml(split_front_matter(text)[0])}
         except (PostError, OSError, ValueError):
             meta = {}

@@ -159,7 +159,7 @@ def safe_member_path(path: str) -> PurePosixPath:
     if (
         pure.is_absolute()
         or ".." in pure.parts
-        or not pure.parts
+        or len(pure.parts) < 2
         or not (path.startswith(TABLES) or path.startswith(MEDIA))
         or "\\" in path
         or "\x00" in path

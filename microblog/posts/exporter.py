@@ -20,6 +20,7 @@ imported from outside a `_posts` folder keeps its place at the top of the folder
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,11 +82,28 @@ def yaml_key(name: str, value: Any) -> str:
     )
 
 
+# What closes a raw block, in every spelling Liquid reads (`{%- endraw -%}`, `{%endraw%}`).
+ENDRAW = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+
+
 def protected_body(body: str) -> str:
-    """The body, wrapped in `{% raw %}` when it holds text Liquid would run."""
-    if ("{{" in body or "{%" in body) and "{% endraw" not in body:
-        return "{% raw %}" + body + "{% endraw %}"
-    return body
+    """The body, wrapped in `{% raw %}` when it holds text Liquid would run, so that an
+    import gives back these very characters.
+
+    A `{% endraw %}` inside the text would end the raw block early (and whatever follows
+    would run: `{{ page.title }}` became the title); each one is written outside the block,
+    its `{` printed by Liquid (`{{ '{' }}% endraw %}`): no `{%` is left to read as a tag.
+    """
+    if "{{" not in body and "{%" not in body:
+        return body
+    parts = []
+    position = 0
+    for found in ENDRAW.finditer(body):
+        parts.append("{% raw %}" + body[position : found.start()] + "{% endraw %}")
+        parts.append("{{ '{' }}" + found.group()[1:])
+        position = found.end()
+    parts.append("{% raw %}" + body[position:] + "{% endraw %}")
+    return "".join(parts)
 
 
 def front_matter_of(post: Post, zone: tzinfo) -> str:

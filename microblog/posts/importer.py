@@ -31,12 +31,13 @@ from microblog.jekyll.files import content_hash, skip_reason_for_name, source_ke
 from microblog.jekyll.post_file import PostSource, parse_post
 from microblog.jekyll.settings import SiteSettings
 from microblog.jekyll.site import JekyllSite
-from microblog.jekyll.site_files import copy_static_files
+from microblog.jekyll.site_files import LINK_REFUSAL, copy_static_files, read_bytes_no_link
 from microblog.models import Post
 from microblog.posts.import_report import FileResult, ImportReport
 from microblog.posts.index import SessionLike, StoredPost
 from microblog.posts.pages import import_pages
 from microblog.posts.pruning import absolute, file_is_gone, prune_gone
+from microblog.posts.render_ahead import rendering_ahead
 from microblog.posts.site_settings import PERMALINK, set_setting
 from microblog.posts.writer import ImportOrigin, PostRejected, PostWriter
 
@@ -95,6 +96,7 @@ class Importer:
         # Inputs and results of the batch not yet committed (replayed after a race).
         self.pending: list[Pending] = []
         self.seen_keys: dict[str, str] = {}
+        self.parsed_ahead: dict[tuple[str, str], PostSource] = {}
         self.writer = PostWriter(settings, self.session, dry_run=dry_run, preload=True)
 
     def add_file(self, path: Path, display: str | None = None) -> FileResult:
@@ -130,31 +132,37 @@ class Importer:
                 reason = skip_reason_for_name(path)
                 if reason:
                     raise NotAPost(reason)
-                data = Path(path).read_bytes()
+                if Path(path).is_symlink():
+                    raise NotAPost(LINK_REFUSAL)
+                data = read_bytes_no_link(Path(path).parent, Path(path))
             if key in self.seen_keys:
                 raise PostError(
                     f"another file in this import, {self.seen_keys[key]}, has the same "
                     f"name ({key}); rename one of them"
                 )
             known = self.known_for(key, path)
+            digest = content_hash(data, self.settings)
             same = (
                 known is not None
-                and known.content_hash == content_hash(data, self.settings)
+                and known.content_hash == digest
                 and not self.another_files_post(known, path)
             )
             if known and same and not (self.force and known.edited_since_import):
                 self.seen_keys[key] = display
                 return FileResult(display, "unchanged", permalink=known.permalink)
             source_path = str(absolute(path)) if isinstance(path, Path) else str(path)
-            options = self.site.parse_options(Path(path)) if self.site else {}
-            source = parse_post(
-                data,
-                path,
-                self.settings,
-                source_key=key,
-                source_path=source_path,
-                **options,
-            )
+            # Parsed ahead by a worker from these very bytes (posts/render_ahead.py), or now.
+            source = self.parsed_ahead.pop((source_path, digest), None)
+            if source is None:
+                options = self.site.parse_options(Path(path)) if self.site else {}
+                source = parse_post(
+                    data,
+                    path,
+                    self.settings,
+                    source_key=key,
+                    source_path=source_path,
+                    **options,
+                )
             self.seen_keys[key] = display
             return self.store(source, known, display)
         except NotAPost as exc:
@@ -321,8 +329,10 @@ def import_paths(
     files = list(find_post_files(roots))
     if on_start:
         on_start(len(files))
-    for path in files:
-        importer.add_file(path)
+    with rendering_ahead(files, importer, None, settings) as ahead:
+        for path in files:
+            ahead.before(path)
+            importer.add_file(path)
     importer.prune(roots, remove=prune)
     report = importer.close()
     report.seconds = time.perf_counter() - started
@@ -360,11 +370,17 @@ def import_site(
         site=site,
     )
     importer.report.notes.extend(site.config_notes())
+    for link in site.files.links:
+        # One refusal line per link, in the report like any file the import leaves out.
+        refusal = FileResult(str(site.root / link), "skipped", LINK_REFUSAL)
+        importer.pending.append((None, PurePath(link), refusal.path, refusal))
     paths = site.post_paths()
     if on_start:
         on_start(len(paths))
-    for path in paths:
-        importer.add_file(path)
+    with rendering_ahead(paths, importer, site, site.settings) as ahead:
+        for path in paths:
+            ahead.before(path)
+            importer.add_file(path)
     importer.prune([site.root], remove=prune)
     if not dry_run:
         # New posts (editor, Micropub) follow the site's own addresses from now on.

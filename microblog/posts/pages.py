@@ -27,6 +27,7 @@ from microblog.jekyll.markdown import printable, render_post
 from microblog.jekyll.page_file import PageSource, is_page_file, parse_page
 from microblog.jekyll.settings import SiteSettings
 from microblog.jekyll.site import JekyllSite
+from microblog.jekyll.site_files import read_bytes_no_link
 from microblog.models import Page, Post, Redirect
 from microblog.posts.import_report import FileResult
 from microblog.posts.index import SessionLike
@@ -258,7 +259,7 @@ def import_pages(
             continue
         display = str(relative)
         try:
-            data = (site.root / relative).read_bytes()
+            data = read_bytes_no_link(site.root, site.root / relative)
             defaults = site.defaults_for_page(relative)
             source = parse_page(
                 data,

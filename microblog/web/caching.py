@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -54,6 +55,9 @@ class CacheHooks:
     pages_changed_at: Callable[[], datetime]
     # Headers every cached response carries (the security headers).
     headers: tuple[tuple[str, str], ...] = ()
+    # One consistent read of the database for a whole render, yielding the counter as that
+    # read sees it (what the entry is kept under). None: renders read the counter first.
+    snapshot: Callable[[], AbstractContextManager[int]] | None = None
 
 
 def carries_cookie(*names: str) -> Callable[[WSGIEnvironment], bool]:
@@ -260,16 +264,18 @@ def cached_response(
     if url is None or ("page" in request.args and not paged):
         abort(404)
     cache = response_cache()
-    # Read before rendering: a change committed meanwhile leaves this entry already stale.
-    generation = cache.hooks.read_generation()
-    entry = cache.get(url, generation)
+    entry = cache.get(url, cache.hooks.read_generation())
     if entry is None:
-        valid_until = cache.hooks.next_change()
-        if lifetime is not None:
-            # A page that embeds something time-limited (the comment form's token).
-            expires = now_utc() + timedelta(seconds=lifetime)
-            valid_until = expires if valid_until is None else min(valid_until, expires)
-        body, last_modified = render()
+        # The whole render reads one moment of the database, and the entry is kept under
+        # the counter as that moment has it: it shows one whole state of the site, the one
+        # that counter names, never half of a change committed while it was being made.
+        with render_snapshot(cache.hooks) as generation:
+            valid_until = cache.hooks.next_change()
+            if lifetime is not None:
+                # A page that embeds something time-limited (the comment form's token).
+                expires = now_utc() + timedelta(seconds=lifetime)
+                valid_until = expires if valid_until is None else min(valid_until, expires)
+            body, last_modified = render()
         entry = build_entry(
             generation,
             body,
@@ -289,6 +295,17 @@ def cached_response(
         response = response_class(content, headers=list(sent_headers))
     response.shared_copy = True  # type: ignore[attr-defined]
     return response
+
+
+@contextmanager
+def render_snapshot(hooks: CacheHooks) -> Iterator[int]:
+    """The hooks' consistent read, or (without one) the counter read before rendering, so
+    that a change committed meanwhile leaves the entry already stale."""
+    if hooks.snapshot is None:
+        yield hooks.read_generation()
+        return
+    with hooks.snapshot() as generation:
+        yield generation
 
 
 # Headers a 304 leaves out: they describe a body it does not have.

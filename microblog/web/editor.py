@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, tzinfo
 from functools import wraps
 from typing import Any
 
@@ -38,8 +39,9 @@ from microblog.posts import exporter
 from microblog.posts.notes import with_free_address
 from microblog.posts.site_settings import current_site_settings
 from microblog.posts.writer import PostInput, PostRejected, PostWriter, VersionConflict
-from microblog.timeutil import now_utc
+from microblog.timeutil import in_zone, now_utc
 from microblog.web import request_limits
+from microblog.web.dates import local_datetime
 from microblog.web.editor_forms import PostForm, split_tags
 
 bp = Blueprint("editor", __name__, url_prefix="/admin")
@@ -122,7 +124,16 @@ def form_data(post_input: PostInput, version: int) -> dict[str, Any]:
 
 def input_from_form(form: PostForm, base: PostInput | None) -> PostInput:
     """The post the form describes; an edit keeps what the form does not show."""
-    published = form.published_in(site_settings().zone)
+    zone = site_settings().zone
+    published = form.published_in(zone)
+    if (
+        published is not None
+        and base is not None
+        and same_wall_clock(published, base.published_at, zone)
+    ):
+        # The time shown back, saved again: the same instant, even in the hour the clocks
+        # pass twice (the form cannot say which of the two it showed).
+        published = base.published_at
     changes: dict[str, Any] = {
         "title": " ".join((form.title.data or "").split()),
         "body": (form.body.data or "").replace("\r\n", "\n"),
@@ -134,6 +145,12 @@ def input_from_form(form: PostForm, base: PostInput | None) -> PostInput:
     if base is None:
         return PostInput(published_at=published or now_utc().replace(microsecond=0), **changes)
     return replace(base, published_at=published or base.published_at, **changes)
+
+
+def same_wall_clock(typed: datetime, stored: datetime, zone: tzinfo) -> bool:
+    """Whether `typed` is what the form showed for `stored` (its wall-clock time in `zone`)."""
+    shown = in_zone(stored, zone).replace(tzinfo=None, microsecond=0)
+    return in_zone(typed, zone).replace(tzinfo=None) == shown or typed == stored
 
 
 @bp.app_template_filter("post_label")
@@ -188,7 +205,7 @@ def render_form(
     """The editor page: the form, its preview pane, and a conflict when there is one."""
     form.published_at.description = (
         f"Optional: date and time, {site_settings().timezone} time. Later than now: scheduled."
-        + (" Empty: now." if post is None else "")
+        + (" Empty: now." if post is None else f" Saved: {local_datetime(post.published_at)}.")
     )
     state = None
     if post is not None:
@@ -256,7 +273,8 @@ def save(post: Post | None) -> ResponseReturnValue:
         db.session.rollback()
         return rejected(form, post, exc)
     db.session.commit()
-    flash("Saved." if post is not None else "Your post is saved.", "info")
+    # "saved": the editor's script then forgets the text it kept in the browser.
+    flash("Saved." if post is not None else "Your post is saved.", "saved")
     for warning in saved.warnings:
         flash(warning, "warning")
     return redirect(url_for("editor.edit", post_id=saved.post_id), code=303)
@@ -297,7 +315,7 @@ def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict) -> Re
     form.version.data = str(fresh.version)
     conflict = {
         "version": fresh.version,
-        "when": fresh.updated_at.strftime("on %Y-%m-%d at %H:%M UTC"),
+        "when": f"at {local_datetime(fresh.updated_at)}",
         "title": saved.title,
         "body": saved.body,
     }

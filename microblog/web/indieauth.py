@@ -35,6 +35,7 @@ from microblog.extensions import csrf, db
 from microblog.indieweb import indieauth
 from microblog.indieweb.indieauth import IndieAuthError
 from microblog.models import tokens as access_tokens
+from microblog.web.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("indieauth", __name__)
 
@@ -118,18 +119,23 @@ def authorize() -> ResponseReturnValue:
         return redirect(indieauth.redirect_with(redirect_uri, params), code=303)
     if wanted.me and wanted.me.rstrip("/") != site_url():
         flash(f"The app asked for {wanted.me}; you sign in as {indieauth.me_url(site_url())}.")
-    return no_store(
-        current_app.make_response(
-            render_template(
-                "admin/indieauth_consent.html",
-                wanted=wanted,
-                client=client,
-                me=indieauth.me_url(site_url()),
-                scope_labels=SCOPE_LABELS,
-                redirect_host=urlsplit(wanted.redirect_uri).netloc,
-            )
+    response = current_app.make_response(
+        render_template(
+            "admin/indieauth_consent.html",
+            wanted=wanted,
+            client=client,
+            me=indieauth.me_url(site_url()),
+            scope_labels=SCOPE_LABELS,
+            redirect_host=urlsplit(wanted.redirect_uri).netloc,
         )
     )
+    # The consent form's answer is a redirect to the app: browsers hold a form's redirect
+    # to the page's `form-action`, so this page allows the app's origin there too.
+    parts = urlsplit(wanted.redirect_uri)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
+    )
+    return no_store(response)
 
 
 @bp.post("/auth/consent")

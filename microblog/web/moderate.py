@@ -14,6 +14,7 @@ from microblog.comments.status import TransitionError, apply
 from microblog.extensions import csrf, db
 from microblog.feeds.comments import FeedSite, QueueEntry, moderation_atom
 from microblog.models import Comment
+from microblog.web.dates import site_zone
 
 bp = Blueprint("moderate", __name__)
 # The token in the URL is the proof; there is no session to forge a request with.
@@ -115,7 +116,12 @@ def author_feed(token: str) -> ResponseReturnValue:
         for comment in waiting
     ]
     config = current_app.config
-    site = FeedSite(config["SITE_URL"], config["SITE_TITLE"], config.get("SITE_LANGUAGE", "en"))
+    site = FeedSite(
+        config["SITE_URL"],
+        config["SITE_TITLE"],
+        config.get("SITE_LANGUAGE", "en"),
+        zone=site_zone(),
+    )
     body = moderation_atom(site, notify.feed_url(author), entries)
     response = make_response(body)
     response.mimetype = "application/atom+xml"

@@ -189,7 +189,7 @@ def save(page: Page | None) -> ResponseReturnValue:
         target.errors = [*target.errors, str(exc)]
         return render_form(form, page, 409 if "already" in str(exc) else 400)
     db.session.commit()
-    flash("Saved." if page is not None else "Your page is saved.", "info")
+    flash("Saved." if page is not None else "Your page is saved.", "saved")
     return redirect(url_for("pages.edit", page_id=saved.id), code=303)
 
 

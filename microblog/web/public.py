@@ -3,7 +3,6 @@ robots.txt."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -26,7 +25,7 @@ from microblog.jekyll.slugs import tag_slug
 from microblog.models import Comment, Page, Post, Redirect, Tag, post_tags
 from microblog.models.ids import parse_id
 from microblog.posts import tombstones
-from microblog.timeutil import as_utc, now_utc
+from microblog.timeutil import now_utc
 from microblog.web import post_page
 from microblog.web.caching import cached_page, cached_response
 from microblog.web.media import media_response
@@ -292,18 +291,6 @@ def site_context() -> dict[str, Any]:
         "site_language": config["SITE_LANGUAGE"],
         "url_for_page": url_for_page,
     }
-
-
-@bp.app_template_filter("long_date")
-def long_date(value: datetime) -> str:
-    """A date as a reader says it: 30 September 2025."""
-    return f"{value.day} {value:%B %Y}"
-
-
-@bp.app_template_filter("iso_datetime")
-def iso_datetime(value: datetime) -> str:
-    """An instant as HTML's `datetime` attribute and microformats want it: UTC, to the second."""
-    return as_utc(value).isoformat(timespec="seconds")
 
 
 @bp.app_template_global("post_authors")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -21,8 +22,10 @@ from conftest import (
     EXAMPLE_POST,
     TEST_DATABASE_URL,
     empty_postgres,
+    migrated_app,
 )
-from sqlalchemy import func, select
+from servers import reset_postgres_schema
+from sqlalchemy import create_engine, func, select, text
 
 from microblog import create_app
 from microblog.extensions import db
@@ -33,10 +36,13 @@ from microblog.models import (
     Job,
     JobState,
     MailOptOut,
+    Media,
+    Page,
     Post,
     ReplySubscription,
     Webmention,
 )
+from microblog.models.pages import SiteSetting
 from microblog.posts.site_changes import mark_site_changed
 
 PASSWORD = "correct horse battery staple"
@@ -54,10 +60,31 @@ A post that moved, with a [link](https://example.org/).
 VOLATILE = re.compile(r'name="(?:comment_token|csrf_token)" value="[^"]*"')
 
 
+@pytest.fixture(scope="session")
+def second_postgres() -> str:
+    """A second PostgreSQL database beside TEST_DATABASE_URL's (PostgreSQL to PostgreSQL),
+    created when missing and migrated once per session."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("needs TEST_DATABASE_URL")
+    url = TEST_DATABASE_URL + "_restore"
+    base, _, name = url.rpartition("/")
+    engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if (
+            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            is None
+        ):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    reset_postgres_schema(url)
+    migrated_app(url)
+    return url
+
+
 @pytest.fixture
 def apps(tmp_path, request):
-    """Build apps on named databases ('sqlite-a', 'sqlite-b', 'postgresql'), each with its
-    own media folder."""
+    """Build apps on named databases ('sqlite-a', 'sqlite-b', 'postgresql', 'postgresql-b'),
+    each with its own media folder."""
     made = []
 
     def build(kind: str):
@@ -69,7 +96,8 @@ def apps(tmp_path, request):
         else:
             if not TEST_DATABASE_URL:
                 pytest.skip("needs TEST_DATABASE_URL")
-            url = request.getfixturevalue("postgres_migrated")
+            fixture = "second_postgres" if kind == "postgresql-b" else "postgres_migrated"
+            url = request.getfixturevalue(fixture)
             empty_postgres(url)
         app = create_app(
             {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "MEDIA_FOLDER": str(tmp_path / kind)}
@@ -157,6 +185,29 @@ def build_blog(app, tmp_path: Path) -> dict[str, str]:
                 due_at=datetime(2025, 5, 6, 7, 8, 9, 123456, tzinfo=UTC),
             )
         )
+        db.session.add(
+            Page(
+                title="About",
+                permalink="/about/",
+                body_source="About *me*.",
+                body_html="<p>About <em>me</em>.</p>",
+                nav_order=1,
+                front_matter={"title": "About", "nav": [1, True, None]},
+            )
+        )
+        db.session.add(SiteSetting(key="backup.test", value={"kept": ["as", 1, True, None]}))
+        db.session.add(
+            Media(
+                path="2025/09/photo.png",
+                original_name="Photo été.png",
+                content_type="image/png",
+                size_bytes=10240,
+                width=64,
+                height=40,
+                sha256="0" * 64,
+                variants=[{"width": 32, "path": "2025/09/photo-32.png"}],
+            )
+        )
         mark_site_changed(db.session)
         db.session.commit()
     media = Path(app.config["MEDIA_FOLDER"])
@@ -194,9 +245,14 @@ def pages(app) -> dict[str, tuple[int, str]]:
         "/tags/",
         "/tags/backup/",
         "/sitemap.xml",
+        "/about/",
+        "/2025/09/photo.png",
     ):
         response = client.get(path)
-        found[path] = (response.status_code, VOLATILE.sub("", response.get_data(as_text=True)))
+        body = response.get_data()
+        response.close()
+        shown = body.decode("utf-8") if path.endswith(("/", ".xml", ".json")) else body.hex()
+        found[path] = (response.status_code, VOLATILE.sub("", shown))
     return found
 
 
@@ -218,7 +274,12 @@ def run(app, *args: str, input: bytes | None = None):
     return app.test_cli_runner().invoke(args=list(args), input=input)
 
 
-PAIRS = [("sqlite-a", "sqlite-b"), ("sqlite-a", "postgresql"), ("postgresql", "sqlite-b")]
+PAIRS = [
+    ("sqlite-a", "sqlite-b"),
+    ("sqlite-a", "postgresql"),
+    ("postgresql", "sqlite-b"),
+    ("postgresql", "postgresql-b"),
+]
 
 
 @pytest.mark.parametrize(("source_kind", "target_kind"), PAIRS)
@@ -235,7 +296,12 @@ def test_restore_gives_the_same_blog(apps, tmp_path, source_kind, target_kind):
     assert restored.exit_code == 0, restored.output + restored.stderr
 
     assert every_row(target) == every_row(source)
-    assert_same_pages(pages(target), pages(source))
+    seen = pages(target)
+    assert_same_pages(seen, pages(source))
+    statuses = {path: seen[path][0] for path in seen}
+    assert statuses[EXAMPLE_PERMALINK] == statuses["/notes/moved/"] == 200, statuses
+    assert statuses["/2019/01/03/moved.html"] == 301, statuses
+    assert statuses["/2025/09/photo.png"] == 200, statuses
     # The search index is not archived: restore makes it again (ranks and snippets are each
     # engine's own, so the posts found are compared).
     assert found_by_search(target, "generative") == found_by_search(source, "generative")
@@ -428,3 +494,41 @@ def test_backup_into_a_missing_folder_fails_and_leaves_nothing(apps, tmp_path):
     assert result.exit_code != 0
     assert "backup failed" in result.stderr
     assert not (tmp_path / "no").exists()
+
+
+def test_rows_the_database_refuses_undo_the_whole_restore(apps, archive_of_blog, tmp_path):
+    """An archive edited by hand, its manifest made to agree (a comment given twice): the
+    database refuses the duplicate id, and nothing of the archive stays."""
+    edited: dict[str, bytes] = {}
+
+    def duplicate_first_comment(name: str, data: bytes) -> bytes:
+        if name == "tables/comments.jsonl":
+            data = data + data.splitlines(keepends=True)[0]
+        edited[name] = data
+        return data
+
+    rewrite(archive_of_blog, duplicate_first_comment)
+    manifest = json.loads(edited["manifest.json"])
+    entry = manifest["tables"]["comments"]
+    entry.update(
+        sha256=hashlib.sha256(edited["tables/comments.jsonl"]).hexdigest(),
+        size=len(edited["tables/comments.jsonl"]),
+        rows=entry["rows"] + 1,
+    )
+    bad = tmp_path / "edited.tar.gz"
+    bad.write_bytes(
+        rewrite(
+            archive_of_blog,
+            lambda name, data: (
+                json.dumps(manifest).encode() if name == "manifest.json" else edited[name]
+            ),
+        )
+    )
+    target = apps("sqlite-b")
+    before = every_row(target)
+    result = run(target, "restore", str(bad))
+    assert result.exit_code != 0
+    assert "restore failed, nothing changed: the database refused a row" in result.stderr
+    assert every_row(target) == before
+    media = Path(target.config["MEDIA_FOLDER"])
+    assert not media.exists() or not any(media.rglob("*"))

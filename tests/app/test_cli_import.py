@@ -124,7 +124,7 @@ def test_a_failed_file_sets_the_exit_status_but_good_files_still_import(
 
 
 def test_skipped_files_alone_exit_zero(write_post, import_posts):
-    result = import_posts(write_post("2025-01-01-plain.md", "No front matter.\n"))
+    result = import_posts(write_post("2025-01-01-plain.txt", "Not a post.\n"))
     assert result.output.startswith("skipped: ")
     assert counts(result.output) == (0, 0, 0, 1, 0, 1)
 

@@ -73,6 +73,8 @@ def assert_harmless(html: str) -> None:
 
 
 def test_disqus_export(blog):
+    # Pages cached before the import show the imported comments after it.
+    assert "I agree with Ada." not in blog.test_client().get(EXAMPLE_PERMALINK).get_data(True)
     result = run(blog, DISQUS)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -188,6 +190,15 @@ def test_a_whole_site_import_brings_its_staticman_comments(app, tmp_path):
     assert len(comments(app)) == 3
 
 
+def test_a_dry_run_of_a_whole_site_imports_no_comment(app, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    result = app.test_cli_runner().invoke(args=["posts", "import", "--dry-run", str(site)])
+    assert result.exit_code == 0, result.output
+    assert "comments: 4 in " in result.output and "would be imported" in result.output
+    assert comments(app) == []
+
+
 def test_exported_staticman_comments_come_back(blog, tmp_path):
     """Files as `flask posts export` writes approved comments (`_id`, `name`, `email`,
     `url`, `message`, `date`, `replying_to`) import onto their post with their thread."""
@@ -208,6 +219,26 @@ def test_exported_staticman_comments_come_back(blog, tmp_path):
     found = by_name(blog)
     assert found["Bob"]["parent"] == "Ada" and found["Bob"]["permalink"] == EXAMPLE_PERMALINK
     assert found["Bob"]["html"] == "<p>Second, <em>answering</em>.</p>"
+
+
+def test_a_thread_known_by_jekyll_s_page_id(blog, tmp_path):
+    """Themes give Disqus `page.id` (/YYYY/MM/DD/slug from the file name) as the identifier,
+    whatever the permalink."""
+    export = tmp_path / "disqus.xml"
+    export.write_text(
+        '<?xml version="1.0"?><disqus xmlns="http://disqus.com"'
+        ' xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<thread dsq:id="1"><id>/2025/09/30/alg-blog-post-2</id><link/></thread>'
+        '<post dsq:id="2"><message>&lt;p&gt;Hi&lt;/p&gt;</message>'
+        "<createdAt>2025-10-01T08:00:00Z</createdAt><isDeleted>false</isDeleted>"
+        '<isSpam>false</isSpam><author><name>Zoe</name></author><thread dsq:id="1"/></post>'
+        "</disqus>",
+        encoding="utf-8",
+    )
+    result = run(blog, export)
+    assert result.exit_code == 0, result.output
+    assert by_name(blog)["Zoe"]["permalink"] == EXAMPLE_PERMALINK
+    assert by_name(blog)["Zoe"]["html"] == "<p>Hi</p>"
 
 
 # ---------------------------------------------------------------------------- bad input

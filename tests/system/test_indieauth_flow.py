@@ -90,6 +90,10 @@ def sign_in_and_consent(blog: LiveApp, authorize_url: str, decision: str = "allo
     consent_page = browser.get(blog.url("") + signed_in.headers["Location"], timeout=10)
     assert consent_page.status_code == 200
     assert APP_NAME in consent_page.text and "Create new posts" in consent_page.text
+    # A browser follows the form's redirect to the app only if the page's CSP allows it.
+    app_origin = "{0.scheme}://{0.netloc}".format(urlsplit(authorize_url_redirect(authorize_url)))
+    policy = consent_page.headers["Content-Security-Policy"]
+    assert f"form-action 'self' {app_origin}" in policy and "frame-ancestors 'none'" in policy
     [consent] = [f for f in forms_of(consent_page.text) if "consent" in (f["action"] or "")]
     fields = [(k, v) for k, v in consent["fields"] if not (k == "grant" and v in drop)]
     answer = browser.post(
@@ -100,6 +104,10 @@ def sign_in_and_consent(blog: LiveApp, authorize_url: str, decision: str = "allo
     )
     assert answer.status_code == 303
     return browser, answer.headers["Location"]
+
+
+def authorize_url_redirect(authorize_url: str) -> str:
+    return parse_qs(urlsplit(authorize_url).query)["redirect_uri"][0]
 
 
 def micropub(blog: LiveApp, token: str, **form) -> requests.Response:

@@ -18,6 +18,7 @@ from jekyll_oracle import (
     report,
     structure,
 )
+from site_oracle import compare_site as compare_whole_site
 
 from microblog.jekyll.front_matter import load_yaml, split_front_matter
 from microblog.jekyll.liquid import SiteContext
@@ -205,3 +206,39 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
     )
     theirs = jekyll_render(text, "kramdown:\n  input: kramdown\n")
     assert structure(render_post(text, gfm=False)[0]) == structure(theirs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a `x ` b `` y `` c ` d\n\n~~del~~ and ~sub~\n\n    {:code, 1}\n\n$$a+b$$\n",
+        "- a\n    - b\n\n        more b\n        - c\n- d\n",
+        "> _Guest post by [Name], thanks._\n\nMore [Name].\n\n[name]: https://n.example\n",
+    ],
+    ids=[
+        "code spans, strike, IAL-like code, one-line math",
+        "outer item after a nested block",
+        "a label whose definition differs in case",
+    ],
+)
+def test_texts_render_as_jekyll_renders_them(text):
+    assert structure(render_post(text)[0]) == structure(jekyll_render(text))
+
+
+def test_excerpts_are_cut_as_jekyll_cuts_them(tmp_path):
+    """Jekyll's excerpt: definitions only for labels the head names exactly; in a CRLF file
+    the default separator is never found (the excerpt is the whole post); a file in _posts
+    without front matter is a post."""
+    texts = {
+        "2024-01-01-labels.md": "---\n---\nSee [A] and [b].\n\nMore.\n\n[A]: /a\n[B]: /b\n",
+        "2024-01-02-crlf.md": "---\r\ntitle: C\r\n---\r\nOne.\r\n\r\nTwo.\r\n",
+        "2024-01-03-bare.md": "No front matter.\n\nSecond.\n",
+    }
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: t\n")
+    for name, text in texts.items():
+        (site / "_posts" / name).write_bytes(text.encode())
+    result = compare_whole_site(site)
+    assert result.total == 3
+    assert result.alike == 3, result.details()

@@ -11,6 +11,7 @@ as the front matter says it). Paths are compared without case, a trailing slash,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any
@@ -22,6 +23,7 @@ from microblog.comments.imports.records import SourceThread
 from microblog.extensions import db
 from microblog.models import Post, Redirect
 
+JEKYLL_ID = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 IDENTIFIER_KEYS = ("disqus_identifier", "comments_id", "comment_id", "id", "slug")
 AMBIGUOUS = -1
 
@@ -61,20 +63,34 @@ class PostFinder:
         self.by_identifier: dict[str, int] = {}
         self.permalinks: dict[int, str] = {}
         rows = db.session.execute(
-            select(Post.id, Post.permalink, Post.slug, Post.source_key, Post.front_matter)
+            select(
+                Post.id,
+                Post.permalink,
+                Post.slug,
+                Post.source_key,
+                Post.categories,
+                Post.front_matter,
+            )
         ).all()
-        for post_id, permalink, slug, source_key, front_matter in rows:
+        for post_id, permalink, slug, source_key, categories, front_matter in rows:
             self.permalinks[post_id] = permalink
             self._add_path(permalink, post_id)
             matter = front_matter if isinstance(front_matter, dict) else {}
             for old in _as_list(matter.get("redirect_from")):
                 self._add_path(old, post_id)
-            identifiers = [slug, permalink.strip("/")]
+            # A folder of comments may be named by the slug or by the whole permalink.
+            identifiers = [slug, permalink.strip("/"), permalink.strip("/").replace("/", "-")]
             for name in IDENTIFIER_KEYS:
                 identifiers.extend(_as_list(matter.get(name)))
             if source_key:
                 stem = PurePosixPath(source_key).stem
                 identifiers.extend([stem, stem[11:] if stem[:4].isdigit() else stem])
+                jekyll_id = JEKYLL_ID.match(stem)
+                if jekyll_id:
+                    # Jekyll's `page.id` (what many themes give Disqus as the identifier):
+                    # /categories/YYYY/MM/DD/slug, whatever the permalink.
+                    parts = [str(c) for c in (categories or [])] + list(jekyll_id.groups())
+                    self._add_path("/" + "/".join(parts), post_id)
             for identifier in identifiers:
                 self._add(self.by_identifier, identifier.strip().lower(), post_id)
         for path, post_id in db.session.execute(select(Redirect.path, Redirect.post_id)):

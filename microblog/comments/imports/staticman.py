@@ -47,7 +47,10 @@ def _data_files(folder: Path) -> list[Path]:
     return sorted(
         path
         for path in folder.iterdir()
-        if path.is_file() and path.suffix.lower() in SUFFIXES and not path.name.startswith(".")
+        if path.is_file()
+        and not path.is_symlink()  # an import follows no link (see jekyll/site_files.py)
+        and path.suffix.lower() in SUFFIXES
+        and not path.name.startswith(".")
     )
 
 
@@ -63,7 +66,7 @@ def staticman_files(paths: Iterable[Path]) -> Iterator[tuple[str, Path]]:
         loose = "" if folder.name == "comments" else folder.name
         for path in _data_files(folder):
             yield loose, path
-        for sub in sorted(path for path in folder.iterdir() if path.is_dir()):
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
             if not sub.name.startswith("."):
                 for path in _data_files(sub):
                     yield sub.name, path

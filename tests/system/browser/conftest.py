@@ -125,6 +125,7 @@ def live_site(request, tmp_path_factory) -> Iterator[LiveSite]:
         "COMMENTS_MIN_SECONDS": "0",
         "RATELIMIT_ENABLED": "0",
         "SITE_TITLE": SITE_TITLE,
+        "MEDIA_FOLDER": str(folder / "media"),
     }
     site = LiveSite(backend=backend, url=url, env=env)
     site.flask("db", "upgrade")
@@ -237,7 +238,7 @@ def log_in(watched: Watched, site: LiveSite) -> None:
     page.locator("input[name=username]").fill(site.username)
     page.locator("input[name=password]").fill(site.password)
     with page.expect_navigation():
-        page.locator("form button[type=submit], form input[type=submit]").first.click()
+        page.locator("form:has(input[name=password]) button[type=submit]").first.click()
     assert "/admin/login" not in page.url, page.content()
 
 
