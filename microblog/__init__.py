@@ -113,7 +113,7 @@ def register_session_hooks() -> None:
 
     from microblog import jobs
     from microblog.indieweb import websub
-    from microblog.posts import site_changes
+    from microblog.posts import related, site_changes
     from microblog.web import generation
 
     hooks: list[tuple[Any, str, Callable[..., Any]]] = [
@@ -123,6 +123,8 @@ def register_session_hooks() -> None:
         (Session, "after_rollback", site_changes.forget_changes),
         # The feeds that changed are announced (WebSub ping, Webmentions to send) as jobs
         # in that same transaction.
+        # Related posts are worked out again by a job queued in the transaction that saved.
+        (Session, "before_commit", related.queue_before_commit),
         (Session, "before_commit", websub.ping_before_commit),
         # This process's cached copy of the counter is dropped after such a commit.
         (Session, "do_orm_execute", generation.changes_site_state),

@@ -22,6 +22,7 @@ from microblog.models.posts import (
     post_categories,
     post_tags,
     posts_table,
+    related_posts,
     tags_table,
 )
 from microblog.models.site import GENERATION_SQL, NO_SYNC, SiteState
@@ -53,6 +54,7 @@ __all__ = [
     "post_categories",
     "post_tags",
     "posts_table",
+    "related_posts",
     "status_type",
     "tags_table",
 ]

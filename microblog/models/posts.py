@@ -36,6 +36,18 @@ post_tags = Table(
     Index("ix_post_tags_tag_id_post_id", "tag_id", "post_id"),
 )
 
+# Each post's related posts (`posts/related.py` works them out at write time): rank 1 shares
+# the most tags with it.
+related_posts = Table(
+    "related_posts",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("rank", Integer, primary_key=True),
+    Column("related_id", ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("shared", Integer, nullable=False),
+    info={"backup": False},  # derived from the posts' tags: worked out again, not archived
+)
+
 # A post's Jekyll categories (`categories:` and the folders above `_posts`), as links to
 # Category rows kept by the writer beside `Post.categories`, so a category page is a lookup.
 post_categories = Table(
@@ -138,21 +150,15 @@ class Post(Model):
         )
 
     @staticmethod
-    def related_to(post: Post, limit: int = 3, now: datetime | None = None) -> Select[Post]:
-        """Published posts sharing the most tags with `post`, newest first among equals."""
-        its_tags = select(post_tags.c.tag_id).where(post_tags.c.post_id == post.id)
-        shared = (
-            select(post_tags.c.post_id, func.count().label("shared"))
-            .where(post_tags.c.tag_id.in_(its_tags), post_tags.c.post_id != post.id)
-            .group_by(post_tags.c.post_id)
-            .subquery()
-        )
+    def related_to(post: Post, now: datetime | None = None) -> Select[Post]:
+        """The related posts worked out for `post` at write time, best first (still
+        published: one may have become a draft since)."""
         return (
             Post.published(now)
-            .join(shared, shared.c.post_id == Post.id)
+            .join(related_posts, related_posts.c.related_id == Post.id)
+            .where(related_posts.c.post_id == post.id)
             .order_by(None)
-            .order_by(shared.c.shared.desc(), Post.published_at.desc(), Post.id.desc())
-            .limit(limit)
+            .order_by(related_posts.c.rank)
         )
 
     @staticmethod

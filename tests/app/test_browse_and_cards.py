@@ -34,7 +34,14 @@ def blog(make_app, write_post):
     paths = [str(write_post(name, text)) for name, text in POSTS.items()]
     result = runner.invoke(args=["posts", "import", *paths])
     assert result.exit_code == 0, result.output
+    run_jobs(app)
     return app
+
+
+def run_jobs(app) -> None:
+    """Run what the writes queued (related posts are worked out by a job)."""
+    result = app.test_cli_runner().invoke(args=["jobs", "run", "--once"])
+    assert result.exit_code == 0, result.output
 
 
 def tree(response):
@@ -106,6 +113,25 @@ def test_posts_link_older_newer_and_related(blog):
     first = tree(client.get(permalink_of(blog, "New year")))
     assert link_href(first, "prev") is None
     assert link_href(first, "next") == permalink_of(blog, "Film cameras")
+
+
+def test_related_lists_are_worked_out_at_write_time(blog, write_post):
+    client = blog.test_client()
+    path = permalink_of(blog, "Spring")
+
+    def related() -> list[str]:
+        return [a.text for a in tree(client.get(path)).iterfind(".//aside[@class='related']//a")]
+
+    assert related() == ["Summer", "New year"]  # each shares "life"; newest first
+    newcomer = "---\ntitle: Autumn\ntags: [life, travel, photography]\n---\nLeaves."
+    runner = blog.test_cli_runner()
+    result = runner.invoke(
+        args=["posts", "import", str(write_post("2021-10-01-autumn.md", newcomer))]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Autumn" not in related()  # the page reads the stored list: the job has not run
+    run_jobs(blog)
+    assert related()[0] == "Autumn"  # the newest of the posts sharing one tag with Spring
 
 
 def test_every_post_page_carries_a_link_card(blog):
