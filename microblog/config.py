@@ -90,6 +90,10 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_RUNNER": None,
     "JOBS_POLL_SECONDS": 2.0,
     "JOBS_BATCH_WAIT": 0.1,
+    # Send only once no job has been queued for this many seconds (readers first), unless
+    # one has waited JOBS_QUIET_LONGEST; 0: send at once. The jobs unit sets 1.
+    "JOBS_QUIET_SECONDS": 0.0,
+    "JOBS_QUIET_LONGEST": 60.0,
     "JOBS_LEASE_SECONDS": 120.0,
     "JOBS_RETRY_FIRST": 30.0,
     "JOBS_RETRY_LONGEST": 3600.0,
@@ -151,6 +155,8 @@ ENV_TYPES: dict[str, type] = {
     "JOBS_RUNNER": bool,
     "JOBS_POLL_SECONDS": float,
     "JOBS_BATCH_WAIT": float,
+    "JOBS_QUIET_SECONDS": float,
+    "JOBS_QUIET_LONGEST": float,
     "JOBS_LEASE_SECONDS": float,
     "JOBS_RETRY_FIRST": float,
     "JOBS_RETRY_LONGEST": float,

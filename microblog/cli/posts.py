@@ -78,6 +78,14 @@ def import_posts(
                 check_zone(site.settings, "_config.yml's timezone")
             except PostError as exc:
                 raise click.UsageError(str(exc)) from exc
+            check_zone(settings)
+            if site.settings.zone != settings.zone:
+                click.echo(
+                    f"note: _config.yml's timezone is {site.settings.timezone}, TIMEZONE is "
+                    f"{settings.timezone}: posts are dated as Jekyll dates them, but pages "
+                    f"show their dates in {settings.timezone}, so a post's day may differ "
+                    f"from its URL's; set TIMEZONE={site.settings.timezone}"
+                )
             media = Path(current_app.config["MEDIA_FOLDER"])
             report = import_site(
                 site,

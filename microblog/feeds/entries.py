@@ -85,8 +85,11 @@ class FeedSettings:
 
     @property
     def zone(self) -> tzinfo:
-        """The zone feed dates are written in."""
-        return zone_named(self.timezone)
+        """The zone feed dates are written in (UTC while TIMEZONE names none)."""
+        try:
+            return zone_named(self.timezone)
+        except ValueError:
+            return UTC
 
 
 def xml_text(value: object) -> str:
