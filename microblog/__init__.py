@@ -72,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         public,
         replies,
         search,
+        theme,
         webmention,
     )
 
@@ -89,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(replies.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(browse.bp)
+    theme.init_app(app)
     errors.init_app(app)
     # Last: its catch-all permalink route must not shadow the others.
     app.register_blueprint(public.bp)

@@ -77,7 +77,34 @@ def queue_before_commit(session: Session) -> None:
     changes: FeedChanges | None = session.info.get(FEED_CHANGES)
     if changes is None or not changes.saved_posts or not has_app_context():
         return
-    jobs.enqueue("posts.related", session=session, post_ids=sorted(changes.saved_posts))
+    saved = sorted(changes.saved_posts)
+    if may_change_lists(session, saved):
+        jobs.enqueue("posts.related", session=session, post_ids=saved)
+
+
+def may_change_lists(session: Any, post_ids: list[int]) -> bool:
+    """Whether saving these posts can change any related list: another post shares a tag
+    with one of them, or one of them is on some post's list (it may have left a tag)."""
+    their_tags = select(post_tags.c.tag_id).where(post_tags.c.post_id.in_(post_ids))
+    shares = session.execute(
+        select(post_tags.c.post_id)
+        .where(post_tags.c.tag_id.in_(their_tags), post_tags.c.post_id.not_in(post_ids))
+        .limit(1)
+    ).first()
+    listed = session.execute(
+        select(related_posts.c.post_id).where(related_posts.c.related_id.in_(post_ids)).limit(1)
+    ).first()
+    within = (
+        len(post_ids) > 1
+        and session.execute(
+            select(post_tags.c.tag_id)
+            .where(post_tags.c.post_id.in_(post_ids))
+            .group_by(post_tags.c.tag_id)
+            .having(func.count() > 1)
+            .limit(1)
+        ).first()
+    )
+    return bool(shares or listed or within)
 
 
 @jobs.task("posts.related", attempts=3)

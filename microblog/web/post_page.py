@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 from microblog.comments.intake import reply_target
 from microblog.comments.section import comment_section, pending_of_reader
 from microblog.extensions import db
+from microblog.feeds import entry_updated
 from microblog.feeds.cards import LinkCard, link_card
 from microblog.models import Comment, Post
 from microblog.web.zone import site_zone
@@ -54,7 +55,7 @@ def surroundings(post: Post) -> Surroundings:
     cached until the site changes)."""
     config = current_app.config
     zone = site_zone()
-    updated = post.last_modified_at or post.published_at
+    updated = entry_updated(post)
     card = link_card(
         post,
         site_url=str(config["SITE_URL"]).rstrip("/"),

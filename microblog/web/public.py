@@ -290,7 +290,21 @@ def site_context() -> dict[str, Any]:
         "site_url": config["SITE_URL"],
         "site_language": config["SITE_LANGUAGE"],
         "url_for_page": url_for_page,
+        "site_author_bio": config.get("SITE_AUTHOR_BIO") or "",
+        "site_links": site_links(str(config.get("SITE_LINKS") or "")),
+        "theme_stylesheet": current_app.extensions.get("theme_stylesheet"),
     }
+
+
+def site_links(setting: str) -> list[tuple[str, str]]:
+    """`SITE_LINKS` ("Label=URL, Label=URL") as (label, URL) pairs; http(s) URLs only."""
+    links = []
+    for item in setting.split(","):
+        label, _, url = item.partition("=")
+        label, url = label.strip(), url.strip()
+        if label and url.startswith(("https://", "http://")):
+            links.append((label, url))
+    return links
 
 
 @bp.app_template_global("post_authors")
