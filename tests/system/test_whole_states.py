@@ -468,6 +468,8 @@ def test_readers_see_the_whole_old_or_the_whole_new_site(running_blog, tmp_path)
         states = site.states[first : answer.newest + 1]
         if answer.status >= 500 or not any(matches(answer, state) for state in states):
             wrong.append(answer)
+    by_front = {f: sum(a.front == f for a in answers) for f in fronts}
+    print(f"{len(answers)} answers {by_front}, {len(site.states)} states, {len(wrong)} wrong")
     fronts_seen = {a.front for a in answers}
     assert fronts_seen == set(fronts)
     assert len(answers) > 10 * len(paths), len(answers)
