@@ -110,6 +110,8 @@ def make_app(database_url) -> Iterator[Callable[..., Flask]]:
 
     yield build
     for app in apps:
+        # A runner thread (JOBS_RUNNER) would outlive its test and take the next one's jobs.
+        app.extensions["jobs_runner"].stop()
         app.extensions["generation_reader"].close()
         with app.app_context():
             from microblog.extensions import db

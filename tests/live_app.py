@@ -38,3 +38,6 @@ class LiveApp:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+        # A job runner left going would take the next test's jobs (same database) with
+        # this app's settings.
+        self.app.extensions["jobs_runner"].stop()

@@ -25,8 +25,9 @@ from microblog.comments.rules import LIMITS, IntakeRules, comments_open
 from microblog.comments.tokens import FormToken, read_form_token
 from microblog.extensions import db
 from microblog.models import Comment, CommentStatus, Post
+from microblog.models.database import savepoint
 from microblog.models.ids import parse_id
-from microblog.posts.site_changes import mark_site_changed
+from microblog.posts.site_changes import mark_comments_changed, mark_site_changed
 from microblog.timeutil import now_utc
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]+$")
@@ -238,7 +239,7 @@ def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeR
     try:
         # In a savepoint: the same submission stored a moment ago by a concurrent request
         # (a double click) clashes on its key, and the caller's transaction carries on.
-        with db.session.begin_nested():
+        with savepoint(db.session):
             db.session.add(comment)
     except IntegrityError:
         existing = stored_with_key(key)
@@ -250,4 +251,53 @@ def receive(post: Post, submission: Submission, token: FormToken, rules: IntakeR
     # Same transaction: the author's mail (or the thread's readers') goes if and only if
     # the comment is stored.
     notify.comment_received(comment, wants_replies=submission.notify)
+    return comment
+
+
+@dataclass
+class RemoteReply:
+    """A reply another site sent (a verified Webmention), as the spam signals read it."""
+
+    name: str
+    url: str
+    body: str
+    email: str = ""
+    honeypot: str = ""
+
+
+def take_remote(
+    post: Post,
+    reply: RemoteReply,
+    body_html: str,
+    source_url: str,
+    comment: Comment | None = None,
+) -> Comment:
+    """A reply from another site through the same door as a reader's comment, in the
+    caller's transaction: the same spam rules (a blocklisted word files it as spam, extra
+    links hold it with the reason), never approved on its own, and a new one held for the
+    author mails them as any held comment does. `comment` is the one this source made before:
+    changed text goes back to pending (the old mail's links are void: they sign the text)."""
+    rules = IntakeRules.from_config(current_app.config)
+    found = spam.signals(reply, body_html, float("inf"), rules)
+    now = now_utc()
+    fresh = comment is None
+    if comment is None:
+        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=now)
+        db.session.add(comment)
+    changed = fresh or comment.body_html != body_html or comment.author_name != reply.name
+    if changed and comment.status == CommentStatus.APPROVED:
+        mark_comments_changed(db.session, post.permalink)  # it leaves the page until read again
+    if changed:
+        comment.status = CommentStatus.SPAM if found.spam else CommentStatus.PENDING
+        comment.previous_status = CommentStatus.PENDING if found.spam else None
+        comment.status_changed_at = now
+    comment.author_name = reply.name
+    comment.author_url = reply.url or None
+    comment.body_source = reply.body
+    comment.body_html = body_html
+    comment.source_url = source_url
+    comment.hold_reason = found.reasons()
+    if fresh:
+        db.session.flush()
+        notify.comment_received(comment)
     return comment

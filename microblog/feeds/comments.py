@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 
 from microblog.feeds.entries import note_title, xml_text
 from microblog.feeds.uris import uri
-from microblog.timeutil import as_utc
+from microblog.timeutil import as_utc, in_zone
 
 if TYPE_CHECKING:  # the feed reads rows, it never queries
     from microblog.models import Comment, Post
@@ -29,6 +29,8 @@ class FeedSite:
     language: str = "en"
     # The WebSub hub the comment feeds name (`rel="hub"`), as the post feeds do.
     hub_url: str | None = None
+    # Dates are written as wall-clock time in this zone, with its offset (TIMEZONE).
+    zone: tzinfo = UTC
 
 
 def comment_url(site: FeedSite, post: Post, comment: Comment) -> str:
@@ -50,13 +52,15 @@ def comments_atom(site: FeedSite, post: Post, comments: Sequence[Comment]) -> by
     feed_url = f"{post_url}comments/feed.xml"
     fg = FeedGenerator()
     fg.id(feed_url)
-    fg.title(xml_text(f"Comments on “{post.title or note_title(post)}” — {site.title}"))
+    fg.title(
+        xml_text(f"Comments on “{post.title or note_title(post, zone=site.zone)}” — {site.title}")
+    )
     fg.link(href=post_url, rel="alternate", type="text/html")
     fg.link(href=feed_url, rel="self", type="application/atom+xml")
     if site.hub_url:
         fg.link(href=uri(site.hub_url), rel="hub")
     fg.language(site.language)
-    fg.updated(comments_feed_updated(post, comments))
+    fg.updated(in_zone(comments_feed_updated(post, comments), site.zone))
     for comment in comments:
         entry = fg.add_entry(order="append")
         url = comment_url(site, post, comment)
@@ -65,8 +69,8 @@ def comments_atom(site: FeedSite, post: Post, comments: Sequence[Comment]) -> by
         name = xml_text(comment.author_name).strip() or "Anonymous"
         entry.title(f"Comment by {name}")
         entry.author({"name": name})
-        entry.published(as_utc(comment.created_at))
-        entry.updated(as_utc(comment.status_changed_at or comment.created_at))
+        entry.published(in_zone(comment.created_at, site.zone))
+        entry.updated(in_zone(comment.status_changed_at or comment.created_at, site.zone))
         entry.content(xml_text(comment.body_html), type="html")
     document: bytes = fg.atom_str(pretty=True)
     return document
@@ -94,7 +98,7 @@ def moderation_atom(site: FeedSite, feed_url: str, entries: Sequence[QueueEntry]
     fg.link(href=feed_url, rel="self", type="application/atom+xml")
     fg.language(site.language)
     times = [as_utc(entry.comment.created_at) for entry in entries]
-    fg.updated(max(times, default=datetime(2000, 1, 1, tzinfo=UTC)))
+    fg.updated(in_zone(max(times, default=datetime(2000, 1, 1, tzinfo=UTC)), site.zone))
     for item in entries:
         entry = fg.add_entry(order="append")
         # Stable per comment and per moment it was last changed (an edit is a new entry).
@@ -102,8 +106,8 @@ def moderation_atom(site: FeedSite, feed_url: str, entries: Sequence[QueueEntry]
         entry.link(href=f"{site.url}/admin/comments?status=pending", rel="alternate")
         entry.title(f"{item.comment.author_name} on “{item.post.title}”")
         entry.author({"name": item.comment.author_name})
-        entry.published(as_utc(item.comment.created_at))
-        entry.updated(as_utc(item.comment.created_at))
+        entry.published(in_zone(item.comment.created_at, site.zone))
+        entry.updated(in_zone(item.comment.created_at, site.zone))
         entry.content(item.content_html, type="html")
     document: bytes = fg.atom_str(pretty=True)
     return document

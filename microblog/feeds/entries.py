@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal, Protocol
 
 from markupsafe import Markup
 
 from microblog.feeds.uris import uri
-from microblog.timeutil import as_utc
+from microblog.timeutil import as_utc, in_zone, zone_named
 
 FeedKind = Literal["rss", "atom", "json"]
 
@@ -64,6 +64,8 @@ class FeedSettings:
     ttl_minutes: int | None = None
     # The WebSub hub the feeds name (`rel="hub"`), if any.
     hub_url: str | None = None
+    # Dates are written as wall-clock time in this zone, with its offset (TIMEZONE).
+    timezone: str = "UTC"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> FeedSettings:
@@ -78,7 +80,16 @@ class FeedSettings:
             full_text=bool(config["FEED_FULL_TEXT"]),
             ttl_minutes=max(1, max_age // 60) if max_age else None,
             hub_url=config.get("WEBSUB_HUB") or None,
+            timezone=str(config.get("TIMEZONE") or "UTC"),
         )
+
+    @property
+    def zone(self) -> tzinfo:
+        """The zone feed dates are written in (UTC while TIMEZONE names none)."""
+        try:
+            return zone_named(self.timezone)
+        except ValueError:
+            return UTC
 
 
 def xml_text(value: object) -> str:
@@ -86,7 +97,7 @@ def xml_text(value: object) -> str:
     return XML_FORBIDDEN.sub("", str(value or ""))
 
 
-def note_title(post: FeedPost, words: int = 8) -> str:
+def note_title(post: FeedPost, words: int = 8, zone: tzinfo = UTC) -> str:
     """What stands as a note's title where a format requires one (Atom): its first words.
 
     Feed readers show an entry's title as its headline; a URL there is what nobody wants to
@@ -96,7 +107,7 @@ def note_title(post: FeedPost, words: int = 8) -> str:
     text = Markup(post.excerpt_html or post.body_html or "").striptags().split()
     if text:
         return xml_text(" ".join(text[:words]) + ("…" if len(text) > words else ""))
-    return f"Note of {as_utc(post.published_at).date().isoformat()}"
+    return f"Note of {in_zone(post.published_at, zone).date().isoformat()}"
 
 
 def post_title(post: FeedPost) -> str | None:
@@ -112,8 +123,9 @@ def post_url(post: FeedPost, site_url: str) -> str:
 def entry_updated(post: FeedPost) -> datetime:
     """When a reader would say the post last changed (never before it was published).
 
-    Its `last_modified_at`, or, when the stored post was edited later than that (a
-    re-import of a changed file, the editor), the time of that edit.
+    The front matter's `last_modified_at` when it has one (the author's own word), unless
+    the post was edited in the app since its import; otherwise the time its text last
+    changed in the database (a re-import of a changed file, the editor), if ever.
     """
     published = as_utc(post.published_at)
     moments = [published]
@@ -123,6 +135,10 @@ def entry_updated(post: FeedPost) -> datetime:
         getattr(post, "created_at", None),
         getattr(post, "updated_at", None),
     )
+    imported, version = getattr(post, "imported_version", None), getattr(post, "version", None)
+    edited_in_app = imported is None or version != imported
+    if post.last_modified_at is not None and not edited_in_app:
+        return max(moments)
     if created is not None and updated is not None and updated - created > EDIT_GRACE:
         moments.append(as_utc(updated).replace(microsecond=0))
     return max(moments)

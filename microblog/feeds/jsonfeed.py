@@ -20,7 +20,7 @@ from microblog.feeds.html_links import absolutize_html
 from microblog.feeds.paging import FeedScope
 from microblog.feeds.uris import uri
 from microblog.feeds.xmlfeeds import feed_description, feed_title
-from microblog.timeutil import as_utc
+from microblog.timeutil import in_zone
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -58,8 +58,8 @@ def json_item(post: FeedPost, settings: FeedSettings, site_url: str) -> dict[str
         "id": url,
         "url": url,
         "content_html": absolutize_html(xml_text(html), site_url, url),
-        "date_published": as_utc(post.published_at).isoformat(),
-        "date_modified": entry_updated(post).isoformat(),
+        "date_published": in_zone(post.published_at, settings.zone).isoformat(),
+        "date_modified": in_zone(entry_updated(post), settings.zone).isoformat(),
         "authors": [{"name": name} for name in post_authors(post, settings.author)],
     }
     title = post_title(post)

@@ -33,7 +33,7 @@ from microblog.feeds.entries import (
 from microblog.feeds.html_links import absolutize_html
 from microblog.feeds.paging import FeedScope
 from microblog.feeds.uris import uri
-from microblog.timeutil import as_utc
+from microblog.timeutil import in_zone
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 # (rel, href, type or None) of one link.
@@ -129,7 +129,7 @@ def build_xml_feed(
         fg.link(href=href, rel=rel, **({"type": mimetype} if mimetype else {}))
     fg.feed_links.links = extra
     fg.link(href=uri(site_url + page_path), rel="alternate", type="text/html")
-    fg.updated(newest_change(posts) or EPOCH)
+    fg.updated(in_zone(newest_change(posts) or EPOCH, settings.zone))
 
     for post in posts:
         add_entry(fg, post, settings, site_url, kind)
@@ -163,7 +163,7 @@ def add_entry(
     gets the note's first words (never its URL, which readers would show as a headline).
     """
     url = post_url(post, site_url)
-    updated = entry_updated(post)
+    updated = in_zone(entry_updated(post), settings.zone)
     authors = post_authors(post, settings.author)
 
     fe = fg.add_entry(order="append")
@@ -172,14 +172,14 @@ def add_entry(
     fe.guid(url, permalink=True)
     title = post_title(post)
     if title is not None or kind == "atom":
-        fe.title(title or note_title(post))
+        fe.title(title or note_title(post, zone=settings.zone))
     fe.link(href=url, rel="alternate", type="text/html")
     fe.comments(url + "#comments")
     fe.feed_links.links = [
         ("alternate", url, "text/html"),
         ("replies", url + "comments/feed.xml", "application/atom+xml"),
     ]
-    fe.published(as_utc(post.published_at))
+    fe.published(in_zone(post.published_at, settings.zone))
     fe.updated(updated)
     fe.feed_links.updated = updated
     for name in authors:

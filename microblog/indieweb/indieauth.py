@@ -30,7 +30,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
-import mf2py  # type: ignore[import-untyped]
 from sqlalchemy import select, update
 
 from microblog.extensions import db
@@ -275,6 +274,10 @@ def client_info_from_json(text: str, base: str, client_id: str) -> ClientInfo:
 
 def client_info_from_html(text: str, base: str) -> ClientInfo:
     """An HTML page: its first h-app (or h-x-app) and its `rel="redirect_uri"` links."""
+    # Imported here: mf2py brings BeautifulSoup, html5lib and requests (~0.2 s), which every
+    # CLI command and worker boot would pay for otherwise.
+    import mf2py  # type: ignore[import-untyped]
+
     parsed = mf2py.parse(doc=text, url=base, html_parser="html.parser")
     app: dict[str, Any] = {}
     for item in parsed.get("items", []):

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from microblog import jobs
-from microblog.comments import sanitize
+from microblog.comments import intake, sanitize
 from microblog.comments.rules import LIMITS
 from microblog.extensions import db
 from microblog.indieweb.fetch import FetchRefused, fetch
@@ -180,28 +180,13 @@ def counted_already(post: Post, source: str, mention: Mention) -> bool:
 
 
 def comment_for(post: Post, source: str, mention: Mention, comment: Comment | None) -> Comment:
-    """The pending comment a reply or mention is (its earlier one, changed, if any)."""
+    """The comment a reply or mention is, taken through the readers' intake (spam rules, the
+    author's mail): its earlier one, changed, if any."""
     sanitizer = str(current_app.config["SANITIZER"])
     if mention.content_html:
         body_html = sanitize.clean_html(mention.content_html[: LIMITS.body * 4], sanitizer).strip()
     else:
         body_html = sanitize.render_comment(mention.content_text or "(mentioned this post)")
     body_source = (mention.content_text or source)[: LIMITS.body]
-    now = now_utc()
-    # Shown with the date the source gives (never one still to come), not when it came here.
-    written = mention.published if mention.published and mention.published <= now else now
-    if comment is None:
-        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=written)
-        db.session.add(comment)
-    elif comment.body_html != body_html and comment.status == CommentStatus.APPROVED:
-        # A changed text is read again before it shows.
-        mark_comments_changed(db.session, post.permalink)
-        comment.status = CommentStatus.PENDING
-    comment.author_name = mention.author_name
-    comment.author_url = mention.author_url
-    comment.body_source = body_source
-    comment.body_html = body_html
-    comment.source_url = source
-    comment.created_at = written
-    comment.status_changed_at = now
-    return comment
+    reply = intake.RemoteReply(mention.author_name, mention.author_url or "", body_source)
+    return intake.take_remote(post, reply, body_html, source, comment)

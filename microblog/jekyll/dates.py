@@ -63,6 +63,18 @@ DATE_VALUE = re.compile(
 )
 
 
+class YamlTimestamp(str):
+    """A front-matter value YAML itself reads as a timestamp (written unquoted).
+
+    Ruby's YAML, which Jekyll reads front matter with, makes such a time without an offset a
+    UTC instant (`date: 2019-01-03 00:30:00` is 01:30 in Paris), while a quoted one, or one
+    without seconds, is read by Time.parse in the site's zone; a date alone is midnight in
+    the site's zone either way. Checked against `jekyll build` (tests/system).
+    """
+
+    __slots__ = ()
+
+
 def parse_offset(offset: str) -> tzinfo:
     """The zone of `Z`, `UTC`, `GMT`, `+0200`, `-04:00` or `+5`."""
     if offset.upper() in {"Z", "UTC", "GMT"}:
@@ -103,6 +115,8 @@ def parse_date(raw: Any, zone: tzinfo, warnings: list[str], what: str = "date") 
     if parts["rest"].strip():
         warnings.append(f"ignored {parts['rest'].strip()!r} in the {what} {text!r}")
     offset = parts["tz"]
+    if offset is None and isinstance(raw, YamlTimestamp) and parts["H"] is not None:
+        zone = UTC  # YAML's own timestamp: a time without an offset is UTC (see YamlTimestamp)
     try:
         value = value.replace(tzinfo=zone if offset is None else parse_offset(offset))
         return value.astimezone(UTC)

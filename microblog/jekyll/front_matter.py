@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from microblog.jekyll.dates import YamlTimestamp
 from microblog.jekyll.errors import NotAPost, PostError
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -24,10 +25,20 @@ class StringDatesLoader(BaseLoader):  # type: ignore[valid-type,misc]
     and raises a bare ValueError on `1000-00-00`)."""
 
 
+# What YAML itself reads as a timestamp (unquoted `2019-01-03 10:00:00`) stays a string, but
+# marked: Jekyll (Ruby's YAML) reads such a time without an offset as UTC, while the same
+# text quoted, or without seconds, is read by Time.parse in the site's zone.
+YAML_TIMESTAMP = "tag:microblog,2026:yaml-timestamp"
 StringDatesLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    key: [
+        (YAML_TIMESTAMP if tag == "tag:yaml.org,2002:timestamp" else tag, regexp)
+        for tag, regexp in resolvers
+    ]
     for key, resolvers in BaseLoader.yaml_implicit_resolvers.items()
 }
+StringDatesLoader.add_constructor(
+    YAML_TIMESTAMP, lambda loader, node: YamlTimestamp(loader.construct_scalar(node))
+)
 
 
 def split_front_matter(text: str) -> tuple[str, str]:

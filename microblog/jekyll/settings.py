@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 # Bump when the parsing or rendering changes, so that a re-import renders every post again.
-PIPELINE_VERSION = "4"  # 2: Markdown as kramdown renders it; 3: a site's _config.yml; 4: #26
+PIPELINE_VERSION = "5"  # 2: kramdown; 3: _config.yml; 4: #26; 5: YAML timestamps are UTC
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,24 @@ class Claimed:
     max_attempts: int
 
 
+def arriving(quiet_seconds: float, longest_wait: float) -> bool:
+    """Whether jobs are still arriving in a burst (readers commenting): the newest waiting
+    job is younger than `quiet_seconds`, and none has waited `longest_wait` yet (then it is
+    time to send anyway)."""
+    newest, oldest = db.session.execute(
+        select(func.max(Job.created_at), func.min(Job.created_at)).where(
+            Job.state == JobState.WAITING
+        )
+    ).one()
+    db.session.rollback()  # end the read transaction
+    if newest is None or oldest is None:
+        return False
+    now = now_utc()
+    return (now - newest).total_seconds() < quiet_seconds and (
+        now - oldest
+    ).total_seconds() < longest_wait
+
+
 def claim(
     worker: str, lease_seconds: float, due_by: datetime | None = None, limit: int = 1
 ) -> list[Claimed]:

@@ -66,7 +66,7 @@ class Runner:
             try:
                 with self.app.app_context():
                     try:
-                        jobs.run_due(self.app, worker=worker)
+                        run_pass(self.app, worker)
                         if now_utc().timestamp() > next_prune:
                             jobs.prune(float(config["JOBS_KEEP_DAYS"]))
                             next_prune = now_utc().timestamp() + 3600
@@ -78,6 +78,15 @@ class Runner:
                 # Woken by a new job: wait a moment so that, under a burst of comments, one
                 # claim and one commit serve several jobs (SQLite has one writer at a time).
                 self.stopping.wait(gather)
+
+
+def run_pass(app: Flask, worker: str) -> None:
+    """One pass of the loop: run what is due, unless readers are still adding jobs (a burst
+    of comments) and JOBS_QUIET_SECONDS asks to wait for a pause, so their requests get the
+    cores and the database; JOBS_QUIET_LONGEST bounds the wait."""
+    quiet = float(app.config["JOBS_QUIET_SECONDS"])
+    if quiet <= 0 or not jobs.arriving(quiet, float(app.config["JOBS_QUIET_LONGEST"])):
+        jobs.run_due(app, worker=worker)
 
 
 def wake_after_commit(session: Session) -> None:

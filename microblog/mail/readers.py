@@ -5,6 +5,8 @@ reader's address."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
 from sqlalchemy import select, update
 
@@ -16,6 +18,8 @@ from microblog.models import Comment, CommentStatus, MailOptOut, ReplySubscripti
 from microblog.timeutil import now_utc
 
 CONFIRM_DAYS = 14
+# At most one confirmation mail per address in this time (the mail promises silence).
+CONFIRM_MAIL_EVERY = timedelta(days=1)
 
 
 def opted_out(email: str) -> bool:
@@ -37,10 +41,21 @@ def subscribe(comment: Comment) -> ReplySubscription | None:
         return None
     if opted_out(email):
         return None
+    asked_lately = db.session.execute(
+        select(ReplySubscription.id)
+        .where(
+            ReplySubscription.email == email,
+            ReplySubscription.created_at > now_utc() - CONFIRM_MAIL_EVERY,
+        )
+        .limit(1)
+    ).first()
     subscription = ReplySubscription(comment_id=comment.id, email=email, created_at=now_utc())
     db.session.add(subscription)
     db.session.flush()
-    jobs.enqueue("mail.confirm_replies", subscription_id=subscription.id)
+    if asked_lately is None:
+        # One confirmation mail per address per CONFIRM_MAIL_EVERY, however many comments
+        # name it (anyone may type anyone's address): confirming it confirms them all.
+        jobs.enqueue("mail.confirm_replies", subscription_id=subscription.id)
     return subscription
 
 
@@ -77,9 +92,23 @@ def read_unsubscribe_token(token: str) -> ReplySubscription | None:
 
 
 def confirm(subscription: ReplySubscription) -> None:
-    """The reader confirmed: replies will reach them (unless they unsubscribed since)."""
+    """The reader confirmed their address: replies will reach them, for this comment and
+    for the others they asked about since the confirmation mail went (no mail was sent for
+    those), unless they unsubscribed."""
+    now = now_utc()
+    db.session.execute(
+        update(ReplySubscription)
+        .where(
+            ReplySubscription.email == subscription.email,
+            ReplySubscription.confirmed_at.is_(None),
+            ReplySubscription.unsubscribed_at.is_(None),
+            ReplySubscription.created_at >= subscription.created_at,
+        )
+        .values(confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if subscription.confirmed_at is None:
-        subscription.confirmed_at = now_utc()
+        subscription.confirmed_at = now
 
 
 def unsubscribe(subscription: ReplySubscription, everything: bool = False) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microblog.extensions import Model, db
+from microblog.models import database
 from microblog.models.posts import Post, Tag, post_tags
 from microblog.timeutil import UTCDateTime, as_utc, now_utc
 
@@ -91,4 +92,4 @@ class SiteState(Model):
 
 
 # The counter as one plain SQL statement, for `generation.GenerationReader`'s raw cursor.
-GENERATION_SQL = "SELECT generation FROM site_state WHERE id = 1"
+GENERATION_SQL = database.GENERATION_SQL

@@ -20,7 +20,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path, PurePath
+from pathlib import Path, PurePath, PurePosixPath
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from microblog.extensions import db
 from microblog.jekyll.errors import NotAPost, PostError
 from microblog.jekyll.files import content_hash, skip_reason_for_name, source_key_for
+from microblog.jekyll.front_matter import json_safe
 from microblog.jekyll.post_file import PostSource, parse_post
 from microblog.jekyll.settings import SiteSettings
 from microblog.jekyll.site import JekyllSite
@@ -37,7 +38,8 @@ from microblog.posts.import_report import FileResult, ImportReport
 from microblog.posts.index import SessionLike, StoredPost
 from microblog.posts.pages import import_pages
 from microblog.posts.pruning import absolute, file_is_gone, prune_gone
-from microblog.posts.site_settings import PERMALINK, set_setting
+from microblog.posts.render_ahead import rendering_ahead
+from microblog.posts.site_settings import JEKYLL_CONFIG, PERMALINK, set_setting
 from microblog.posts.writer import ImportOrigin, PostRejected, PostWriter
 
 __all__ = [
@@ -95,6 +97,7 @@ class Importer:
         # Inputs and results of the batch not yet committed (replayed after a race).
         self.pending: list[Pending] = []
         self.seen_keys: dict[str, str] = {}
+        self.parsed_ahead: dict[tuple[str, str], PostSource] = {}
         self.writer = PostWriter(settings, self.session, dry_run=dry_run, preload=True)
 
     def add_file(self, path: Path, display: str | None = None) -> FileResult:
@@ -139,24 +142,28 @@ class Importer:
                     f"name ({key}); rename one of them"
                 )
             known = self.known_for(key, path)
+            digest = content_hash(data, self.settings)
             same = (
                 known is not None
-                and known.content_hash == content_hash(data, self.settings)
+                and known.content_hash == digest
                 and not self.another_files_post(known, path)
             )
             if known and same and not (self.force and known.edited_since_import):
                 self.seen_keys[key] = display
                 return FileResult(display, "unchanged", permalink=known.permalink)
             source_path = str(absolute(path)) if isinstance(path, Path) else str(path)
-            options = self.site.parse_options(Path(path)) if self.site else {}
-            source = parse_post(
-                data,
-                path,
-                self.settings,
-                source_key=key,
-                source_path=source_path,
-                **options,
-            )
+            # Parsed ahead by a worker from these very bytes (posts/render_ahead.py), or now.
+            source = self.parsed_ahead.pop((source_path, digest), None)
+            if source is None:
+                options = self.site.parse_options(Path(path)) if self.site else {}
+                source = parse_post(
+                    data,
+                    path,
+                    self.settings,
+                    source_key=key,
+                    source_path=source_path,
+                    **options,
+                )
             self.seen_keys[key] = display
             return self.store(source, known, display)
         except NotAPost as exc:
@@ -323,12 +330,33 @@ def import_paths(
     files = list(find_post_files(roots))
     if on_start:
         on_start(len(files))
-    for path in files:
-        importer.add_file(path)
+    with rendering_ahead(files, importer, None, settings) as ahead:
+        for path in files:
+            ahead.before(path)
+            importer.add_file(path)
     importer.prune(roots, remove=prune)
     report = importer.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+# Site files a browser would run as a document of the blog's own origin; they are served
+# with a sandboxing Content-Security-Policy (web/media.py), so their scripts never run.
+ACTIVE_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".svg", ".svgz", ".xml"})
+NAMED_ACTIVE = 10
+
+
+def sandbox_notes(static: Iterable[PurePosixPath]) -> list[str]:
+    """One refusal line per site file whose scripts will not run where it is served."""
+    active = [str(p) for p in static if PurePosixPath(p).suffix.lower() in ACTIVE_SUFFIXES]
+    lines = [
+        f"refused to run scripts: {name}: served sandboxed (its scripts and forms do not run "
+        "with the blog's cookies); host it elsewhere if it needs them"
+        for name in active[:NAMED_ACTIVE]
+    ]
+    if len(active) > NAMED_ACTIVE:
+        lines.append(f"refused to run scripts: {len(active) - NAMED_ACTIVE} more such files")
+    return lines
 
 
 def database_has_posts(session: SessionLike | None = None) -> bool:
@@ -369,12 +397,16 @@ def import_site(
     paths = site.post_paths()
     if on_start:
         on_start(len(paths))
-    for path in paths:
-        importer.add_file(path)
+    with rendering_ahead(paths, importer, site, site.settings) as ahead:
+        for path in paths:
+            ahead.before(path)
+            importer.add_file(path)
     importer.prune([site.root], remove=prune)
     if not dry_run:
         # New posts (editor, Micropub) follow the site's own addresses from now on.
         set_setting(PERMALINK, site.settings.permalink, importer.writer.session)
+        # What it read, for the export to write back (its `_config.yml` says the same).
+        set_setting(JEKYLL_CONFIG, json_safe(site.config), importer.writer.session)
     report = importer.close()
     # Pages after posts: their Liquid may list the posts (site.posts).
     for result in import_pages(site, importer.writer.session, dry_run=dry_run, force=force):
@@ -388,6 +420,7 @@ def import_site(
         )
     if not dry_run:
         importer.writer.session.commit()  # the pages, as each batch of posts was
+    report.notes.extend(sandbox_notes(site.files.static))
     if media_folder is not None and not dry_run:
         copied = copy_static_files(site.root, site.files.static, media_folder)
         report.notes.append(

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, scoped_session
 
-from microblog.models import Post, Redirect, Tag
+from microblog.models import Post, PostTombstone, Redirect, Tag
 
 # The app's scoped session or a plain one (a script, a test).
 SessionLike = Session | scoped_session[Any]
@@ -75,6 +75,8 @@ class PostIndex:
     def __init__(self, session: SessionLike) -> None:
         self.session = session
         self.complete = False
+        # Addresses of deleted posts (known once preloaded; kept up to date by the writer).
+        self.tombstones: set[str] = set()
         self.posts: dict[int, StoredPost] = {}
         self.by_key: dict[str, int] = {}
         self.by_permalink: dict[str, int] = {}
@@ -94,7 +96,13 @@ class PostIndex:
             self.redirects[redirect.path] = RedirectOwner(redirect.post_id, redirect.automatic)
             self.redirect_paths.setdefault(redirect.post_id, set()).add(redirect.path)
         self.tag_ids = {row.slug: row.id for row in self.session.execute(select(Tag.slug, Tag.id))}
+        self.tombstones = set(self.session.scalars(select(PostTombstone.permalink)))
         self.complete = True
+
+    def may_have_tombstone(self, permalink: str) -> bool:
+        """Whether a deleted post may have left a tombstone at `permalink` (an import of a
+        thousand new posts need not ask the database a thousand times)."""
+        return not self.complete or permalink in self.tombstones
 
     def remember(self, post: StoredPost) -> None:
         """Keep one post's entries (after a read or a write)."""

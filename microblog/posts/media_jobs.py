@@ -19,6 +19,7 @@ def make_variants(media_id: int) -> None:
     if media is None:
         return  # deleted before its turn
     folder = current_app.config["MEDIA_FOLDER"]
+    uploads.turn_upright(folder, media)
     media.variants = uploads.make_variants(folder, media)
     db.session.flush()
     refresh_users(media)

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import case, delete, exists, insert, or_, select, update
 
 from microblog.extensions import db
 from microblog.jekyll import dates, permalinks
 from microblog.jekyll.errors import PostNotFound, PostRejected, VersionConflict
 from microblog.jekyll.markdown import printable, render_post
 from microblog.jekyll.post_input import MAX_PERMALINK, MAX_SLUG, MAX_TITLE, PostInput
-from microblog.jekyll.settings import SiteSettings
+from microblog.jekyll.settings import MarkdownOptions, SiteSettings
 from microblog.jekyll.slugs import tag_slug
 from microblog.models import (
     Comment,
@@ -46,7 +46,7 @@ from microblog.posts.media import enhance_body
 from microblog.posts.reader import stored_input
 from microblog.posts.site_changes import mark_changed, mark_deleted
 from microblog.search import index as search_index
-from microblog.timeutil import as_utc
+from microblog.timeutil import as_utc, now_utc
 
 __all__ = [
     "ImportOrigin",
@@ -84,6 +84,20 @@ class Saved:
 def note_slug(published_at: datetime, settings: SiteSettings) -> str:
     """The slug of a post without a title: its local date and time."""
     return published_at.astimezone(settings.zone).strftime("%Y-%m-%d-%H%M%S")
+
+
+def edited_at(values: dict[str, Any]) -> Any:
+    """The post's `updated_at` after an update with these values: now when what the author
+    wrote changed (its file, title or body), else as it was. A re-import after TIMEZONE or
+    another setting changed renders every post again; that is not an edit, and neither the
+    post's "updated" date nor its feed entries' <updated> may move for it."""
+    posts = posts_table
+    written = [
+        posts.c[name].is_distinct_from(values[name])
+        for name in ("title", "body_source", "source_text")
+        if name in values
+    ]
+    return case((or_(*written), now_utc()), else_=posts.c.updated_at)
 
 
 # Characters no database column keeps: NUL (PostgreSQL refuses it in text) and lone UTF-16
@@ -138,6 +152,29 @@ def refuse_unstorable(post: PostInput) -> None:
                 raise PostRejected(why, field=name)
 
 
+# What a post's HTML depends on: its text, its kind, its excerpt and the site's Markdown
+# options (hashable: the key of a render done ahead).
+RenderInputs = tuple[str, bool, str | None, str | None, MarkdownOptions]
+
+
+def render_inputs(post: PostInput, settings: SiteSettings) -> RenderInputs:
+    """The inputs of a post's render, as the writer will render it."""
+    separator = post.excerpt_separator or settings.excerpt_separator
+    return (post.body, post.is_markdown, post.excerpt, separator, settings.markdown)
+
+
+def render(inputs: RenderInputs) -> tuple[str, str]:
+    """(body_html, excerpt_html) for those inputs."""
+    body, is_markdown, excerpt, separator, options = inputs
+    return render_post(
+        body,
+        is_markdown=is_markdown,
+        excerpt=excerpt,
+        excerpt_separator=separator,
+        options=options,
+    )
+
+
 class PostWriter:
     """Creates, updates and deletes posts in `session` (the app's by default).
 
@@ -159,6 +196,8 @@ class PostWriter:
         self.dry_run = dry_run
         self.index = PostIndex(self.session)
         self.dry_ids = 0
+        # render_inputs(...) -> (body_html, excerpt_html), filled by posts/render_ahead.py.
+        self.rendered_ahead: dict[RenderInputs, tuple[str, str]] = {}
         if preload:
             self.index.preload()
 
@@ -268,13 +307,12 @@ class PostWriter:
         self.check(post, permalink, current)
         warnings: list[str] = []
         redirects = self.redirects_for(post, permalink, current, warnings)
-        body_html, excerpt_html = render_post(
-            post.body,
-            is_markdown=post.is_markdown,
-            excerpt=post.excerpt,
-            excerpt_separator=post.excerpt_separator or self.settings.excerpt_separator,
-            options=self.settings.markdown,
-        )
+        inputs = render_inputs(post, self.settings)
+        # An import may have rendered this very text ahead, in another process.
+        if inputs in self.rendered_ahead:
+            body_html, excerpt_html = self.rendered_ahead.pop(inputs)
+        else:
+            body_html, excerpt_html = render(inputs)
         # What HTML and XML forbid (U+0007, U+000B, U+FFFE…) leaves at write time, so no
         # page or feed ever carries it.
         body_html, excerpt_html = printable(body_html), printable(excerpt_html)
@@ -308,8 +346,11 @@ class PostWriter:
             touched = self.tag_slugs_of([current.id]) if current is not None else set()
             new_id, version = self.write(values, current, expected_version, origin is not None)
             self.write_links(new_id, post.tag_names, redirects, permalink, current is None)
-            if current is None or current.permalink != permalink:
+            if (current is None or current.permalink != permalink) and (
+                self.index.may_have_tombstone(permalink)
+            ):
                 tombstones.clear(self.session, permalink)
+                self.index.tombstones.discard(permalink)
             touched.update(tag_slug(name) for name in post.tag_names)
             search_index.put(
                 self.session,
@@ -357,6 +398,7 @@ class PostWriter:
         bumped = posts.c.version + 1
         if imported:
             values = {**values, "imported_version": bumped}
+        values = {**values, "updated_at": edited_at(values)}
         version = self.session.execute(
             statement.values({**values, "version": bumped}).returning(posts.c.version)
         ).scalar()
@@ -476,6 +518,7 @@ class PostWriter:
             for post in removed:
                 # Its address answers 410 Gone from now on, and it can be undeleted.
                 tombstones.bury(session, self.input_of(post.id), post.permalink)
+                self.index.tombstones.add(post.permalink)
                 body_html = session.execute(
                     select(posts_table.c.body_html).where(posts_table.c.id == post.id)
                 ).scalar_one()

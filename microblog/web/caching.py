@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -54,6 +55,9 @@ class CacheHooks:
     pages_changed_at: Callable[[], datetime]
     # Headers every cached response carries (the security headers).
     headers: tuple[tuple[str, str], ...] = ()
+    # One consistent read of the database for a whole render, yielding the counter as that
+    # read sees it (what the entry is kept under). None: renders read the counter first.
+    snapshot: Callable[[], AbstractContextManager[int]] | None = None
 
 
 def carries_cookie(*names: str) -> Callable[[WSGIEnvironment], bool]:
@@ -144,6 +148,13 @@ def cache_key(environ: WSGIEnvironment) -> str | None:
     return f"{path}?page={pages[0]}"
 
 
+def asks_for_activity(environ: WSGIEnvironment) -> bool:
+    """Whether the request asks for ActivityStreams JSON (a fediverse server reading a
+    post): never answered from the cache, which holds the HTML under the same URL."""
+    accept: str = environ.get("HTTP_ACCEPT", "")
+    return "activity+json" in accept or "ld+json" in accept
+
+
 def etag_for(body: bytes) -> str:
     """A strong validator for a body: the same bytes always give the same ETag."""
     return hashlib.blake2b(body, digest_size=12).hexdigest()
@@ -179,10 +190,16 @@ def build_entry(
     ]
     if last_modified is not None:
         headers.append(("Last-Modified", http_date(last_modified)))
-    headers += list(extra_headers)
+    extra = list(extra_headers)
+    headers += [(name, value) for name, value in extra if name != "Vary"]
+    # One Vary header: the encoding (when compressible) and whatever else the page varies by.
+    varies = [VARY[1]] if is_compressible(mimetype) else []
+    varies += [value for name, value in extra if name == "Vary"]
     if not is_compressible(mimetype):
+        if varies:
+            headers.append(("Vary", ", ".join(varies)))
         return CachedResponse(generation, body, etag, last_modified, tuple(headers), valid_until)
-    headers.append(VARY)
+    headers.append(("Vary", ", ".join(varies)))
     gzip_body = gzip_bytes(body) if len(body) >= MIN_SIZE else None
     gzip_headers: list[tuple[str, str]] = []
     if gzip_body is not None:
@@ -215,6 +232,7 @@ def cached_page(
     lifetime: float | None = None,
     equivalent: Callable[[bytes], bytes] | None = None,
     paged: bool = False,
+    headers: Iterable[tuple[str, str]] = (),
 ) -> Response:
     """An HTML page served through the response cache; browsers revalidate it every time.
 
@@ -235,6 +253,7 @@ def cached_page(
         lifetime=lifetime,
         equivalent=equivalent,
         paged=paged,
+        headers=headers,
     )
 
 
@@ -260,16 +279,18 @@ def cached_response(
     if url is None or ("page" in request.args and not paged):
         abort(404)
     cache = response_cache()
-    # Read before rendering: a change committed meanwhile leaves this entry already stale.
-    generation = cache.hooks.read_generation()
-    entry = cache.get(url, generation)
+    entry = cache.get(url, cache.hooks.read_generation())
     if entry is None:
-        valid_until = cache.hooks.next_change()
-        if lifetime is not None:
-            # A page that embeds something time-limited (the comment form's token).
-            expires = now_utc() + timedelta(seconds=lifetime)
-            valid_until = expires if valid_until is None else min(valid_until, expires)
-        body, last_modified = render()
+        # The whole render reads one moment of the database, and the entry is kept under
+        # the counter as that moment has it: it shows one whole state of the site, the one
+        # that counter names, never half of a change committed while it was being made.
+        with render_snapshot(cache.hooks) as generation:
+            valid_until = cache.hooks.next_change()
+            if lifetime is not None:
+                # A page that embeds something time-limited (the comment form's token).
+                expires = now_utc() + timedelta(seconds=lifetime)
+                valid_until = expires if valid_until is None else min(valid_until, expires)
+            body, last_modified = render()
         entry = build_entry(
             generation,
             body,
@@ -289,6 +310,17 @@ def cached_response(
         response = response_class(content, headers=list(sent_headers))
     response.shared_copy = True  # type: ignore[attr-defined]
     return response
+
+
+@contextmanager
+def render_snapshot(hooks: CacheHooks) -> Iterator[int]:
+    """The hooks' consistent read, or (without one) the counter read before rendering, so
+    that a change committed meanwhile leaves the entry already stale."""
+    if hooks.snapshot is None:
+        yield hooks.read_generation()
+        return
+    with hooks.snapshot() as generation:
+        yield generation
 
 
 # Headers a 304 leaves out: they describe a body it does not have.
@@ -314,7 +346,11 @@ class CachedResponseMiddleware:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
-        if method in ("GET", "HEAD") and not self.cache.hooks.is_personal(environ):
+        if (
+            method in ("GET", "HEAD")
+            and not self.cache.hooks.is_personal(environ)
+            and not asks_for_activity(environ)
+        ):
             key = cache_key(environ)
             entry = None if key is None else self.cache.get(key)
             if entry is not None:

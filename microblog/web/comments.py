@@ -27,6 +27,7 @@ from microblog.models import Comment, Post, SiteState
 from microblog.models.database import is_busy
 from microblog.web import ratelimits
 from microblog.web.caching import cached_response
+from microblog.web.dates import site_zone
 from microblog.web.feeds import websub_links
 from microblog.web.post_page import (
     pending_ids_from_cookie,
@@ -228,6 +229,7 @@ def feed(path: str) -> Response:
             config["SITE_TITLE"],
             config["SITE_LANGUAGE"],
             hub_url=config.get("WEBSUB_HUB") or None,
+            zone=site_zone(),
         )
         # Last-Modified is the site's last change, not the newest comment's: a comment taken
         # back (unapproved) must not move it backwards, or a reader sending only

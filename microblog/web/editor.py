@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, tzinfo
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -38,9 +40,11 @@ from microblog.posts import exporter
 from microblog.posts.notes import with_free_address
 from microblog.posts.site_settings import current_site_settings
 from microblog.posts.writer import PostInput, PostRejected, PostWriter, VersionConflict
-from microblog.timeutil import now_utc
+from microblog.timeutil import in_zone, now_utc
 from microblog.web import request_limits
+from microblog.web.dates import local_datetime
 from microblog.web.editor_forms import PostForm, split_tags
+from microblog.web.uploads import append_upload, uploaded_file
 
 bp = Blueprint("editor", __name__, url_prefix="/admin")
 
@@ -122,7 +126,16 @@ def form_data(post_input: PostInput, version: int) -> dict[str, Any]:
 
 def input_from_form(form: PostForm, base: PostInput | None) -> PostInput:
     """The post the form describes; an edit keeps what the form does not show."""
-    published = form.published_in(site_settings().zone)
+    zone = site_settings().zone
+    published = form.published_in(zone)
+    if (
+        published is not None
+        and base is not None
+        and same_wall_clock(published, base.published_at, zone)
+    ):
+        # The time shown back, saved again: the same instant, even in the hour the clocks
+        # pass twice (the form cannot say which of the two it showed).
+        published = base.published_at
     changes: dict[str, Any] = {
         "title": " ".join((form.title.data or "").split()),
         "body": (form.body.data or "").replace("\r\n", "\n"),
@@ -134,6 +147,12 @@ def input_from_form(form: PostForm, base: PostInput | None) -> PostInput:
     if base is None:
         return PostInput(published_at=published or now_utc().replace(microsecond=0), **changes)
     return replace(base, published_at=published or base.published_at, **changes)
+
+
+def same_wall_clock(typed: datetime, stored: datetime, zone: tzinfo) -> bool:
+    """Whether `typed` is what the form showed for `stored` (its wall-clock time in `zone`)."""
+    shown = in_zone(stored, zone).replace(tzinfo=None, microsecond=0)
+    return in_zone(typed, zone).replace(tzinfo=None) == shown or typed == stored
 
 
 @bp.app_template_filter("post_label")
@@ -188,7 +207,7 @@ def render_form(
     """The editor page: the form, its preview pane, and a conflict when there is one."""
     form.published_at.description = (
         f"Optional: date and time, {site_settings().timezone} time. Later than now: scheduled."
-        + (" Empty: now." if post is None else "")
+        + (" Empty: now." if post is None else f" Saved: {local_datetime(post.published_at)}.")
     )
     state = None
     if post is not None:
@@ -230,6 +249,10 @@ def save(post: Post | None) -> ResponseReturnValue:
         return upload_into_form(form, post)
     if request.form.get("action") == "preview":
         return render_form(form, post, preview=preview_html(form.body.data or ""))
+    # An image picked in the form's file field goes in with the save (no script needed).
+    refused_upload = append_upload(form.body)
+    if refused_upload is not None:
+        return render_form(form, post, refused_upload)
     valid = form.validate()
     valid = form.check_date(site_settings().zone) and valid
     if post is not None and not form.version.data:
@@ -266,21 +289,13 @@ def save(post: Post | None) -> ResponseReturnValue:
 def upload_into_form(form: PostForm, post: Post | None) -> ResponseReturnValue:
     """The no-script upload: store the image, put its Markdown at the end of the body and
     show the form again (nothing is saved yet: the author saves when ready)."""
-    from microblog.posts.media import MediaRejected, markdown_for
-    from microblog.web.uploads import save_upload, uploaded_file
-
-    file = uploaded_file()
-    if file is None:
+    if uploaded_file() is None:
         form.body.errors = ["Choose an image file first, then press Upload and insert."]
         return render_form(form, post, 400)
-    try:
-        media = save_upload(file)
-    except MediaRejected as exc:
-        form.body.errors = [f"The image was not uploaded: {exc}"]
-        return render_form(form, post, exc.status)
-    body = (form.body.data or "").replace("\r\n", "\n").rstrip("\n")
-    form.body.data = (body + "\n\n" if body else "") + markdown_for(media) + "\n"
-    flash(f"Uploaded {media.path}; its Markdown is at the end of the body.", "info")
+    refused_upload = append_upload(form.body)
+    if refused_upload is not None:
+        return render_form(form, post, refused_upload)
+    flash("Uploaded: its Markdown is at the end of the body.", "info")
     return render_form(form, post)
 
 
@@ -298,7 +313,7 @@ def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict) -> Re
     form.version.data = str(fresh.version)
     conflict = {
         "version": fresh.version,
-        "when": fresh.updated_at.strftime("on %Y-%m-%d at %H:%M UTC"),
+        "when": f"at {local_datetime(fresh.updated_at)}",
         "title": saved.title,
         "body": saved.body,
     }
@@ -340,7 +355,10 @@ def delete(post_id: int) -> ResponseReturnValue:
 @author_required
 def export_zip() -> ResponseReturnValue:
     """Every post as a zip of Jekyll files (what `flask posts export` writes)."""
-    archive = exporter.export_zip(site_settings())
+    config = current_app.config
+    archive = exporter.export_zip(
+        site_settings(), config, media_folder=Path(config["MEDIA_FOLDER"])
+    )
     stamp = now_utc().strftime("%Y-%m-%d")
     return send_file(
         archive,

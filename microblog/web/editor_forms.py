@@ -13,6 +13,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from microblog.jekyll import dates, permalinks
+from microblog.timeutil import local_to_utc
 
 MAX_TITLE = 500
 MAX_TAG = 200
@@ -33,7 +34,9 @@ def split_tags(raw: str) -> list[str]:
 def parse_local_datetime(raw: str, zone: tzinfo) -> datetime:
     """An ISO 8601 date-time (a datetime-local field's value, or with an offset) in UTC.
 
-    Without an offset it is the author's TIMEZONE. ValueError says why it is not a date.
+    Without an offset it is wall-clock time in the author's TIMEZONE: a time the clocks skip
+    is refused (ValueError saying so), a time they pass twice is the first of the two.
+    ValueError says why it is not a date.
     """
     text = raw.strip()
     try:
@@ -42,6 +45,11 @@ def parse_local_datetime(raw: str, zone: tzinfo) -> datetime:
         raise ValueError(
             f"{text!r} is not a date and time that exists (write it as 2025-09-30T14:05)"
         ) from None
+    if value.tzinfo is None:
+        try:
+            value = local_to_utc(value, zone)
+        except OverflowError:
+            pass  # to_utc says which years a post may carry
     return dates.to_utc(value, zone)
 
 

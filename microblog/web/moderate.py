@@ -14,6 +14,7 @@ from microblog.comments.status import TransitionError, apply
 from microblog.extensions import csrf, db
 from microblog.feeds.comments import FeedSite, QueueEntry, moderation_atom
 from microblog.models import Comment
+from microblog.web.dates import site_zone
 
 bp = Blueprint("moderate", __name__)
 # The token in the URL is the proof; there is no session to forge a request with.
@@ -109,13 +110,18 @@ def author_feed(token: str) -> ResponseReturnValue:
             render_template(
                 "moderate/feed_entry.html",
                 comment=comment,
-                links=notify.moderation_links(comment),
+                links=notify.moderation_links(comment, feed=author),
             ),
         )
         for comment in waiting
     ]
     config = current_app.config
-    site = FeedSite(config["SITE_URL"], config["SITE_TITLE"], config.get("SITE_LANGUAGE", "en"))
+    site = FeedSite(
+        config["SITE_URL"],
+        config["SITE_TITLE"],
+        config.get("SITE_LANGUAGE", "en"),
+        zone=site_zone(),
+    )
     body = moderation_atom(site, notify.feed_url(author), entries)
     response = make_response(body)
     response.mimetype = "application/atom+xml"

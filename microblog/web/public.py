@@ -3,7 +3,6 @@ robots.txt."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -26,8 +25,8 @@ from microblog.jekyll.slugs import tag_slug
 from microblog.models import Page, Post, Redirect, Tag, post_tags
 from microblog.models.ids import parse_id
 from microblog.posts import tombstones
-from microblog.timeutil import as_utc, now_utc
-from microblog.web import post_page
+from microblog.timeutil import now_utc
+from microblog.web import fediverse, post_page
 from microblog.web.caching import cached_page, cached_response
 from microblog.web.media import media_response
 from microblog.web.pages import page_at
@@ -207,6 +206,10 @@ def permalink(path: str) -> ResponseReturnValue:
     media = media_response(path)
     if media is not None:
         return media
+    # A fediverse server asking for the post as ActivityStreams JSON (never cached).
+    activity = fediverse.activity_response_at(path)
+    if activity is not None:
+        return activity
     # "Reply" under a comment: the form answering it, on a private page.
     if "reply" in request.args:
         replying = post_page.reply_form_response_at(path)
@@ -223,6 +226,7 @@ def permalink(path: str) -> ResponseReturnValue:
         lambda: render_post_at(path),
         lifetime=lifetime,
         equivalent=post_page.page_without_token,
+        headers=fediverse.VARY_ACCEPT,
     )
 
 
@@ -280,18 +284,6 @@ def site_context() -> dict[str, Any]:
         "site_language": config["SITE_LANGUAGE"],
         "url_for_page": url_for_page,
     }
-
-
-@bp.app_template_filter("long_date")
-def long_date(value: datetime) -> str:
-    """A date as a reader says it: 30 September 2025."""
-    return f"{value.day} {value:%B %Y}"
-
-
-@bp.app_template_filter("iso_datetime")
-def iso_datetime(value: datetime) -> str:
-    """An instant as HTML's `datetime` attribute and microformats want it: UTC, to the second."""
-    return as_utc(value).isoformat(timespec="seconds")
 
 
 @bp.app_template_global("post_authors")

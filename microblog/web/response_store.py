@@ -54,7 +54,9 @@ class ResponseCache:
         """Keep `entry`, dropping the least recently used ones until the bytes fit."""
         self.forget_older_than(entry.generation)
         weight = entry.weight(key)
-        if weight > self.max_entry_bytes:
+        # A render that read an older state than one already seen (it began before a change
+        # another request has already rendered) would only replace a newer entry.
+        if weight > self.max_entry_bytes or entry.generation < self.newest_generation:
             return
         with self.lock:
             self._drop(key)

@@ -4,12 +4,14 @@ stored, nothing served), on both databases."""
 from __future__ import annotations
 
 import io
+import os
 import re
 
 import pytest
 from editor_helpers import create_post, signed_in
 from media_helpers import (
     GPS_IFD,
+    ORIENTATION,
     decompression_bomb,
     fetch,
     files_under,
@@ -17,7 +19,7 @@ from media_helpers import (
     photo,
     upload,
 )
-from PIL import Image
+from PIL import Image, ImageOps
 from sqlalchemy import func, select
 
 from microblog import jobs
@@ -29,12 +31,36 @@ HTML_IN_JPEG_COMMENT = photo((64, 64), comment=b"<html><body><script>alert(1)</s
 HTML_AFTER_JPEG = photo((64, 64)) + b"<!doctype html><script>alert(1)</script>"
 GIF_HTML = b"GIF89a/*<html><script>alert(1)</script>*/"
 
+
+def png_with_html_text() -> bytes:
+    """A real PNG whose text chunk holds a page (a PNG/HTML polyglot)."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "<html><body><script>alert(document.cookie)</script>")
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (0, 120, 0)).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def big_jpeg_with_html_comment() -> bytes:
+    """A JPEG whose comment (a page) lies beyond the first and last few kilobytes."""
+    noise = Image.frombytes("RGB", (150, 150), os.urandom(150 * 150 * 3))
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010E] = "x" * 9000  # a long description first: the comment comes after it
+    noise.save(out, "JPEG", exif=exif.tobytes(), comment=b"<html><script>alert(1)</script>")
+    return out.getvalue()
+
+
 BAD_FILES = [
     ("text named .jpg", "notes.jpg", b"Just some text, not an image at all.\n" * 10, 422),
     ("HTML named .png", "page.png", b"<!doctype html><title>x</title><p>hello", 422),
     ("HTML in a JPEG comment", "polyglot.jpg", HTML_IN_JPEG_COMMENT, 422),
     ("HTML after a JPEG", "tail.jpg", HTML_AFTER_JPEG, 422),
     ("GIF/HTML polyglot", "poly.gif", GIF_HTML, 422),
+    ("HTML in a PNG text chunk", "chunk.png", png_with_html_text(), 422),
+    ("HTML in a comment past the edges", "deep.jpg", big_jpeg_with_html_comment(), 422),
     ("SVG with a script", "logo.svg", SVG, 415),
     ("decompression bomb", "bomb.png", decompression_bomb(), 413),
     ("empty file", "empty.jpg", b"", 400),
@@ -97,14 +123,22 @@ def test_a_photo_is_upright_without_metadata_and_served_safely(media_app):
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in served.headers["Content-Security-Policy"]
     assert "script-src" not in served.headers["Content-Security-Policy"]
+    # At once (the answer must be quick): the pixels as sent, every piece of metadata gone
+    # but the orientation, which shows it upright: 80 wide, 120 high, the red half on top.
     image = Image.open(io.BytesIO(served.data))
-    # Orientation 6 (turned 90°): stored upright, 80 wide and 120 high, the red half on top.
-    assert image.size == (80, 120) == (body["width"], body["height"])
-    assert image.getpixel((40, 10))[0] > 150 and image.getpixel((40, 110))[0] < 100
-    exif = image.getexif()
-    assert len(exif) == 0 and not exif.get_ifd(GPS_IFD)
-    assert "exif" not in image.info and "comment" not in image.info
+    assert dict(image.getexif()) == {ORIENTATION: 6} and not image.getexif().get_ifd(GPS_IFD)
+    assert "comment" not in image.info
     assert b"secret place" not in served.data and b"Camera Maker" not in served.data
+    shown = ImageOps.exif_transpose(image)
+    assert shown.size == (80, 120) == (body["width"], body["height"])
+    assert shown.getpixel((40, 10))[0] > 150 and shown.getpixel((40, 110))[0] < 100
+    # Once the job ran: turned for good, no metadata at all.
+    with media_app.app_context():
+        jobs.run_due(media_app)
+    image = Image.open(io.BytesIO(fetch(client, body["path"]).data))
+    assert image.size == (80, 120) and len(image.getexif()) == 0
+    assert image.getpixel((40, 10))[0] > 150 and image.getpixel((40, 110))[0] < 100
+    assert "exif" not in image.info and "comment" not in image.info
 
 
 def test_equal_names_never_overwrite(media_app):
@@ -230,3 +264,52 @@ def test_strangers_cannot_upload(media_app):
     )
     assert answer.status_code in (400, 401)
     assert files_under(media_app.config["MEDIA_FOLDER"]) == []
+
+
+def test_export_copies_the_uploads_beside_the_posts(media_app, tmp_path):
+    client = signed_in(media_app)
+    body = upload(client, "kept.png", photo((40, 40), fmt="PNG"), Accept="application/json")
+    path = body.get_json()["path"]
+    create_post(client, title="Shows it", body=body.get_json()["markdown"])
+    result = media_app.test_cli_runner().invoke(args=["posts", "export", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    copied = tmp_path / "out" / path.lstrip("/")
+    with Image.open(copied) as image:
+        assert image.size == (40, 40)
+    assert "media files" in result.output  # the summary counts what was copied
+
+
+def test_an_image_picked_in_the_editor_goes_in_with_the_save(media_app):
+    client = signed_in(media_app)
+    from comment_helpers import csrf_from
+
+    token = csrf_from(client, "/admin/posts/new")
+    answer = client.post(
+        "/admin/posts",
+        data={
+            "csrf_token": token,
+            "title": "Saved with a picture",
+            "body": "Words first.",
+            "published_at": "2025-10-01T09:30:00",
+            "action": "save",
+            "file": (io.BytesIO(photo((64, 48))), "with-save.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 303
+    page = client.get("/posts/2025/10/saved-with-a-picture/").get_data(as_text=True)
+    assert re.search(r'<img [^>]*src="/media/\d{4}/\d{2}/with-save\.jpg"[^>]*width="64"', page)
+    # An empty file field (the browser sends one when nothing was picked) changes nothing.
+    token = csrf_from(client, "/admin/posts/new")
+    plain = client.post(
+        "/admin/posts",
+        data={
+            "csrf_token": token,
+            "title": "No picture",
+            "body": "Only words.",
+            "action": "save",
+            "file": (io.BytesIO(b""), ""),
+        },
+        content_type="multipart/form-data",
+    )
+    assert plain.status_code == 303

@@ -4,7 +4,9 @@ from a comment's 303 to its mail arriving at a real SMTP server (aiosmtpd).
 Two gunicorns (gunicorn.conf.py's shape) serve one database: one without MAIL_SERVER, one
 with it and an author address, so each accepted comment there queues one mail. As deployed
 (deploy/microblog-jobs.service), the web workers run no jobs (JOBS_RUNNER=0): one
-`flask jobs worker` process beside them sends the mail, polling every JOBS_POLL_SECONDS.
+`flask jobs worker` process beside them sends the mail, at the lowest CPU priority (the
+unit's Nice=19), once comments pause for a second (JOBS_QUIET_SECONDS=1), polling every
+JOBS_POLL_SECONDS.
 wrk POSTs distinct comments to each in turn (ROUNDS rounds, the mail server drained between
 runs); the target is mail-on within 10% of mail-off. Then
 LATENCY_COMMENTS comments are sent one at a time to the mail-on server and each one's mail is
@@ -58,9 +60,10 @@ def jobs_worker(env: dict[str, str]) -> Iterator[subprocess.Popen]:
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"],
         cwd=PROJECT_ROOT,
-        env=app_environment(env),
+        env=app_environment({**env, "JOBS_QUIET_SECONDS": "1"}),  # as the unit sets it
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: os.nice(19),  # the unit's Nice=19
     )
     try:
         yield worker

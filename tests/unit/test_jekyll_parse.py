@@ -445,12 +445,27 @@ def test_repeated_year_is_reported_as_a_warning():
     assert source.warnings == ["ignored '2023' in the date '2023-01-29 18:30:22 2023 -0800'"]
 
 
-def test_dates_without_a_zone_use_the_timezone_setting():
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        # Quoted, or without seconds: a string Time.parse reads in the site's zone.
+        ('"2015-07-15 23:30:00"', "2015-07-16T03:30:00+00:00"),
+        ("2015-07-15 23:30", "2015-07-16T03:30:00+00:00"),
+        # Unquoted with seconds: YAML's own timestamp, which Ruby's YAML reads as UTC.
+        ("2015-07-15 23:30:00", "2015-07-15T23:30:00+00:00"),
+        ("2015-07-15T23:30:00", "2015-07-15T23:30:00+00:00"),
+        # A date alone is midnight in the site's zone, quoted or not.
+        ("2015-07-15", "2015-07-15T04:00:00+00:00"),
+        ('"2015-07-15"', "2015-07-15T04:00:00+00:00"),
+    ],
+)
+def test_dates_without_a_zone_are_read_as_jekyll_reads_them(written, expected):
     settings = SiteSettings(timezone="America/New_York")
-    source = parse("2015-07-15-code.md", fm("title: x\ndate: 2015-07-15 23:30:00"), settings)
-    assert source.published_at.isoformat() == "2015-07-16T03:30:00+00:00"
-    # The permalink's :day is the day as the author wrote it, in the site's zone.
-    assert source.permalink == "/posts/2015/07/code/"
+    source = parse("2015-07-15-code.md", fm(f"title: x\ndate: {written}"), settings)
+    assert source.published_at.isoformat() == expected
+    # The permalink's :day is the day in the site's zone.
+    local_day = source.published_at.astimezone(settings.zone).strftime("%Y/%m")
+    assert source.permalink == f"/posts/{local_day}/code/"
 
 
 @pytest.mark.parametrize(
