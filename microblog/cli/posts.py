@@ -53,6 +53,7 @@ def import_posts(
     from pathlib import Path
 
     from microblog.extensions import db
+    from microblog.fediverse import delivery as federation
     from microblog.indieweb import sending
     from microblog.jekyll.errors import PostError
     from microblog.jekyll.site import is_site_root, load_site
@@ -70,6 +71,8 @@ def import_posts(
         raise click.UsageError(f"import the site {sites[0]} on its own (one SITE_ROOT per run)")
     # An archive links to years of other sites: importing it is not news to them.
     db.session.info[sending.QUIET] = not send_webmentions
+    # Nor to the fediverse: followers would get the whole archive as new posts.
+    db.session.info[federation.QUIET] = True
     progress = ImportProgress()
     with progress:
         if sites:
