@@ -4,7 +4,7 @@
 every address, page, feed and approved comment; exporting that again gives the same files.
 
 The site is made of parts, each a function that yields files (`PARTS`; `register_part` adds
-one, as pages do):
+one: pages register theirs, posts/page_export.py):
 
 - `_config.yml`: what the last whole-site import read (its `permalink`, `timezone`,
   `defaults`, `kramdown`…), with the blog's title, URL, zone and permalink style;
@@ -25,7 +25,6 @@ one, as pages do):
   the comment answered, and `approved_at` when it was approved later than written, which
   the comments feed shows; `email` and `ip` only when asked for: an export may be
   published);
-- pages (a site's `about.md`…), as imported or, once changed in the app, generated;
 - the files of MEDIA_FOLDER (uploads, an imported site's images) at their paths.
 """
 
@@ -34,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -55,7 +55,7 @@ from microblog.jekyll.files import DATE_FILENAME, POST_EXTENSIONS
 from microblog.jekyll.post_file import parse_post
 from microblog.jekyll.settings import SiteSettings
 from microblog.jekyll.site import load_site, settings_from_config
-from microblog.models import Comment, CommentStatus, Page, Post
+from microblog.models import Comment, CommentStatus, Post
 from microblog.posts.site_settings import stored_site_config
 from microblog.timeutil import as_utc
 
@@ -166,11 +166,28 @@ def yaml_key(name: str, value: Any) -> str:
     return yaml_text({name: value})
 
 
+# What closes a raw block, in every spelling Liquid reads (`{%- endraw -%}`, `{%endraw%}`).
+ENDRAW = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+
+
 def protected_body(body: str) -> str:
-    """The body, wrapped in `{% raw %}` when it holds text Liquid would run."""
-    if ("{{" in body or "{%" in body) and "{% endraw" not in body:
-        return "{% raw %}" + body + "{% endraw %}"
-    return body
+    """The body, wrapped in `{% raw %}` when it holds text Liquid would run, so that an
+    import gives back these very characters.
+
+    A `{% endraw %}` inside the text would end the raw block early (and whatever follows
+    would run: `{{ page.title }}` became the title); each one is written outside the block,
+    its `{` printed by Liquid (`{{ '{' }}% endraw %}`): no `{%` is left to read as a tag.
+    """
+    if "{{" not in body and "{%" not in body:
+        return body
+    parts = []
+    position = 0
+    for found in ENDRAW.finditer(body):
+        parts.append("{% raw %}" + body[position : found.start()] + "{% endraw %}")
+        parts.append("{{ '{' }}" + found.group()[1:])
+        position = found.end()
+    parts.append("{% raw %}" + body[position:] + "{% endraw %}")
+    return "".join(parts)
 
 
 def last_change(post: Post) -> datetime | None:
@@ -454,46 +471,9 @@ def media_files(context: ExportContext) -> Iterator[ExportedFile]:
         yield ExportedFile(relative.as_posix(), source=path, kind="media files")
 
 
-# ---------------------------------------------------------------------------- pages
-
-PAGE_KEYS = {"title", "permalink", "nav_order"}
-
-
-def page_text(page: Page) -> str:
-    """A whole Jekyll page file for a page written or changed in the app."""
-    lines = [yaml_key("title", page.title), yaml_key("permalink", page.permalink)]
-    if page.nav_order is not None:
-        lines.append(yaml_key("nav_order", page.nav_order))
-    for name, value in (page.front_matter or {}).items():
-        if name not in PAGE_KEYS:
-            lines.append(yaml_key(name, value))
-    return f"---\n{''.join(lines)}---\n{protected_body(page.body_source or '')}"
-
-
-def page_file_name(page: Page) -> str:
-    """Where a page made in the app goes: its address as a file (`/about/` → about.md)."""
-    stem = page.permalink.strip("/").removesuffix(".html") or "index"
-    return stem + ".md"
-
-
-def page_files(context: ExportContext) -> Iterator[ExportedFile]:
-    """Every page: as its file was when imported and unchanged since, else generated."""
-    statement = select(Page).options(
-        undefer(Page.source_text), undefer(Page.body_source), undefer(Page.front_matter)
-    )
-    for page in db.session.execute(statement.order_by(Page.id)).scalars():
-        if page.source_key and page.source_text and page.imported_version == page.version:
-            yield ExportedFile(
-                context.unique(page.source_key), page.source_text.encode("utf-8"), kind="pages"
-            )
-        else:
-            name = page.source_key or page_file_name(page)
-            yield ExportedFile(context.unique(name), page_text(page).encode("utf-8"), kind="pages")
-
-
 # ---------------------------------------------------------------------------- the whole site
 
-PARTS: list[Part] = [post_files, page_files, comment_files, media_files]
+PARTS: list[Part] = [post_files, comment_files, media_files]
 
 
 def register_part(part: Part) -> None:
