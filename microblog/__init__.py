@@ -99,7 +99,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from microblog import mail as notify
     from microblog.indieweb import sending, websub  # noqa: F401 (job kinds and commit hook)
     from microblog.jobs import runner as job_runner
-    from microblog.posts import media_jobs  # noqa: F401 (job kind)
+    from microblog.posts import (
+        exporter,
+        media_jobs,  # noqa: F401 (job kind)
+        page_export,
+    )
+
+    exporter.register_part(page_export.page_files)
 
     notify.init_app(app)
     job_runner.init_app(app)
