@@ -24,8 +24,8 @@ from markdown.inlinepatterns import (
     ReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
 )
-from markdown.preprocessors import Preprocessor
-from markdown.util import AtomicString, code_escape
+from markdown.preprocessors import NormalizeWhitespace, Preprocessor
+from markdown.util import ETX, STX, AtomicString, code_escape
 
 from microblog.jekyll.errors import PostError
 from microblog.jekyll.kramdown_table import KramdownTable
@@ -51,6 +51,7 @@ FENCE = re.compile(r" *(`{3,}|~{3,})")
 BLOCK_IAL = re.compile(r" *\{:(?!:)\s*([^}]*)\}\s*$")
 ALD = re.compile(r" *\{:[\w-]+:")
 EXTENSION = re.compile(r"\{::(comment|nomarkdown|options)\b[^}]*?(/)?\}")
+HASH_WORD = re.compile(r"#{1,6}[^\s#]")
 INLINE_COMMENT = re.compile(r" *<!--(?:(?!-->).)*--> *$")
 QUOTED = re.compile(r"^ {0,3}> ?")
 QUOTE_DEPTH = re.compile(r" *(?:> *)+")
@@ -95,6 +96,34 @@ def _check_brackets(line: str, depth: int) -> int:
         elif char in "])" and depth:
             depth -= 1
     return depth
+
+
+ANY_FENCE = re.compile(r"\s*(`{3,}|~{3,})")
+
+
+class KramdownWhitespace(NormalizeWhitespace):
+    """Python-Markdown's whitespace normalising, less what kramdown keeps: a tab after a
+    line's indentation (in code, `a\tb` stays), and a line of spaces inside fenced code."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = "\n".join(lines).replace(STX, "").replace(ETX, "")
+        source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+        out: list[str] = []
+        fence = ""
+        for line in source.split("\n"):
+            bare = line.lstrip(" \t")
+            if "\t" in line[: len(line) - len(bare)]:
+                line = line[: len(line) - len(bare)].expandtabs(self.md.tab_length) + bare
+            opening = ANY_FENCE.match(line)
+            if fence:
+                if opening and opening.group(1).startswith(fence) and not bare.strip(fence[0]):
+                    fence = ""
+            elif opening:
+                fence = opening.group(1)
+            elif not bare:
+                line = ""
+            out.append(line)
+        return out
 
 
 class KramdownBlocks(Preprocessor):
@@ -149,7 +178,8 @@ class KramdownBlocks(Preprocessor):
         gfm = self.extension.gfm
         out: list[str] = []
         stack: list[_Item] = []
-        fence: tuple[str, int, int] | None = None  # (its run, shift, its indent)
+        # (its run, shift, its indent, where it is written)
+        fence: tuple[str, int, int, int] | None = None
         previous = "blank"  # blank | paragraph | item | fence | other
         block_start = 0  # where in `out` the block after the last blank line starts
         brackets = 0
@@ -158,7 +188,7 @@ class KramdownBlocks(Preprocessor):
             line = lines[index]
             index += 1
             if fence is not None:
-                closing, shift, opened_at = fence
+                closing, shift, opened_at, written_at = fence
                 out.append(_shift(line, shift))
                 bare = line.strip()
                 indent = len(line) - len(line.lstrip(" "))
@@ -168,6 +198,7 @@ class KramdownBlocks(Preprocessor):
                     and not bare.strip(closing[0])
                     and indent <= opened_at + 3
                 ):
+                    out[-1] = " " * written_at + bare  # where SuperFences looks for it
                     fence = None
                     previous = "fence"
                 continue
@@ -181,6 +212,10 @@ class KramdownBlocks(Preprocessor):
             indent = len(line) - len(stripped)
             first = stripped[0]
             column = stack[-1].source_column if stack else 0
+            if gfm and first == "#" and indent < column + 4 and HASH_WORD.match(stripped):
+                # kramdown-parser-gfm: a heading needs a space after its #s (`#1234` is text)
+                stripped = "\\" + stripped
+                line = " " * indent + stripped
             if (
                 not gfm
                 and first in "#>`~"
@@ -270,10 +305,20 @@ class KramdownBlocks(Preprocessor):
                 rewritten = " " * new_indent + line.lstrip(" ")
             else:
                 new_indent, rewritten = indent, line
-            out.append(rewritten)
             opening = FENCE.match(line)
+            if opening and gfm:
+                # kramdown-parser-gfm takes a fence's lines as they are: the 1-3 spaces it is
+                # indented by (past its list item's column) stay in its code
+                base = stack[-1].output_column if stack else 0
+                shift = base - (stack[-1].source_column if stack else 0)
+                rewritten = " " * base + line.lstrip(" ")
+                out.append(rewritten)
+                fence = (opening.group(1), shift, indent, base)
+                previous = "other"
+                continue
+            out.append(rewritten)
             if opening:
-                fence = (opening.group(1), new_indent - indent, indent)
+                fence = (opening.group(1), new_indent - indent, indent, new_indent)
                 previous = "other"
             elif line.lstrip().startswith(("#", "|", "<")) or RULE.match(line):
                 previous = "other"
@@ -303,9 +348,10 @@ class KramdownBlocks(Preprocessor):
         output_column = (parent.output_column if parent else 0) + 4
         return _Item(source_column, output_column, symbol[0].isdigit(), len(indent))
 
-    @staticmethod
-    def item_text(marker: re.Match[str]) -> str:
+    def item_text(self, marker: re.Match[str]) -> str:
         symbol, space, content = marker.group(2, 3, 4)
+        if self.extension.gfm and HASH_WORD.match(content):
+            content = "\\" + content  # `- #1234 fixed`: text, not a heading
         if len(space) > 4 and content:
             content = " " * (len(space) - 1) + content  # kramdown: code starts the item
         return f"{symbol} {content}".rstrip() if content else symbol
@@ -450,6 +496,7 @@ class KramdownExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         md.kramdown = self  # type: ignore[attr-defined]  # the tree processors' state
+        md.preprocessors.register(KramdownWhitespace(md), "normalize_whitespace", 30)
         # After whitespace normalising (30), before SuperFences takes the fences (25).
         md.preprocessors.register(KramdownBlocks(md, self), "kramdown_blocks", 27)
         # Before the tables extension (75), after code blocks (80) and block math (79.9).

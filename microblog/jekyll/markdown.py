@@ -41,6 +41,7 @@ KRAMDOWN_INPUT = MarkdownOptions(gfm=False)
 __all__ = ["MarkdownTooComplex", "balance_html", "render_markdown", "render_post"]
 
 MAX_SOURCE = 1_000_000  # characters: ~2 s of rendering; far above any real post
+LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 # Jekyll's MKDWN_LINK_REF_REGEX (footnote definitions are of the same form)
 LINK_DEFINITION = re.compile(r"^ {0,3}(\[[^\]\n]+\])(:.+)$", re.MULTILINE)
 
@@ -69,8 +70,9 @@ def new_renderer(options: MarkdownOptions) -> markdown.Markdown:
             "pymdownx.highlight",
             "pymdownx.arithmatex",
             KramdownExtension(options),
-            # GFM's ~~strikethrough~~ (kramdown-parser-gfm); kramdown's own input has none
-            *(["pymdownx.tilde"] if options.gfm else []),
+            # GFM's ~~strikethrough~~ and `- [x]` task lists (kramdown-parser-gfm);
+            # kramdown's own input has neither
+            *(["pymdownx.tilde", "pymdownx.tasklist"] if options.gfm else []),
         ],
         extension_configs={
             "pymdownx.superfences": {
@@ -135,6 +137,8 @@ def excerpt_source(body: str, separator: str | None) -> str:
     """The part of a post's source that is its excerpt, as Jekyll cuts it (Excerpt
     #extract_excerpt): the text before the separator, searched from the body's very start,
     then the definitions further on of the `[labels]` it names, written exactly so."""
+    # Jekyll's front matter pattern takes the blank lines after the closing ---
+    body = LEADING_BLANK_LINES.sub("", body)
     head, found, tail = body.partition("\n\n" if separator is None else separator)
     if not found:
         return head
