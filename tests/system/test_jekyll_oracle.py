@@ -217,6 +217,7 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "- #7951 [fix][#7951]\n- [x] done\n- [ ] todo\n\n#tag line\n\n[#7951]:https://x.example/1\n",
         'Fixed ""not nil" and open\\("\\|x", "w"\\) ok\n',
         "- item\n\n    ```nim\n    code(x)\n      inner\n    ```\n\n```\na\tb\n  \nc\n```\n",
+        "got <seq[char]> but <File:/dev/tty> and x</li>, <span>ok</span> <br> <div>d</div>\n",
     ],
     ids=[
         "code spans, strike, IAL-like code, one-line math",
@@ -225,6 +226,7 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "#1234 and task lists",
         "quotes after quotes and escapes",
         "fences keep their indentation and tabs",
+        "angle brackets that are no span tag are text",
     ],
 )
 def test_texts_render_as_jekyll_renders_them(text):
