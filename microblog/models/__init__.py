@@ -8,6 +8,15 @@ from __future__ import annotations
 
 from microblog.models.accounts import Author
 from microblog.models.comments import Comment, CommentStatus, status_type
+from microblog.models.fediverse import (
+    ActorKey,
+    Block,
+    FederatedPost,
+    Follower,
+    Reaction,
+    RemoteActor,
+    RemoteReply,
+)
 from microblog.models.jobs import Job, JobState
 from microblog.models.mail import MailOptOut, ReplySubscription
 from microblog.models.media import Media
@@ -32,10 +41,14 @@ __all__ = [
     "GENERATION_SQL",
     "NO_SYNC",
     "AccessToken",
+    "ActorKey",
     "AuthorizationCode",
     "Author",
+    "Block",
     "Category",
     "Comment",
+    "FederatedPost",
+    "Follower",
     "CommentStatus",
     "Job",
     "JobState",
@@ -44,7 +57,10 @@ __all__ = [
     "Page",
     "Post",
     "PostTombstone",
+    "Reaction",
     "Redirect",
+    "RemoteActor",
+    "RemoteReply",
     "ReplySubscription",
     "SentWebmention",
     "SiteSetting",

@@ -26,7 +26,7 @@ from microblog.models import Comment, Page, Post, Redirect, Tag, post_tags
 from microblog.models.ids import parse_id
 from microblog.posts import tombstones
 from microblog.timeutil import now_utc
-from microblog.web import post_page
+from microblog.web import fediverse, post_page
 from microblog.web.caching import cached_page, cached_response
 from microblog.web.media import media_response
 from microblog.web.pages import page_at
@@ -218,6 +218,10 @@ def permalink(path: str) -> ResponseReturnValue:
     media = media_response(path)
     if media is not None:
         return media
+    # A fediverse server asking for the post as ActivityStreams JSON (never cached).
+    activity = fediverse.activity_response_at(path)
+    if activity is not None:
+        return activity
     # "Reply" under a comment: the form answering it, on a private page.
     if "reply" in request.args:
         replying = post_page.reply_form_response_at(path)
@@ -234,6 +238,7 @@ def permalink(path: str) -> ResponseReturnValue:
         lambda: render_post_at(path),
         lifetime=lifetime,
         equivalent=post_page.page_without_token,
+        headers=fediverse.VARY_ACCEPT,
     )
 
 

@@ -2,7 +2,7 @@
 `categories`
 
 Revision ID: f2b3c4d5e6a7
-Revises: f1a2b3c4d5e6
+Revises: d3e387d5da1e
 Create Date: 2026-12-07 08:30:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "f2b3c4d5e6a7"
-down_revision = "f1a2b3c4d5e6"
+down_revision = "d3e387d5da1e"
 branch_labels = None
 depends_on = None
 
