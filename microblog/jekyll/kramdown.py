@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from markdown import Extension, Markdown
 from markdown.inlinepatterns import (
     BACKTICK_RE,
+    HTML_RE,
+    HtmlInlineProcessor,
     REFERENCE_RE,
     BacktickInlineProcessor,
     InlineProcessor,
@@ -457,6 +459,25 @@ class KramdownCodeSpan(BacktickInlineProcessor):
         return element, begin, end + run
 
 
+# kramdown's span HTML tag (parser/html.rb HTML_TAG_RE: an XML name, then attributes)
+SPAN_TAG = re.compile(r"</?([A-Za-z][\w.-]*(?::[A-Za-z_][\w.-]*)?)(?=[\s/>])")
+
+
+class KramdownSpanHtml(HtmlInlineProcessor):
+    """Inline HTML as kramdown reads it in a paragraph: `<seq[char]>`, `<File:/dev/tty>`
+    are no tags but text, and so is a block element's tag (`</li>`, `<div>`) there."""
+
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | str | None, int | None, int | None]:
+        raw = m.group(1)
+        if not raw.startswith(("<!", "<?")):
+            tag = SPAN_TAG.match(raw)
+            if tag is None or tag.group(1).lower() in BLOCK_TAGS:
+                return None, None, None
+        return super().handleMatch(m, data)
+
+
 class ReferenceOrText(ReferenceInlineProcessor):
     """`[text][id]` / `[text]`: when no definition has the id, only the first `[` is text
     and the brackets inside are read again, as kramdown reads them (`[[Bug #1]]` is
@@ -506,6 +527,7 @@ class KramdownExtension(Extension):
         md.inlinePatterns.register(Guillemets("<<|>>", md), "kramdown_guillemets", 95)
         md.inlinePatterns.register(KramdownCodeSpan(BACKTICK_RE), "backtick", 190)
         md.inlinePatterns.register(ReferenceOrText(REFERENCE_RE, md), "reference", 170)
+        md.inlinePatterns.register(KramdownSpanHtml(HTML_RE, md), "html", 90)
         md.inlinePatterns.register(ShortReferenceOrText(REFERENCE_RE, md), "short_reference", 130)
         # After code spans (190), before escapes (180) and everything else.
         md.inlinePatterns.register(RawSpanHtml(RAW_SPAN, md), "kramdown_raw_span", 185)

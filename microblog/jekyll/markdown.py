@@ -64,6 +64,7 @@ def new_renderer(options: MarkdownOptions) -> markdown.Markdown:
             "tables",
             "sane_lists",
             "footnotes",
+            "def_list",  # kramdown's definition lists (`term` then `: definition`)
             "attr_list",
             "md_in_html",
             "pymdownx.superfences",
@@ -156,6 +157,7 @@ def render_post(
     excerpt_separator: str | None = None,
     gfm: bool = True,
     options: MarkdownOptions | None = None,
+    excerpt_markdown: str | None = None,
 ) -> tuple[str, str]:
     """(body_html, excerpt_html) for a post; an HTML body is kept as written.
 
@@ -165,7 +167,11 @@ def render_post(
         # Jekyll: the front matter's `excerpt` is used as written (no Markdown, no Liquid)
         excerpt_html = excerpt
     else:
-        source = excerpt_source(body, excerpt_separator)
+        source = (
+            excerpt_markdown
+            if excerpt_markdown is not None
+            else excerpt_source(body, excerpt_separator)
+        )
         excerpt_html = render_markdown(source, gfm=gfm, options=options) if is_markdown else source
     return body_html, balance_html(excerpt_html).strip()
 

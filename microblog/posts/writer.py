@@ -154,24 +154,32 @@ def refuse_unstorable(post: PostInput) -> None:
 
 # What a post's HTML depends on: its text, its kind, its excerpt and the site's Markdown
 # options (hashable: the key of a render done ahead).
-RenderInputs = tuple[str, bool, str | None, str | None, MarkdownOptions]
+RenderInputs = tuple[str, bool, str | None, str | None, MarkdownOptions, str | None]
 
 
 def render_inputs(post: PostInput, settings: SiteSettings) -> RenderInputs:
     """The inputs of a post's render, as the writer will render it."""
     separator = post.excerpt_separator or settings.excerpt_separator
-    return (post.body, post.is_markdown, post.excerpt, separator, settings.markdown)
+    return (
+        post.body,
+        post.is_markdown,
+        post.excerpt,
+        separator,
+        settings.markdown,
+        post.excerpt_markdown,
+    )
 
 
 def render(inputs: RenderInputs) -> tuple[str, str]:
     """(body_html, excerpt_html) for those inputs."""
-    body, is_markdown, excerpt, separator, options = inputs
+    body, is_markdown, excerpt, separator, options, excerpt_markdown = inputs
     return render_post(
         body,
         is_markdown=is_markdown,
         excerpt=excerpt,
         excerpt_separator=separator,
         options=options,
+        excerpt_markdown=excerpt_markdown,
     )
 
 
