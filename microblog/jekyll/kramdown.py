@@ -19,9 +19,9 @@ from markdown import Extension, Markdown
 from markdown.inlinepatterns import (
     BACKTICK_RE,
     HTML_RE,
-    HtmlInlineProcessor,
     REFERENCE_RE,
     BacktickInlineProcessor,
+    HtmlInlineProcessor,
     InlineProcessor,
     ReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
