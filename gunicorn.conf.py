@@ -14,6 +14,26 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+
+def own_control_socket(binds: list[str], folder: str) -> str:
+    """A control socket path of this server's own. gunicorn's default,
+    ~/.gunicorn/gunicorn.ctl, is one file for every gunicorn a user runs: a second server
+    took it over from the first. Named after what no two running servers share, the checkout
+    and the addresses they listen on; short, as a socket path must be (108 bytes)."""
+    import hashlib
+
+    key = "\0".join([folder, *sorted(binds)])
+    digest = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+    return os.path.join(os.path.expanduser("~"), ".gunicorn", f"microblog-{digest}.ctl")
+
+
+# GUNICORN_CONTROL_SOCKET (or --control-socket) names it; else `on_starting` picks this
+# server's own once the addresses it listens on are known (a --bind on the command line too).
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+
 # One process per core (plus one, for the moments a process waits on the database).
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 worker_class = "gthread"
@@ -53,7 +73,12 @@ def post_worker_init(worker):
 
 
 def on_starting(server):
-    """Refuse to start several blog workers whose rate limits would each count alone."""
+    """Give this server its own control socket; refuse to start several blog workers whose
+    rate limits would each count alone."""
+    default = server.cfg.settings["control_socket"].default
+    if server.cfg.control_socket == default:
+        own = own_control_socket(list(server.cfg.bind), os.path.dirname(os.path.abspath(__file__)))
+        server.cfg.set("control_socket", own)
     if getattr(server.app, "app_uri", None) != "wsgi:app":
         return  # another app served with these settings (the benchmarks' hello-world)
     from microblog.config import rate_limit_storage_problem

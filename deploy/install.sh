@@ -114,6 +114,10 @@ say "virtualenv $APP/.venv (pip install . : the app and what it runs on, no test
 [ -x "$APP/.venv/bin/python" ] || "$PYTHON" -m venv "$APP/.venv"
 "$APP/.venv/bin/python" -m pip install --upgrade --disable-pip-version-check pip
 "$APP/.venv/bin/python" -m pip install --disable-pip-version-check "$APP"
+# The service runs this copy (its working directory) and may not write beside it: compile
+# it now, or every start would compile every module again.
+"$APP/.venv/bin/python" -m compileall -q "$APP/microblog" "$APP/migrations" "$APP/wsgi.py" \
+    "$APP/gunicorn.conf.py" >/dev/null
 
 say "the microblog command ($BIN/microblog: flask as $SERVICE_USER with the settings)"
 cat > "$BIN/microblog" <<EOF

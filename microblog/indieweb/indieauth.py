@@ -30,11 +30,10 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
-import mf2py  # type: ignore[import-untyped]
 from sqlalchemy import select, update
 
 from microblog.extensions import db
-from microblog.indieweb.fetch import FetchRefused, fetch
+from microblog.indieweb.fetch import fetch
 from microblog.models import Author, AuthorizationCode
 from microblog.models import tokens as access_tokens
 from microblog.timeutil import as_utc, now_utc
@@ -227,7 +226,7 @@ def fetch_client_info(client_id: str, *, allow_private: bool) -> ClientInfo:
             accept="application/json, text/html;q=0.9",
             seconds=CLIENT_FETCH_SECONDS,
         )
-    except (FetchRefused, OSError, Exception) as error:  # any failure: the app stays unnamed
+    except Exception as error:  # refused, unreachable, too slow…: the app stays unnamed
         return ClientInfo(problem=f"its page could not be read ({type(error).__name__})")
     if not 200 <= page.status < 300:
         return ClientInfo(problem=f"its page answered {page.status}")
@@ -275,6 +274,10 @@ def client_info_from_json(text: str, base: str, client_id: str) -> ClientInfo:
 
 def client_info_from_html(text: str, base: str) -> ClientInfo:
     """An HTML page: its first h-app (or h-x-app) and its `rel="redirect_uri"` links."""
+    # Imported here: mf2py brings BeautifulSoup, html5lib and requests (~0.2 s), which every
+    # CLI command and worker boot would pay for otherwise.
+    import mf2py  # type: ignore[import-untyped]
+
     parsed = mf2py.parse(doc=text, url=base, html_parser="html.parser")
     app: dict[str, Any] = {}
     for item in parsed.get("items", []):
@@ -359,7 +362,8 @@ def redeem_code(values: Mapping[str, str]) -> AuthorizationCode:
     ).scalar_one_or_none()
     if found is None or found.used_at is not None:
         raise IndieAuthError("invalid_grant", "this code is unknown or was used already")
-    # One use: of two redemptions at once, only one claims the code.
+    # One use: of two redemptions at once only one claims the code, and a failed
+    # redemption (a wrong verifier) uses it up too (the view commits the claim).
     claimed = db.session.execute(
         update(AuthorizationCode)
         .where(AuthorizationCode.id == found.id, AuthorizationCode.used_at.is_(None))

@@ -43,27 +43,31 @@ def _words(comment: Comment) -> str:
     return base64.urlsafe_b64encode(digest.digest()).decode()
 
 
-def moderation_token(comment: Comment, action: str) -> str:
+def moderation_token(comment: Comment, action: str, feed: Author | None = None) -> str:
     """A signed token for one action on one comment, in the state the comment is in now and
-    with the words it holds now."""
-    payload = {
+    with the words it holds now. Made for `feed` (the author's private feed), it also names
+    that feed's generation: `author feed-url --rotate` voids the links already read from the
+    old feed, as it voids the feed itself (a mailed link is not the feed's to void)."""
+    payload: dict[str, object] = {
         "c": comment.id,
         "a": action,
         "s": comment.status.value,
         "t": _stamp(comment),
         "w": _words(comment),
     }
+    if feed is not None:
+        payload["f"] = [feed.id, feed.feed_generation]
     return links.sign("moderate", payload)
 
 
-def moderation_link(comment: Comment, action: str) -> str:
-    """The absolute URL of a moderation link."""
-    return links.absolute(f"/moderate/{moderation_token(comment, action)}")
+def moderation_link(comment: Comment, action: str, feed: Author | None = None) -> str:
+    """The absolute URL of a moderation link (for a mail; for `feed`'s entries)."""
+    return links.absolute(f"/moderate/{moderation_token(comment, action, feed)}")
 
 
-def moderation_links(comment: Comment) -> dict[str, str]:
-    """One link per action a mail or the private feed offers."""
-    return {action: moderation_link(comment, action) for action in MAIL_ACTIONS}
+def moderation_links(comment: Comment, feed: Author | None = None) -> dict[str, str]:
+    """One link per action a mail (or, with `feed`, the author's private feed) offers."""
+    return {action: moderation_link(comment, action, feed) for action in MAIL_ACTIONS}
 
 
 def read_moderation_token(token: str) -> tuple[Comment, str] | None:
@@ -87,7 +91,20 @@ def read_moderation_token(token: str) -> tuple[Comment, str] | None:
         return None
     if payload.get("w") != _words(comment):
         return None  # the text changed since the link was made: the author never read it
+    if "f" in payload and not _current_feed(payload["f"]):
+        return None  # read from a feed URL rotated since
     return comment, action
+
+
+def _current_feed(feed: object) -> bool:
+    """Whether a feed link's [author id, generation] is that author's feed of today."""
+    if not isinstance(feed, list) or len(feed) != 2:
+        return False
+    try:
+        author = db.session.get(Author, int(feed[0]))
+        return author is not None and author.feed_generation == int(feed[1])
+    except (TypeError, ValueError):
+        return False
 
 
 # ---------------------------------------------------------------------------- the private feed

@@ -20,7 +20,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path, PurePath
+from pathlib import Path, PurePath, PurePosixPath
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from microblog.extensions import db
 from microblog.jekyll.errors import NotAPost, PostError
 from microblog.jekyll.files import content_hash, skip_reason_for_name, source_key_for
+from microblog.jekyll.front_matter import json_safe
 from microblog.jekyll.post_file import PostSource, parse_post
 from microblog.jekyll.settings import SiteSettings
 from microblog.jekyll.site import JekyllSite
@@ -38,7 +39,7 @@ from microblog.posts.index import SessionLike, StoredPost
 from microblog.posts.pages import import_pages
 from microblog.posts.pruning import absolute, file_is_gone, prune_gone
 from microblog.posts.render_ahead import rendering_ahead
-from microblog.posts.site_settings import PERMALINK, set_setting
+from microblog.posts.site_settings import JEKYLL_CONFIG, PERMALINK, set_setting
 from microblog.posts.writer import ImportOrigin, PostRejected, PostWriter
 
 __all__ = [
@@ -339,6 +340,25 @@ def import_paths(
     return report
 
 
+# Site files a browser would run as a document of the blog's own origin; they are served
+# with a sandboxing Content-Security-Policy (web/media.py), so their scripts never run.
+ACTIVE_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".svg", ".svgz", ".xml"})
+NAMED_ACTIVE = 10
+
+
+def sandbox_notes(static: Iterable[PurePosixPath]) -> list[str]:
+    """One refusal line per site file whose scripts will not run where it is served."""
+    active = [str(p) for p in static if PurePosixPath(p).suffix.lower() in ACTIVE_SUFFIXES]
+    lines = [
+        f"refused to run scripts: {name}: served sandboxed (its scripts and forms do not run "
+        "with the blog's cookies); host it elsewhere if it needs them"
+        for name in active[:NAMED_ACTIVE]
+    ]
+    if len(active) > NAMED_ACTIVE:
+        lines.append(f"refused to run scripts: {len(active) - NAMED_ACTIVE} more such files")
+    return lines
+
+
 def database_has_posts(session: SessionLike | None = None) -> bool:
     """Whether any post exists (for `--if-empty`)."""
     session = session if session is not None else db.session
@@ -385,6 +405,8 @@ def import_site(
     if not dry_run:
         # New posts (editor, Micropub) follow the site's own addresses from now on.
         set_setting(PERMALINK, site.settings.permalink, importer.writer.session)
+        # What it read, for the export to write back (its `_config.yml` says the same).
+        set_setting(JEKYLL_CONFIG, json_safe(site.config), importer.writer.session)
     report = importer.close()
     # Pages after posts: their Liquid may list the posts (site.posts).
     for result in import_pages(site, importer.writer.session, dry_run=dry_run, force=force):
@@ -398,6 +420,7 @@ def import_site(
         )
     if not dry_run:
         importer.writer.session.commit()  # the pages, as each batch of posts was
+    report.notes.extend(sandbox_notes(site.files.static))
     if media_folder is not None and not dry_run:
         copied = copy_static_files(site.root, site.files.static, media_folder)
         report.notes.append(

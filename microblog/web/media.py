@@ -10,7 +10,10 @@ revalidates with a 304.
 What is served from here is never a document of the blog's origin: every answer carries a
 CSP with `sandbox` and no script source, so an HTML or SVG file an old site held opens in
 an opaque origin with scripts off (no cookies, nothing of the author's session), and
-`nosniff`, so a browser never takes an image for a page.
+`nosniff`, so a browser never takes an image for a page. A script file (`.js`, `.mjs`,
+`.wasm`…) is served as a download of no runnable type: with `nosniff`, a browser refuses to
+run it, so no `<script src>` in an imported post runs a site's old scripts on the blog's
+own origin (the pages' `script-src 'self'` would otherwise let it).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ TYPES = {
     ".json": "application/json",
     ".woff2": "font/woff2",
 }
+# Files a browser would run as script if a page named them: never served as such.
+SCRIPT_EXTENSIONS = frozenset({".js", ".mjs", ".cjs", ".wasm"})
 # Served files run nothing: a sandboxed, script-less document if a browser opens one.
 MEDIA_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 
@@ -74,6 +79,9 @@ def media_response(path: str) -> Response | None:
         etag=True,
         mimetype=content_type_of(path),
     )
+    if os.path.splitext(path)[1].lower() in SCRIPT_EXTENSIONS:
+        response.mimetype = "application/octet-stream"
+        response.headers["Content-Disposition"] = "attachment"
     response.headers["Content-Security-Policy"] = MEDIA_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cross-Origin-Resource-Policy"] = "same-site"

@@ -110,7 +110,7 @@ def author_feed(token: str) -> ResponseReturnValue:
             render_template(
                 "moderate/feed_entry.html",
                 comment=comment,
-                links=notify.moderation_links(comment),
+                links=notify.moderation_links(comment, feed=author),
             ),
         )
         for comment in waiting

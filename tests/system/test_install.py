@@ -88,6 +88,8 @@ def test_the_install_has_no_test_tools_and_an_upgraded_database(prefix):
         found = subprocess.run([str(python), "-c", f"import {tool}"], capture_output=True)
         assert found.returncode != 0, f"{tool} is installed in production"
     assert not (app / "tests").exists()
+    # Compiled where the service, which may not write there, finds it.
+    assert list((app / "microblog" / "web" / "__pycache__").glob("public.*.pyc"))
     command = prefix / "usr/local/bin/microblog"
     current = subprocess.run(
         [str(command), "db", "current"], capture_output=True, text=True, timeout=120

@@ -32,6 +32,7 @@ FILES = {
     "404.md": "---\ntitle: Lost?\npermalink: /404.html\n---\nNothing lives here, sorry.\n",
     "README.md": "---\ntitle: Not published\n---\nexcluded\n",
     "assets/style.scss": "---\n---\nbody { color: red; }\n",
+    "legacy/widget.html": "<p>An old widget</p><script>fetch('/admin/')</script>\n",
 }
 HOOK = """
 require "json"
@@ -113,6 +114,12 @@ def test_pages_are_served_where_jekyll_puts_them_with_the_same_text(make_app, tm
     for feed in ("/feed.xml", "/atom.xml", "/feed.json"):
         text = client.get(feed).get_data(as_text=True)
         assert "gardens" not in text and "/about/" not in text
+    # An old site's own HTML file: served, but sandboxed, and the import said so.
+    assert "refused to run scripts: legacy/widget.html" in result.output
+    widget = client.get("/legacy/widget.html")
+    assert widget.status_code == 200 and widget.mimetype == "text/html"
+    assert "sandbox" in widget.headers["Content-Security-Policy"]
+    widget.close()
     # Importing again changes nothing.
     again = app.test_cli_runner().invoke(args=["posts", "import", str(site)])
     assert "unchanged: about.md" in again.output

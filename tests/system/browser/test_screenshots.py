@@ -30,7 +30,7 @@ def queue_has_a_comment(chromium, live_site, example) -> None:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", ["post", "tag", "moderation-queue"])
+@pytest.mark.parametrize("name", ["post", "tag", "moderation-queue", "sign-in"])
 def test_screenshot(
     new_page, sign_in, example, screenshots_dir, queue_has_a_comment, live_site, name, width
 ):
@@ -40,6 +40,9 @@ def test_screenshot(
         page.goto(example.permalink)
     elif name == "tag":
         page.goto(f"/tags/{example.tag_slug}/")
+    elif name == "sign-in":
+        page.goto("/admin")  # where the README sends a new author: it leads here
+        assert page.url.endswith("/admin/login")
     else:
         sign_in(watched)
         page.goto("/admin/comments?status=pending")
