@@ -4,7 +4,7 @@
 every address, page, feed and approved comment; exporting that again gives the same files.
 
 The site is made of parts, each a function that yields files (`PARTS`; `register_part` adds
-one, as pages do):
+one: pages register theirs, posts/page_export.py):
 
 - `_config.yml`: what the last whole-site import read (its `permalink`, `timezone`,
   `defaults`, `kramdown`…), with the blog's title, URL, zone and permalink style;
@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -165,11 +166,28 @@ def yaml_key(name: str, value: Any) -> str:
     return yaml_text({name: value})
 
 
+# What closes a raw block, in every spelling Liquid reads (`{%- endraw -%}`, `{%endraw%}`).
+ENDRAW = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+
+
 def protected_body(body: str) -> str:
-    """The body, wrapped in `{% raw %}` when it holds text Liquid would run."""
-    if ("{{" in body or "{%" in body) and "{% endraw" not in body:
-        return "{% raw %}" + body + "{% endraw %}"
-    return body
+    """The body, wrapped in `{% raw %}` when it holds text Liquid would run, so that an
+    import gives back these very characters.
+
+    A `{% endraw %}` inside the text would end the raw block early (and whatever follows
+    would run: `{{ page.title }}` became the title); each one is written outside the block,
+    its `{` printed by Liquid (`{{ '{' }}% endraw %}`): no `{%` is left to read as a tag.
+    """
+    if "{{" not in body and "{%" not in body:
+        return body
+    parts = []
+    position = 0
+    for found in ENDRAW.finditer(body):
+        parts.append("{% raw %}" + body[position : found.start()] + "{% endraw %}")
+        parts.append("{{ '{' }}" + found.group()[1:])
+        position = found.end()
+    parts.append("{% raw %}" + body[position:] + "{% endraw %}")
+    return "".join(parts)
 
 
 def last_change(post: Post) -> datetime | None:
