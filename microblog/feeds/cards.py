@@ -88,6 +88,15 @@ def feature_image(front_matter: dict[str, Any]) -> str | None:
     return None
 
 
+def shown_feature_image(post: CardPost) -> str | None:
+    """The front matter's feature image as a page shows it (resolved against the post's own
+    address, so `images/x.jpg` and `/images/x.jpg` both work); None without one."""
+    found = feature_image(post.front_matter or {})
+    if not found or found.startswith(("data:", "javascript:")):
+        return None
+    return uri(urljoin(post.permalink, found))
+
+
 def card_image(post: CardPost, site_url: str) -> str | None:
     """The card's absolute image URL, if the post has an image."""
     found = feature_image(post.front_matter or {})

@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import Blueprint, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from microblog.extensions import db
 from microblog.models import Category, Post, post_categories
@@ -43,7 +44,11 @@ def posts_in(year: int, month: int | None) -> list[Post]:
         end = datetime(year + 1, 1, 1, tzinfo=zone)
     else:
         end = datetime(year, month + 1, 1, tzinfo=zone)
-    query = Post.published(now_utc()).where(Post.published_at >= start, Post.published_at < end)
+    query = (
+        Post.published(now_utc())
+        .where(Post.published_at >= start, Post.published_at < end)
+        .options(undefer(Post.front_matter))
+    )
     return list(db.session.execute(query).scalars())
 
 
@@ -146,7 +151,7 @@ def category(slug: str) -> ResponseReturnValue:
         filed = category_or_404(slug)
         now = now_utc()
         page = db.paginate(
-            Category.filed(filed, now),
+            Category.filed(filed, now).options(undefer(Post.front_matter)),
             page=number,
             per_page=current_app.config["POSTS_PER_PAGE"],
             count=False,

@@ -16,9 +16,11 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from microblog.extensions import db
 from microblog.feeds import entry_updated
+from microblog.feeds.cards import shown_feature_image
 from microblog.feeds.entries import post_authors
 from microblog.feeds.uris import uri
 from microblog.jekyll.slugs import tag_slug
@@ -81,7 +83,7 @@ def index() -> ResponseReturnValue:
 
     def render() -> str:
         page = db.paginate(
-            Post.published(),
+            Post.published().options(undefer(Post.front_matter)),
             page=number,
             per_page=current_app.config["POSTS_PER_PAGE"],
             error_out=number > 1,
@@ -143,7 +145,7 @@ def tag(slug: str) -> ResponseReturnValue:
         tag = tag_or_404(slug)
         now = now_utc()
         page = db.paginate(
-            Post.tagged(tag, now),
+            Post.tagged(tag, now).options(undefer(Post.front_matter)),
             page=number,
             per_page=current_app.config["POSTS_PER_PAGE"],
             count=False,
@@ -319,6 +321,8 @@ def template_post_authors(post: Post) -> list[str]:
 
 
 bp.add_app_template_filter(tag_slug, "tag_slug")
+# A post's feature image (front matter `image:` or Minimal Mistakes' `header.*`), if any.
+bp.add_app_template_global(shown_feature_image, "feature_image")
 bp.add_app_template_filter(uri, "uri")
 # The post's last change as its feeds give it (shown as "updated", microformats' updated).
 bp.add_app_template_global(entry_updated, "post_updated")

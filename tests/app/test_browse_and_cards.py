@@ -216,3 +216,27 @@ def test_a_post_cannot_take_an_address_the_blog_answers(make_app, write_post, pe
     )
     assert result.exit_code != 0
     assert "failed:" in result.output and "the blog itself uses" in result.output
+
+
+def test_feature_images_show_on_the_post_and_in_listings(blog):
+    client = blog.test_client()
+    post = tree(client.get(permalink_of(blog, "New year")))
+    covers = [img.get("src") for img in post.iterfind(".//figure[@class='feature-image']/img")]
+    assert covers == ["/images/snow.jpg"]
+    listing = tree(client.get("/"))
+    cards = [img.get("src") for img in listing.iterfind(".//a[@class='summary-image']/img")]
+    assert cards == ["/images/snow.jpg"]  # only the post with a feature image has a card image
+
+
+def test_minimal_mistakes_header_images(make_app, write_post):
+    app = make_app()
+    text = "---\ntitle: Teaser\nheader:\n  overlay_image: banner.png\n  teaser: t.png\n---\nText."
+    result = app.test_cli_runner().invoke(
+        args=["posts", "import", str(write_post("2020-02-02-teaser.md", text))]
+    )
+    assert result.exit_code == 0, result.output
+    page = tree(app.test_client().get("/posts/2020/02/teaser/"))
+    assert meta(page, "og:image") == ["http://blog.example/posts/2020/02/teaser/banner.png"]
+    assert [img.get("src") for img in page.iterfind(".//figure/img")] == [
+        "/posts/2020/02/teaser/banner.png"
+    ]
