@@ -59,10 +59,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from microblog.web import (
         admin,
+        browse,
         comments,
         editor,
         errors,
+        fediverse,
         feeds,
+        followers,
         indieauth,
         media_library,
         micropub,
@@ -71,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         public,
         replies,
         search,
+        theme,
         webmention,
     )
 
@@ -87,6 +91,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderate.bp)
     app.register_blueprint(replies.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(browse.bp)
+    theme.init_app(app)
+    app.register_blueprint(fediverse.bp)
+    app.register_blueprint(followers.bp)
     errors.init_app(app)
     # Last: its catch-all permalink route must not shadow the others.
     app.register_blueprint(public.bp)
@@ -95,7 +103,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from microblog import mail as notify
     from microblog.indieweb import sending, websub  # noqa: F401 (job kinds and commit hook)
     from microblog.jobs import runner as job_runner
-    from microblog.posts import media_jobs  # noqa: F401 (job kind)
+    from microblog.posts import (
+        exporter,
+        media_jobs,  # noqa: F401 (job kind)
+        page_export,
+    )
+
+    exporter.register_part(page_export.page_files)
 
     notify.init_app(app)
     job_runner.init_app(app)
@@ -110,8 +124,9 @@ def register_session_hooks() -> None:
     from sqlalchemy.orm import Session
 
     from microblog import jobs
+    from microblog.fediverse import delivery as federation
     from microblog.indieweb import websub
-    from microblog.posts import site_changes
+    from microblog.posts import related, site_changes
     from microblog.web import generation
 
     hooks: list[tuple[Any, str, Callable[..., Any]]] = [
@@ -119,8 +134,15 @@ def register_session_hooks() -> None:
         # bumped once, just before the commit of the transaction that changed it.
         (Session, "before_commit", site_changes.bump_before_commit),
         (Session, "after_rollback", site_changes.forget_changes),
+        # Posts saved or deleted and the author's replies go out to the fediverse, as jobs
+        # queued in the same transaction (before the WebSub hook takes the marks).
+        (db.session, "after_flush", federation.note_author_comments),
+        (Session, "before_commit", federation.queue_before_commit),
+        (Session, "after_rollback", federation.forget_on_rollback),
         # The feeds that changed are announced (WebSub ping, Webmentions to send) as jobs
         # in that same transaction.
+        # Related posts are worked out again by a job queued in the transaction that saved.
+        (Session, "before_commit", related.queue_before_commit),
         (Session, "before_commit", websub.ping_before_commit),
         # This process's cached copy of the counter is dropped after such a commit.
         (Session, "do_orm_execute", generation.changes_site_state),

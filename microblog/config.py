@@ -18,6 +18,10 @@ DEFAULTS: dict[str, Any] = {
     "SITE_LANGUAGE": "en",
     # The author's picture (a URL, or a path on the site) for their h-card; None: none.
     "SITE_AUTHOR_PHOTO": None,
+    # A line or two about the author, shown under each post; and their pages elsewhere,
+    # "Label=URL" pairs separated by commas ("Mastodon=https://…, GitHub=https://…").
+    "SITE_AUTHOR_BIO": "",
+    "SITE_LINKS": "",
     "PERMALINK": "/posts/:year/:month/:title/",
     # The zone of post dates written without an offset (Jekyll's `timezone`).
     "TIMEZONE": "UTC",
@@ -44,6 +48,16 @@ DEFAULTS: dict[str, Any] = {
     "WEBMENTION_MAX_QUEUED_PER_CLIENT": 20,
     # Likes and reposts kept per post (each reader once); more are not counted.
     "WEBMENTION_MAX_REACTIONS": 500,
+    # ActivityPub: the blog's author can be followed from the fediverse (off: no actor, no
+    # WebFinger, nothing sent); fetch actors and deliver to private and loopback addresses
+    # (tests only); approve each follower by hand; give up on a server failing this long.
+    "ACTIVITYPUB_ENABLED": True,
+    "ACTIVITYPUB_ALLOW_PRIVATE": False,
+    "ACTIVITYPUB_MANUAL_APPROVAL": False,
+    "ACTIVITYPUB_GIVE_UP_DAYS": 3.0,
+    # Inbox activities accepted per minute from one server, and the largest body taken.
+    "ACTIVITYPUB_INBOX_RATE_LIMIT": "300 per minute",
+    "ACTIVITYPUB_MAX_BODY": 1024 * 1024,
     # IndieAuth: fetch an app's client_id page on private and loopback addresses (tests).
     "INDIEAUTH_ALLOW_PRIVATE": False,
     "PAGE_MAX_AGE": 0,
@@ -113,6 +127,8 @@ ENV_TYPES: dict[str, type] = {
     "SITE_AUTHOR": str,
     "SITE_LANGUAGE": str,
     "SITE_AUTHOR_PHOTO": str,
+    "SITE_AUTHOR_BIO": str,
+    "SITE_LINKS": str,
     "PERMALINK": str,
     "TIMEZONE": str,
     "POSTS_PER_PAGE": int,
@@ -126,6 +142,11 @@ ENV_TYPES: dict[str, type] = {
     "WEBMENTION_MAX_QUEUED": int,
     "WEBMENTION_MAX_QUEUED_PER_CLIENT": int,
     "WEBMENTION_MAX_REACTIONS": int,
+    "ACTIVITYPUB_ENABLED": bool,
+    "ACTIVITYPUB_ALLOW_PRIVATE": bool,
+    "ACTIVITYPUB_MANUAL_APPROVAL": bool,
+    "ACTIVITYPUB_GIVE_UP_DAYS": float,
+    "ACTIVITYPUB_INBOX_RATE_LIMIT": str,
     "INDIEAUTH_ALLOW_PRIVATE": bool,
     "PAGE_MAX_AGE": int,
     "RESPONSE_CACHE_MAX_BYTES": int,

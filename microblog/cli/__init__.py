@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from microblog.cli.backup import backup_command, restore_command
     from microblog.cli.comments import comments_cli
     from microblog.cli.doctor import doctor_cli
+    from microblog.cli.fediverse import fediverse_cli
     from microblog.cli.jobs import jobs_cli
     from microblog.cli.posts import posts_cli
     from microblog.cli.search import search_cli
@@ -25,4 +26,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(comments_cli)
     app.cli.add_command(restore_command)
+    app.cli.add_command(fediverse_cli)
     init_seed(app)

@@ -53,6 +53,7 @@ def import_posts(
     from pathlib import Path
 
     from microblog.extensions import db
+    from microblog.fediverse import delivery as federation
     from microblog.indieweb import sending
     from microblog.jekyll.errors import PostError
     from microblog.jekyll.site import is_site_root, load_site
@@ -70,6 +71,8 @@ def import_posts(
         raise click.UsageError(f"import the site {sites[0]} on its own (one SITE_ROOT per run)")
     # An archive links to years of other sites: importing it is not news to them.
     db.session.info[sending.QUIET] = not send_webmentions
+    # Nor to the fediverse: followers would get the whole archive as new posts.
+    db.session.info[federation.QUIET] = True
     progress = ImportProgress()
     with progress:
         if sites:
@@ -218,20 +221,39 @@ def delete_posts(permalinks: tuple[str, ...], yes: bool) -> None:
 
 
 @posts_cli.command("export")
-@click.argument("folder", type=click.Path(file_okay=False, writable=True))
-def export_posts(folder: str) -> None:
-    """Write every post (drafts and scheduled ones too) as Jekyll files under FOLDER."""
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option(
+    "--private",
+    is_flag=True,
+    help="Also write commenters' email and network addresses (never without: an export "
+    "may be published as a Jekyll site).",
+)
+def export_posts(folder: str, private: bool) -> None:
+    """Write the whole blog as a Jekyll site into FOLDER (new or empty): _config.yml, every
+    post and draft at its address, approved comments as Staticman data files, and the
+    media files; `flask posts import FOLDER` into an empty database gives it back."""
     from pathlib import Path
 
-    from microblog.jekyll.settings import SiteSettings
-    from microblog.posts.exporter import export_to_folder
+    from microblog.posts.exporter import ExportedFile, ExportRefused, export_site
+    from microblog.posts.site_settings import current_site_settings
 
-    written = export_to_folder(Path(folder), SiteSettings.from_config(current_app.config))
-    for exported in written:
-        click.echo(f"exported: {exported.path}")
-    click.echo(f"{len(written)} posts exported to {folder}")
-    from microblog.posts.media import export_uploads
+    config = current_app.config
 
-    images = export_uploads(current_app.config["MEDIA_FOLDER"], Path(folder))
-    if images:
-        click.echo(f"{images} uploaded images copied to {Path(folder) / 'media'}")
+    def show(exported: ExportedFile) -> None:
+        if exported.kind == "posts":
+            click.echo(f"exported: {exported.path}")
+
+    try:
+        report = export_site(
+            Path(folder),
+            current_site_settings(config),
+            config,
+            private=private,
+            media_folder=Path(config["MEDIA_FOLDER"]),
+            on_file=show,
+        )
+    except ExportRefused as exc:
+        raise click.ClickException(f"nothing exported: {exc}") from exc
+    for note in report.notes:
+        click.echo(note)
+    click.echo(report.summary(Path(folder)))

@@ -251,10 +251,11 @@ def fetch(
     accept: str = "text/html",
     seconds: float | None = None,
     max_bytes: int = MAX_BYTES,
+    headers: dict[str, str] | None = None,
 ) -> Fetched:
     """GET `url` under the guard, within `seconds` in all (`DEADLINE_SECONDS`); raises
     FetchRefused (never retry: FetchTimedOut too) or OSError/urllib3 errors (a network
-    failure: worth a retry)."""
+    failure: worth a retry). `headers`: more request headers (an ActivityPub signature)."""
     with Deadline(deadline_seconds(seconds)) as deadline:
         manager = _pool_manager(allow_private, deadline)
         try:
@@ -265,7 +266,7 @@ def fetch(
                     deadline,
                     "GET",
                     url,
-                    headers={"User-Agent": USER_AGENT, "Accept": accept},
+                    headers={"User-Agent": USER_AGENT, "Accept": accept, **(headers or {})},
                 )
                 try:
                     location = response.headers.get("Location")
@@ -325,6 +326,42 @@ def post_form(
             )
             try:
                 _read_body(response, deadline, url)  # bounded: the answer's body is not used
+            except FetchTimedOut:
+                raise
+            except FetchRefused:
+                pass  # a big answer body: its status is what counts
+            finally:
+                response.close()
+                response.release_conn()
+            return int(response.status)
+        finally:
+            manager.clear()
+
+
+def post_bytes(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    allow_private: bool = False,
+    seconds: float | None = None,
+) -> int:
+    """POST `body` with `headers` to `url` under the same guard and deadline (no redirect
+    followed: a signature names its target); the status."""
+    check_url(url, allow_private)
+    with Deadline(deadline_seconds(seconds)) as deadline:
+        manager = _pool_manager(allow_private, deadline)
+        try:
+            response = _request(
+                manager,
+                deadline,
+                "POST",
+                url,
+                body=body,
+                headers={"User-Agent": USER_AGENT, **headers},
+            )
+            try:
+                _read_body(response, deadline, url)
             except FetchTimedOut:
                 raise
             except FetchRefused:

@@ -33,7 +33,7 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 from sqlalchemy import select, update
 
 from microblog.extensions import db
-from microblog.indieweb.fetch import FetchRefused, fetch
+from microblog.indieweb.fetch import fetch
 from microblog.models import Author, AuthorizationCode
 from microblog.models import tokens as access_tokens
 from microblog.timeutil import as_utc, now_utc
@@ -226,7 +226,7 @@ def fetch_client_info(client_id: str, *, allow_private: bool) -> ClientInfo:
             accept="application/json, text/html;q=0.9",
             seconds=CLIENT_FETCH_SECONDS,
         )
-    except (FetchRefused, OSError, Exception) as error:  # any failure: the app stays unnamed
+    except Exception as error:  # refused, unreachable, too slow…: the app stays unnamed
         return ClientInfo(problem=f"its page could not be read ({type(error).__name__})")
     if not 200 <= page.status < 300:
         return ClientInfo(problem=f"its page answered {page.status}")
@@ -362,7 +362,8 @@ def redeem_code(values: Mapping[str, str]) -> AuthorizationCode:
     ).scalar_one_or_none()
     if found is None or found.used_at is not None:
         raise IndieAuthError("invalid_grant", "this code is unknown or was used already")
-    # One use: of two redemptions at once, only one claims the code.
+    # One use: of two redemptions at once only one claims the code, and a failed
+    # redemption (a wrong verifier) uses it up too (the view commits the claim).
     claimed = db.session.execute(
         update(AuthorizationCode)
         .where(AuthorizationCode.id == found.id, AuthorizationCode.used_at.is_(None))

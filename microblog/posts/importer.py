@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from microblog.extensions import db
 from microblog.jekyll.errors import NotAPost, PostError
 from microblog.jekyll.files import content_hash, skip_reason_for_name, source_key_for
+from microblog.jekyll.front_matter import json_safe
 from microblog.jekyll.post_file import PostSource, parse_post
 from microblog.jekyll.settings import SiteSettings
 from microblog.jekyll.site import JekyllSite
@@ -38,7 +39,7 @@ from microblog.posts.index import SessionLike, StoredPost
 from microblog.posts.pages import import_pages
 from microblog.posts.pruning import absolute, file_is_gone, prune_gone
 from microblog.posts.render_ahead import rendering_ahead
-from microblog.posts.site_settings import PERMALINK, set_setting
+from microblog.posts.site_settings import JEKYLL_CONFIG, PERMALINK, set_setting
 from microblog.posts.writer import ImportOrigin, PostRejected, PostWriter
 
 __all__ = [
@@ -404,6 +405,8 @@ def import_site(
     if not dry_run:
         # New posts (editor, Micropub) follow the site's own addresses from now on.
         set_setting(PERMALINK, site.settings.permalink, importer.writer.session)
+        # What it read, for the export to write back (its `_config.yml` says the same).
+        set_setting(JEKYLL_CONFIG, json_safe(site.config), importer.writer.session)
     report = importer.close()
     # Pages after posts: their Liquid may list the posts (site.posts).
     for result in import_pages(site, importer.writer.session, dry_run=dry_run, force=force):

@@ -426,24 +426,6 @@ def discard(folder: str | Path, media: Media) -> None:
     file_for(folder, media.path).unlink(missing_ok=True)
 
 
-def export_uploads(folder: str | Path, target: Path) -> int:
-    """Copy the uploads (`MEDIA_FOLDER/media/…`, variants too) under `target/media/`, so an
-    exported site shows its images at the same paths; how many files were copied."""
-    import shutil
-
-    source = file_for(folder, MEDIA_PREFIX)
-    copied = 0
-    if not source.is_dir():
-        return copied
-    for path in sorted(source.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
-            destination = target / path.relative_to(Path(folder))
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, destination)
-            copied += 1
-    return copied
-
-
 # ---------------------------------------------------------------------------- use
 
 

@@ -16,6 +16,8 @@ from microblog.timeutil import now_utc
 
 PERMALINK = "permalink"
 NAVIGATION = "navigation"
+# The whole `_config.yml` the last whole-site import read, for the export to write back.
+JEKYLL_CONFIG = "jekyll_config"
 
 
 def get_setting(key: str, session: SessionLike | None = None) -> Any:
@@ -44,3 +46,9 @@ def current_site_settings(
     settings = SiteSettings.from_config(config)
     permalink = get_setting(PERMALINK, session)
     return replace(settings, permalink=str(permalink)) if permalink else settings
+
+
+def stored_site_config(session: SessionLike | None = None) -> dict[str, Any]:
+    """What the last whole-site import read from `_config.yml` ({} if none)."""
+    value = get_setting(JEKYLL_CONFIG, session)
+    return dict(value) if isinstance(value, dict) else {}

@@ -148,6 +148,13 @@ def cache_key(environ: WSGIEnvironment) -> str | None:
     return f"{path}?page={pages[0]}"
 
 
+def asks_for_activity(environ: WSGIEnvironment) -> bool:
+    """Whether the request asks for ActivityStreams JSON (a fediverse server reading a
+    post): never answered from the cache, which holds the HTML under the same URL."""
+    accept: str = environ.get("HTTP_ACCEPT", "")
+    return "activity+json" in accept or "ld+json" in accept
+
+
 def etag_for(body: bytes) -> str:
     """A strong validator for a body: the same bytes always give the same ETag."""
     return hashlib.blake2b(body, digest_size=12).hexdigest()
@@ -183,10 +190,16 @@ def build_entry(
     ]
     if last_modified is not None:
         headers.append(("Last-Modified", http_date(last_modified)))
-    headers += list(extra_headers)
+    extra = list(extra_headers)
+    headers += [(name, value) for name, value in extra if name != "Vary"]
+    # One Vary header: the encoding (when compressible) and whatever else the page varies by.
+    varies = [VARY[1]] if is_compressible(mimetype) else []
+    varies += [value for name, value in extra if name == "Vary"]
     if not is_compressible(mimetype):
+        if varies:
+            headers.append(("Vary", ", ".join(varies)))
         return CachedResponse(generation, body, etag, last_modified, tuple(headers), valid_until)
-    headers.append(VARY)
+    headers.append(("Vary", ", ".join(varies)))
     gzip_body = gzip_bytes(body) if len(body) >= MIN_SIZE else None
     gzip_headers: list[tuple[str, str]] = []
     if gzip_body is not None:
@@ -219,6 +232,7 @@ def cached_page(
     lifetime: float | None = None,
     equivalent: Callable[[bytes], bytes] | None = None,
     paged: bool = False,
+    headers: Iterable[tuple[str, str]] = (),
 ) -> Response:
     """An HTML page served through the response cache; browsers revalidate it every time.
 
@@ -239,6 +253,7 @@ def cached_page(
         lifetime=lifetime,
         equivalent=equivalent,
         paged=paged,
+        headers=headers,
     )
 
 
@@ -331,7 +346,11 @@ class CachedResponseMiddleware:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
-        if method in ("GET", "HEAD") and not self.cache.hooks.is_personal(environ):
+        if (
+            method in ("GET", "HEAD")
+            and not self.cache.hooks.is_personal(environ)
+            and not asks_for_activity(environ)
+        ):
             key = cache_key(environ)
             entry = None if key is None else self.cache.get(key)
             if entry is not None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -35,6 +36,7 @@ from microblog.extensions import db
 from microblog.jekyll.markdown import render_post
 from microblog.jekyll.settings import SiteSettings
 from microblog.models import Comment, Post
+from microblog.models.ids import parse_id
 from microblog.posts import exporter
 from microblog.posts.notes import with_free_address
 from microblog.posts.site_settings import current_site_settings
@@ -43,6 +45,7 @@ from microblog.timeutil import in_zone, now_utc
 from microblog.web import request_limits
 from microblog.web.dates import local_datetime
 from microblog.web.editor_forms import PostForm, split_tags
+from microblog.web.uploads import append_upload, uploaded_file
 
 bp = Blueprint("editor", __name__, url_prefix="/admin")
 
@@ -164,10 +167,10 @@ def post_label(post: Post, words: int = 8) -> str:
 
 def page_number() -> int:
     """The `?page=` argument; anything that is not a positive whole number is a 404."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    number = parse_id(request.args.get("page", "1"), 100_000)
+    if number is None:  # `²` passes isdigit() and then fails int(): one strict reading
         abort(404)
-    return int(raw)
+    return number
 
 
 @bp.get("/posts")
@@ -247,6 +250,10 @@ def save(post: Post | None) -> ResponseReturnValue:
         return upload_into_form(form, post)
     if request.form.get("action") == "preview":
         return render_form(form, post, preview=preview_html(form.body.data or ""))
+    # An image picked in the form's file field goes in with the save (no script needed).
+    refused_upload = append_upload(form.body)
+    if refused_upload is not None:
+        return render_form(form, post, refused_upload)
     valid = form.validate()
     valid = form.check_date(site_settings().zone) and valid
     if post is not None and not form.version.data:
@@ -283,21 +290,13 @@ def save(post: Post | None) -> ResponseReturnValue:
 def upload_into_form(form: PostForm, post: Post | None) -> ResponseReturnValue:
     """The no-script upload: store the image, put its Markdown at the end of the body and
     show the form again (nothing is saved yet: the author saves when ready)."""
-    from microblog.posts.media import MediaRejected, markdown_for
-    from microblog.web.uploads import save_upload, uploaded_file
-
-    file = uploaded_file()
-    if file is None:
+    if uploaded_file() is None:
         form.body.errors = ["Choose an image file first, then press Upload and insert."]
         return render_form(form, post, 400)
-    try:
-        media = save_upload(file)
-    except MediaRejected as exc:
-        form.body.errors = [f"The image was not uploaded: {exc}"]
-        return render_form(form, post, exc.status)
-    body = (form.body.data or "").replace("\r\n", "\n").rstrip("\n")
-    form.body.data = (body + "\n\n" if body else "") + markdown_for(media) + "\n"
-    flash(f"Uploaded {media.path}; its Markdown is at the end of the body.", "info")
+    refused_upload = append_upload(form.body)
+    if refused_upload is not None:
+        return render_form(form, post, refused_upload)
+    flash("Uploaded: its Markdown is at the end of the body.", "info")
     return render_form(form, post)
 
 
@@ -357,7 +356,10 @@ def delete(post_id: int) -> ResponseReturnValue:
 @author_required
 def export_zip() -> ResponseReturnValue:
     """Every post as a zip of Jekyll files (what `flask posts export` writes)."""
-    archive = exporter.export_zip(site_settings())
+    config = current_app.config
+    archive = exporter.export_zip(
+        site_settings(), config, media_folder=Path(config["MEDIA_FOLDER"])
+    )
     stamp = now_utc().strftime("%Y-%m-%d")
     return send_file(
         archive,

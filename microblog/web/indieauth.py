@@ -53,9 +53,13 @@ def site_url() -> str:
     return str(current_app.config["SITE_URL"]).rstrip("/")
 
 
-def json_error(error: IndieAuthError, status: int = 400) -> Response:
-    """OAuth's JSON error answer."""
-    db.session.rollback()
+def json_error(error: IndieAuthError, status: int = 400, *, keep: bool = False) -> Response:
+    """OAuth's JSON error answer; `keep` commits what the request did (a code it used up
+    stays used, so a wrong verifier cannot be retried on the same code)."""
+    if keep:
+        db.session.commit()
+    else:
+        db.session.rollback()
     response = jsonify(error.body())
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
@@ -178,7 +182,7 @@ def profile_redemption() -> ResponseReturnValue:
     try:
         code = redeemed()
     except IndieAuthError as error:
-        return json_error(error)
+        return json_error(error, keep=True)
     db.session.commit()
     body: dict[str, Any] = {"me": indieauth.me_url(site_url())}
     if "profile" in code.scope.split():
@@ -202,7 +206,7 @@ def token() -> ResponseReturnValue:
         code = redeemed()
         issued, scopes = indieauth.token_for(code)
     except IndieAuthError as error:
-        return json_error(error)
+        return json_error(error, keep=True)
     db.session.commit()
     me = indieauth.me_url(site_url())
     body: dict[str, Any] = {

@@ -38,6 +38,7 @@ from microblog.posts.site_settings import current_site_settings
 from microblog.web import request_limits
 from microblog.web.editor import author_required
 from microblog.web.editor_forms import check_permalink
+from microblog.web.uploads import append_upload, uploaded_file
 
 bp = Blueprint("pages", __name__, url_prefix="/admin")
 
@@ -48,7 +49,11 @@ PAGE_ENDPOINTS = frozenset({"public.permalink"})
 class PageForm(FlaskForm):
     """Title, body, permalink, the place in the navigation, and the version served."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    title = StringField(
+        "Title",
+        validators=[Optional(), Length(max=500)],
+        description="Optional when the page has an address of its own.",
+    )
     body = TextAreaField(
         "Body",
         validators=[DataRequired(message="Write something: the body cannot be empty.")],
@@ -150,7 +155,13 @@ def save(page: Page | None) -> ResponseReturnValue:
     form = PageForm()
     if request.form.get("action") == "upload":
         return upload_into(form, page)
+    refused_upload = append_upload(form.body)
+    if refused_upload is not None:
+        return render_form(form, page, refused_upload)
     valid = form.validate()
+    if not (form.title.data or "").strip() and not (form.permalink.data or "").strip():
+        form.title.errors = [*form.title.errors, "Give the page a title or an address."]
+        valid = False
     if page is not None and not (form.version.data or "").isdigit():
         form.version.errors = ["The form carries no version; reload the page."]
         valid = False
@@ -195,21 +206,11 @@ def save(page: Page | None) -> ResponseReturnValue:
 
 def upload_into(form: PageForm, page: Page | None) -> ResponseReturnValue:
     """The no-script upload: the image stored, its Markdown at the end of the body."""
-    from microblog.posts.media import MediaRejected, markdown_for
-    from microblog.web.uploads import save_upload, uploaded_file
-
-    file = uploaded_file()
-    if file is None:
+    if uploaded_file() is None:
         form.body.errors = ["Choose an image file first, then press Upload and insert."]
         return render_form(form, page, 400)
-    try:
-        media = save_upload(file)
-    except MediaRejected as exc:
-        form.body.errors = [f"The image was not uploaded: {exc}"]
-        return render_form(form, page, exc.status)
-    body = (form.body.data or "").replace("\r\n", "\n").rstrip("\n")
-    form.body.data = (body + "\n\n" if body else "") + markdown_for(media) + "\n"
-    return render_form(form, page)
+    refused_upload = append_upload(form.body)
+    return render_form(form, page, refused_upload or 200)
 
 
 # ---------------------------------------------------------------------------- the public side

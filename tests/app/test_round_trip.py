@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from comment_helpers import create_author
 from conftest import EXAMPLE_POST, empty_postgres
 from editor_helpers import create_post, signed_in, update_post
 from sqlalchemy import select
@@ -145,10 +146,15 @@ def test_export_import_gives_the_same_site_and_the_same_files(make_app, fresh_da
     assert sum(status == 200 for status, _, _ in before.values()) > 40
     assert any(status == 301 for status, _, _ in before.values())
     files = export_folder(first, tmp_path / "one")
+    post_files = [name for name in files if name.startswith(("_posts/", "_drafts/"))]
     with first.app_context():
-        assert len(files) == db.session.query(Post).count()
+        assert len(post_files) == db.session.query(Post).count()
+    assert "_config.yml" in files
 
     second = make_app(POSTS_PER_PAGE=4, SQLALCHEMY_DATABASE_URI=fresh_database())
+    # The author's account is not part of a Jekyll site (a backup carries it): the same
+    # author signs up again, and the pages that name them (the fediverse handle) agree.
+    create_author(second)
     report = import_folder(second, tmp_path / "one")
     assert "failed" not in report.replace("0 failed", ""), report
     after = snapshot(second, sorted(before))
@@ -186,7 +192,8 @@ def test_the_generated_front_matter_reads_like_an_author_s(app, tmp_path):
     reply = next(text for name, text in files.items() if "from-an-app" in name).decode()
     assert "date: 2024-03-03 20:06:07 +0000\n" in reply
     assert "in-reply-to:\n- https://waterpigs.example/notes/4S0LMw/\n" in reply
-    note = next(text for name, text in files.items() if "{{" in text.decode()).decode()
+    posts = {name: text for name, text in files.items() if name.startswith("_posts/")}
+    note = next(text for text in posts.values() if "{{" in text.decode()).decode()
     assert 'title: ""\n' in note or "title: ''\n" in note
     assert "{% raw %}A note {{ not liquid }} with `code`.{% endraw %}" in note
 

@@ -43,6 +43,9 @@ class SourceComment:
     text: str
     markup: str  # "html" or "markdown"
     kind: str = "comment"  # or pingback, trackback
+    # When it was last moderated (approved), if the source says (`flask posts export`'s
+    # `approved_at`); else its time.
+    changed_at: datetime | None = None
 
 
 @dataclass

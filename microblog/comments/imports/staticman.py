@@ -152,4 +152,5 @@ def _comment(
         status=_status(entry),
         text=_text(entry.get("message") or entry.get("comment") or entry.get("body")),
         markup="markdown",
+        changed_at=parse_date(entry.get("approved_at")),
     )

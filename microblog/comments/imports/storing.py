@@ -237,5 +237,5 @@ class CommentStore:
             source_url=_url(comment.url) if pingback else None,
             remote_addr=_one_line(comment.remote_addr)[:64] or None,
             created_at=created,
-            status_changed_at=created,
+            status_changed_at=comment.changed_at or created,
         )
