@@ -123,6 +123,8 @@ def build_blog(app, tmp_path: Path) -> dict[str, str]:
     shutil.copy(EXAMPLE_POST, posts)
     (posts / "2019-01-03-moved.md").write_text(REDIRECTED_POST, encoding="utf-8")
     assert runner.invoke(args=["posts", "import", str(posts)]).exit_code == 0
+    # The work the import queued (related posts) is done, as a running blog would have it.
+    assert runner.invoke(args=["jobs", "run", "--once"]).exit_code == 0
     created = runner.invoke(
         args=["author", "create", "author", "--password-stdin", "--email", "me@example.org"],
         input=PASSWORD + "\n",
@@ -218,10 +220,13 @@ def build_blog(app, tmp_path: Path) -> dict[str, str]:
 
 
 def every_row(app) -> dict[str, list[tuple]]:
-    """Every table's rows as the models read them (site_state's counter aside)."""
+    """Every archived table's rows as the models read them (site_state's counter aside;
+    tables worked out from others, such as related posts, are made again on restore)."""
     with app.app_context():
         found = {}
         for table in db.metadata.sorted_tables:
+            if table.info.get("backup") is False:
+                continue
             rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
             if table.name == "site_state":
                 rows = [(row.id, row.changed_at) for row in rows]
@@ -472,7 +477,7 @@ def test_a_database_that_holds_anything_is_refused(apps, archive_of_blog, kind):
     before = every_row(target)
     result = run(target, "restore", str(archive_of_blog))
     assert result.exit_code != 0
-    assert "not empty" in result.stderr and "posts" in result.stderr
+    assert "not empty" in result.stderr and "holds rows" in result.stderr
     assert every_row(target) == before
 
 

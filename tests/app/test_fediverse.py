@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bovine.models import JrdData
 from comment_helpers import create_author, csrf_from, insert_post, log_in
 from cryptography.hazmat.primitives import serialization
 from editor_helpers import create_post, update_post
@@ -93,6 +94,10 @@ def test_webfinger_finds_the_author_by_handle_and_by_actor_url(blog):
         assert found["subject"] == "acct:author@blog.example"
         selves = [link for link in found["links"] if link["rel"] == "self"]
         assert selves == [{"rel": "self", "type": "application/activity+json", "href": ACTOR}]
+        # bovine's own model of a WebFinger answer reads it, and finds the actor.
+        parsed = JrdData.model_validate_json(answer.get_data(as_text=True))
+        assert parsed.subject == "acct:author@blog.example"
+        assert [link.href for link in parsed.links if link.rel == "self"] == [ACTOR]
     assert client.get("/.well-known/webfinger?resource=acct:nobody@blog.example").status_code == 404
     assert client.get("/.well-known/webfinger").status_code == 400
 
@@ -696,3 +701,51 @@ def test_a_scheduled_post_goes_out_when_it_goes_live(blog, peer):
     created = json.loads(peer.wait_for(2)[1][2])
     assert created["type"] == "Create"
     assert created["object"]["name"] == "Tomorrow's news"
+
+
+def test_the_author_removes_and_blocks_followers(blog, peer):
+    follow(blog, peer)
+    client = blog.test_client()
+    assert client.get("/admin/followers").status_code in (302, 303)  # signed in only
+    log_in(client)
+    page = client.get("/admin/followers").get_data(as_text=True)
+    assert "Bea Remote" in page and "@author@blog.example" in page
+    with blog.app_context():
+        follower_id = db.session.execute(select(Follower.id)).scalar_one()
+    token = csrf_from(client, "/admin/followers")
+    assert (
+        client.post(
+            f"/admin/followers/{follower_id}/remove", data={"csrf_token": token}
+        ).status_code
+        == 303
+    )
+    assert "Nobody follows the blog yet." in client.get("/admin/followers").get_data(as_text=True)
+    # Removed, it may follow again; blocked, it may not.
+    assert follow(blog, peer).status_code == 202
+    form = {"csrf_token": token, "kind": "actor", "value": peer.actor_url}
+    assert client.post("/admin/followers/block", data=form).status_code == 303
+    with blog.app_context():
+        assert db.session.execute(select(func.count()).select_from(Follower)).scalar_one() == 0
+    assert follow(blog, peer).status_code == 202
+    page = client.get("/admin/followers").get_data(as_text=True)
+    assert "Nobody follows the blog yet." in page and peer.actor_url in page
+    # Lifted, it may follow again.
+    with blog.app_context():
+        from microblog.models import Block
+
+        block_id = db.session.execute(select(Block.id)).scalar_one()
+    assert (
+        client.post(
+            f"/admin/followers/blocks/{block_id}/remove", data={"csrf_token": token}
+        ).status_code
+        == 303
+    )
+    follow(blog, peer)
+    with blog.app_context():
+        assert db.session.execute(select(func.count()).select_from(Follower)).scalar_one() == 1
+    # Nothing to block: said so, nothing stored.
+    client.post(
+        "/admin/followers/block", data={"csrf_token": token, "kind": "domain", "value": " "}
+    )
+    with blog.app_context():
+        assert db.session.execute(select(func.count()).select_from(Block)).scalar_one() == 0
