@@ -184,6 +184,7 @@ def our_posts(root: Path) -> tuple[dict[str, tuple[str, str, str]], dict[str, st
             excerpt=source.excerpt,
             excerpt_separator=source.excerpt_separator or settings.excerpt_separator,
             options=settings.markdown,
+            excerpt_markdown=source.excerpt_markdown,
         )
         published[source.permalink] = (relative, body, excerpt)
     return published, refused

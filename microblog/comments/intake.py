@@ -263,6 +263,8 @@ class RemoteReply:
     body: str
     email: str = ""
     honeypot: str = ""
+    # When the other site says it was written (its dt-published), if it says so.
+    published: datetime | None = None
 
 
 def take_remote(
@@ -281,9 +283,13 @@ def take_remote(
     found = spam.signals(reply, body_html, float("inf"), rules)
     now = now_utc()
     fresh = comment is None
+    # Dated as the source dates it (never later than now), not when it reached us.
+    written = reply.published if reply.published and reply.published <= now else now
     if comment is None:
-        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=now)
+        comment = Comment(post_id=post.id, status=CommentStatus.PENDING, created_at=written)
         db.session.add(comment)
+    elif reply.published and written != comment.created_at:
+        comment.created_at = written
     changed = fresh or comment.body_html != body_html or comment.author_name != reply.name
     if changed and comment.status == CommentStatus.APPROVED:
         mark_comments_changed(db.session, post.permalink)  # it leaves the page until read again

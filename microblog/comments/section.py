@@ -15,7 +15,7 @@ from microblog.comments.rules import LIMITS, FieldLimits, IntakeRules, comments_
 from microblog.comments.tokens import issue_form_token
 from microblog.extensions import db
 from microblog.mail import mail_enabled
-from microblog.models import Comment, Post
+from microblog.models import Comment, Post, Reaction
 from microblog.models.openweb import Webmention
 
 
@@ -59,10 +59,14 @@ def comment_section(post: Post, pending: list[Comment] | None = None) -> Comment
         token=issue_form_token(current_app.config["SECRET_KEY"], post.id),
         feed_url=f"{post.permalink}comments/feed.xml",
         pending=pending or [],
-        reactions=sorted(
-            db.session.execute(Webmention.reactions(post.id)).scalars(),
-            key=lambda mention: (mention.verified_at, mention.id),
-        ),
+        reactions=[
+            *sorted(
+                db.session.execute(Webmention.reactions(post.id)).scalars(),
+                key=lambda mention: (mention.verified_at, mention.id),
+            ),
+            # Likes and boosts from the fediverse: counted with the others, never named.
+            *db.session.execute(select(Reaction).where(Reaction.post_id == post.id)).scalars(),
+        ],
         offers_replies=mail_enabled(),
         photos=mention_photos(post),
         editable={

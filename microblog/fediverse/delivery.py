@@ -94,8 +94,11 @@ def inboxes() -> list[str]:
 def fan_out(activity: dict[str, Any], targets: list[str]) -> None:
     """One delivery job per inbox, in the current transaction."""
     body = json.dumps(activity, separators=(",", ":"))
-    for inbox in targets:
-        jobs.enqueue("fediverse.deliver", inbox=inbox, body=body, first_try=now_utc().isoformat())
+    first_try = now_utc().isoformat()
+    jobs.enqueue_many(
+        "fediverse.deliver",
+        [{"inbox": inbox, "body": body, "first_try": first_try} for inbox in targets],
+    )
 
 
 def queue_accept(follower: Follower) -> None:

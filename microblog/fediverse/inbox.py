@@ -101,24 +101,28 @@ def follow(activity: dict[str, Any], sender: RemoteActor) -> str:
 
 
 def undo(obj: dict[str, Any] | str, sender: RemoteActor) -> str:
+    """Undo a Follow (given whole, or by its id) or a Like or Announce (by its id)."""
     kind = obj.get("type") if isinstance(obj, dict) else None
-    if kind == "Follow" or kind is None:
-        follower = db.session.execute(
-            select(Follower).where(Follower.actor_url == sender.actor_url)
-        ).scalar_one_or_none()
-        if follower is not None:
-            db.session.delete(follower)
-        if follower is not None or kind == "Follow":
-            return "unfollowed"
     activity_id = id_of(obj)
-    if activity_id:
-        db.session.execute(
-            delete(Reaction).where(
+    follower = db.session.execute(
+        select(Follower).where(Follower.actor_url == sender.actor_url)
+    ).scalar_one_or_none()
+    if follower is not None and (
+        kind == "Follow" or (kind is None and activity_id == follower.follow_id)
+    ):
+        db.session.delete(follower)
+        return "unfollowed"
+    if kind in ("Like", "Announce", None) and activity_id:
+        gone = db.session.execute(
+            select(Reaction).where(
                 Reaction.activity_id == activity_id, Reaction.actor_url == sender.actor_url
             )
-        )
-        mark_site_changed(db.session)
-    return "undone"
+        ).scalar_one_or_none()
+        if gone is not None:
+            db.session.delete(gone)
+            mark_site_changed(db.session)
+            return "undone"
+    return "ignored"
 
 
 # ---------------------------------------------------------------------------- replies
@@ -306,7 +310,9 @@ def remove(obj: Any, sender: RemoteActor) -> str:
 
 
 def react(kind: str, activity: dict[str, Any], sender: RemoteActor) -> str:
-    """A Like or Announce of a post, counted once per actor."""
+    """A Like or Announce of a post, counted once per actor (as a like or a repost, the
+    words the post page counts Webmentions by)."""
+    kind = "like" if kind == "Like" else "repost"
     object_id = id_of(activity.get("object"))
     post = post_at(object_id) if object_id else None
     if post is None:
@@ -314,7 +320,7 @@ def react(kind: str, activity: dict[str, Any], sender: RemoteActor) -> str:
     exists = db.session.execute(
         select(Reaction.id).where(
             Reaction.post_id == post.id,
-            Reaction.kind == kind.lower(),
+            Reaction.kind == kind,
             Reaction.actor_url == sender.actor_url,
         )
     ).scalar_one_or_none()
@@ -322,7 +328,7 @@ def react(kind: str, activity: dict[str, Any], sender: RemoteActor) -> str:
         db.session.add(
             Reaction(
                 post_id=post.id,
-                kind=kind.lower(),
+                kind=kind,
                 actor_url=sender.actor_url,
                 activity_id=(id_of(activity) or "")[:1000],
             )

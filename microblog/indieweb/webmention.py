@@ -188,5 +188,7 @@ def comment_for(post: Post, source: str, mention: Mention, comment: Comment | No
     else:
         body_html = sanitize.render_comment(mention.content_text or "(mentioned this post)")
     body_source = (mention.content_text or source)[: LIMITS.body]
-    reply = intake.RemoteReply(mention.author_name, mention.author_url or "", body_source)
+    reply = intake.RemoteReply(
+        mention.author_name, mention.author_url or "", body_source, published=mention.published
+    )
     return intake.take_remote(post, reply, body_html, source, comment)

@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from markdown import Extension, Markdown
 from markdown.inlinepatterns import (
     BACKTICK_RE,
+    HTML_RE,
     REFERENCE_RE,
     BacktickInlineProcessor,
+    HtmlInlineProcessor,
     InlineProcessor,
     ReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
 )
-from markdown.preprocessors import Preprocessor
-from markdown.util import AtomicString, code_escape
+from markdown.preprocessors import NormalizeWhitespace, Preprocessor
+from markdown.util import ETX, STX, AtomicString, code_escape
 
 from microblog.jekyll.errors import PostError
 from microblog.jekyll.kramdown_table import KramdownTable
@@ -51,6 +53,7 @@ FENCE = re.compile(r" *(`{3,}|~{3,})")
 BLOCK_IAL = re.compile(r" *\{:(?!:)\s*([^}]*)\}\s*$")
 ALD = re.compile(r" *\{:[\w-]+:")
 EXTENSION = re.compile(r"\{::(comment|nomarkdown|options)\b[^}]*?(/)?\}")
+HASH_WORD = re.compile(r"#{1,6}[^\s#]")
 INLINE_COMMENT = re.compile(r" *<!--(?:(?!-->).)*--> *$")
 QUOTED = re.compile(r"^ {0,3}> ?")
 QUOTE_DEPTH = re.compile(r" *(?:> *)+")
@@ -95,6 +98,34 @@ def _check_brackets(line: str, depth: int) -> int:
         elif char in "])" and depth:
             depth -= 1
     return depth
+
+
+ANY_FENCE = re.compile(r"\s*(`{3,}|~{3,})")
+
+
+class KramdownWhitespace(NormalizeWhitespace):
+    """Python-Markdown's whitespace normalising, less what kramdown keeps: a tab after a
+    line's indentation (in code, `a\tb` stays), and a line of spaces inside fenced code."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = "\n".join(lines).replace(STX, "").replace(ETX, "")
+        source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+        out: list[str] = []
+        fence = ""
+        for line in source.split("\n"):
+            bare = line.lstrip(" \t")
+            if "\t" in line[: len(line) - len(bare)]:
+                line = line[: len(line) - len(bare)].expandtabs(self.md.tab_length) + bare
+            opening = ANY_FENCE.match(line)
+            if fence:
+                if opening and opening.group(1).startswith(fence) and not bare.strip(fence[0]):
+                    fence = ""
+            elif opening:
+                fence = opening.group(1)
+            elif not bare:
+                line = ""
+            out.append(line)
+        return out
 
 
 class KramdownBlocks(Preprocessor):
@@ -149,7 +180,8 @@ class KramdownBlocks(Preprocessor):
         gfm = self.extension.gfm
         out: list[str] = []
         stack: list[_Item] = []
-        fence: tuple[str, int, int] | None = None  # (its run, shift, its indent)
+        # (its run, shift, its indent, where it is written)
+        fence: tuple[str, int, int, int] | None = None
         previous = "blank"  # blank | paragraph | item | fence | other
         block_start = 0  # where in `out` the block after the last blank line starts
         brackets = 0
@@ -158,7 +190,7 @@ class KramdownBlocks(Preprocessor):
             line = lines[index]
             index += 1
             if fence is not None:
-                closing, shift, opened_at = fence
+                closing, shift, opened_at, written_at = fence
                 out.append(_shift(line, shift))
                 bare = line.strip()
                 indent = len(line) - len(line.lstrip(" "))
@@ -168,6 +200,7 @@ class KramdownBlocks(Preprocessor):
                     and not bare.strip(closing[0])
                     and indent <= opened_at + 3
                 ):
+                    out[-1] = " " * written_at + bare  # where SuperFences looks for it
                     fence = None
                     previous = "fence"
                 continue
@@ -181,6 +214,10 @@ class KramdownBlocks(Preprocessor):
             indent = len(line) - len(stripped)
             first = stripped[0]
             column = stack[-1].source_column if stack else 0
+            if gfm and first == "#" and indent < column + 4 and HASH_WORD.match(stripped):
+                # kramdown-parser-gfm: a heading needs a space after its #s (`#1234` is text)
+                stripped = "\\" + stripped
+                line = " " * indent + stripped
             if (
                 not gfm
                 and first in "#>`~"
@@ -191,6 +228,13 @@ class KramdownBlocks(Preprocessor):
                 out.append(" " * indent + self.md.htmlStash.store("") + stripped)
                 previous = "paragraph"
                 continue
+            if first == "|" and previous in {"paragraph", "other"} and not stack:
+                last = out[-1].lstrip() if out else ""
+                if last and not last.startswith("|") and "|" not in last:
+                    # kramdown: a table starts only after a blank line (here it is text)
+                    out.append(" " * indent + self.md.htmlStash.store("") + stripped)
+                    previous = "paragraph"
+                    continue
             if first == ">":
                 quotes = QUOTE_DEPTH.match(line)
                 if quotes and quotes.group(0).count(">") > MAX_QUOTE_DEPTH:
@@ -270,10 +314,20 @@ class KramdownBlocks(Preprocessor):
                 rewritten = " " * new_indent + line.lstrip(" ")
             else:
                 new_indent, rewritten = indent, line
-            out.append(rewritten)
             opening = FENCE.match(line)
+            if opening and gfm:
+                # kramdown-parser-gfm takes a fence's lines as they are: the 1-3 spaces it is
+                # indented by (past its list item's column) stay in its code
+                base = stack[-1].output_column if stack else 0
+                shift = base - (stack[-1].source_column if stack else 0)
+                rewritten = " " * base + line.lstrip(" ")
+                out.append(rewritten)
+                fence = (opening.group(1), shift, indent, base)
+                previous = "other"
+                continue
+            out.append(rewritten)
             if opening:
-                fence = (opening.group(1), new_indent - indent, indent)
+                fence = (opening.group(1), new_indent - indent, indent, new_indent)
                 previous = "other"
             elif line.lstrip().startswith(("#", "|", "<")) or RULE.match(line):
                 previous = "other"
@@ -303,9 +357,10 @@ class KramdownBlocks(Preprocessor):
         output_column = (parent.output_column if parent else 0) + 4
         return _Item(source_column, output_column, symbol[0].isdigit(), len(indent))
 
-    @staticmethod
-    def item_text(marker: re.Match[str]) -> str:
+    def item_text(self, marker: re.Match[str]) -> str:
         symbol, space, content = marker.group(2, 3, 4)
+        if self.extension.gfm and HASH_WORD.match(content):
+            content = "\\" + content  # `- #1234 fixed`: text, not a heading
         if len(space) > 4 and content:
             content = " " * (len(space) - 1) + content  # kramdown: code starts the item
         return f"{symbol} {content}".rstrip() if content else symbol
@@ -411,6 +466,25 @@ class KramdownCodeSpan(BacktickInlineProcessor):
         return element, begin, end + run
 
 
+# kramdown's span HTML tag (parser/html.rb HTML_TAG_RE: an XML name, then attributes)
+SPAN_TAG = re.compile(r"</?([A-Za-z][\w.-]*(?::[A-Za-z_][\w.-]*)?)(?=[\s/>])")
+
+
+class KramdownSpanHtml(HtmlInlineProcessor):
+    """Inline HTML as kramdown reads it in a paragraph: `<seq[char]>`, `<File:/dev/tty>`
+    are no tags but text, and so is a block element's tag (`</li>`, `<div>`) there."""
+
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | str | None, int | None, int | None]:
+        raw = m.group(1)
+        if not raw.startswith(("<!", "<?")):
+            tag = SPAN_TAG.match(raw)
+            if tag is None or tag.group(1).lower() in BLOCK_TAGS:
+                return None, None, None
+        return super().handleMatch(m, data)
+
+
 class ReferenceOrText(ReferenceInlineProcessor):
     """`[text][id]` / `[text]`: when no definition has the id, only the first `[` is text
     and the brackets inside are read again, as kramdown reads them (`[[Bug #1]]` is
@@ -450,6 +524,7 @@ class KramdownExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         md.kramdown = self  # type: ignore[attr-defined]  # the tree processors' state
+        md.preprocessors.register(KramdownWhitespace(md), "normalize_whitespace", 30)
         # After whitespace normalising (30), before SuperFences takes the fences (25).
         md.preprocessors.register(KramdownBlocks(md, self), "kramdown_blocks", 27)
         # Before the tables extension (75), after code blocks (80) and block math (79.9).
@@ -459,6 +534,7 @@ class KramdownExtension(Extension):
         md.inlinePatterns.register(Guillemets("<<|>>", md), "kramdown_guillemets", 95)
         md.inlinePatterns.register(KramdownCodeSpan(BACKTICK_RE), "backtick", 190)
         md.inlinePatterns.register(ReferenceOrText(REFERENCE_RE, md), "reference", 170)
+        md.inlinePatterns.register(KramdownSpanHtml(HTML_RE, md), "html", 90)
         md.inlinePatterns.register(ShortReferenceOrText(REFERENCE_RE, md), "short_reference", 130)
         # After code spans (190), before escapes (180) and everything else.
         md.inlinePatterns.register(RawSpanHtml(RAW_SPAN, md), "kramdown_raw_span", 185)

@@ -190,13 +190,22 @@ NOT_BEFORE_CLOSING = frozenset(" \\\t\r\n[{(-")
 END_OF_STASHED = "\x03"  # an inline HTML tag or escape stood here: a new text run
 
 
-def opens(text: str, start: int, symbol: str) -> bool:
+STASHED = re.compile("\x02(?:(\\d+)|wzxhzdk:\\d+)\x03")
+
+
+def opens(text: str, start: int, symbol: str, after_symbol: bool = False) -> bool:
     """Whether the quote at `start` opens, by kramdown's rules (smart_quotes.rb), which see
-    the one character before it in the same run of text, or none at a run's start."""
+    the one character before it in the same run of text, or none at a run's start or right
+    after another quote or dash kramdown took (`after_symbol`)."""
     end = start + 1
-    before = text[start - 1] if start else ""
+    before = text[start - 1] if start and not after_symbol else ""
     if before == END_OF_STASHED:
         before = ""
+    stashed = STASHED.match(text, end)
+    if stashed:
+        # an escaped character or inline HTML follows: kramdown sees that character or `<`
+        seen = chr(int(stashed.group(1))) if stashed.group(1) else "<"
+        text, end = text[:end] + seen + " ", end
     if symbol == "'" and DECADE.match(text, end) and (not before or before.isspace()):
         return False  # the '80s
     if not before:
@@ -232,10 +241,15 @@ class Typography(Treeprocessor):
         if not text or isinstance(text, AtomicString):
             return text
 
+        last_end = -1
+
         def replace(match: re.Match[str]) -> str:
+            nonlocal last_end
             symbol = match.group(0)
+            after_symbol = match.start() == last_end
+            last_end = match.end()
             if symbol in SYMBOLS:
                 return SYMBOLS[symbol]
-            return QUOTES[symbol, opens(text, match.start(), symbol)]
+            return QUOTES[symbol, opens(text, match.start(), symbol, after_symbol)]
 
         return TYPOGRAPHY.sub(replace, text)

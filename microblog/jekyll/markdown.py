@@ -41,6 +41,7 @@ KRAMDOWN_INPUT = MarkdownOptions(gfm=False)
 __all__ = ["MarkdownTooComplex", "balance_html", "render_markdown", "render_post"]
 
 MAX_SOURCE = 1_000_000  # characters: ~2 s of rendering; far above any real post
+LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 # Jekyll's MKDWN_LINK_REF_REGEX (footnote definitions are of the same form)
 LINK_DEFINITION = re.compile(r"^ {0,3}(\[[^\]\n]+\])(:.+)$", re.MULTILINE)
 
@@ -63,14 +64,16 @@ def new_renderer(options: MarkdownOptions) -> markdown.Markdown:
             "tables",
             "sane_lists",
             "footnotes",
+            "def_list",  # kramdown's definition lists (`term` then `: definition`)
             "attr_list",
             "md_in_html",
             "pymdownx.superfences",
             "pymdownx.highlight",
             "pymdownx.arithmatex",
             KramdownExtension(options),
-            # GFM's ~~strikethrough~~ (kramdown-parser-gfm); kramdown's own input has none
-            *(["pymdownx.tilde"] if options.gfm else []),
+            # GFM's ~~strikethrough~~ and `- [x]` task lists (kramdown-parser-gfm);
+            # kramdown's own input has neither
+            *(["pymdownx.tilde", "pymdownx.tasklist"] if options.gfm else []),
         ],
         extension_configs={
             "pymdownx.superfences": {
@@ -135,6 +138,8 @@ def excerpt_source(body: str, separator: str | None) -> str:
     """The part of a post's source that is its excerpt, as Jekyll cuts it (Excerpt
     #extract_excerpt): the text before the separator, searched from the body's very start,
     then the definitions further on of the `[labels]` it names, written exactly so."""
+    # Jekyll's front matter pattern takes the blank lines after the closing ---
+    body = LEADING_BLANK_LINES.sub("", body)
     head, found, tail = body.partition("\n\n" if separator is None else separator)
     if not found:
         return head
@@ -152,6 +157,7 @@ def render_post(
     excerpt_separator: str | None = None,
     gfm: bool = True,
     options: MarkdownOptions | None = None,
+    excerpt_markdown: str | None = None,
 ) -> tuple[str, str]:
     """(body_html, excerpt_html) for a post; an HTML body is kept as written.
 
@@ -161,7 +167,11 @@ def render_post(
         # Jekyll: the front matter's `excerpt` is used as written (no Markdown, no Liquid)
         excerpt_html = excerpt
     else:
-        source = excerpt_source(body, excerpt_separator)
+        source = (
+            excerpt_markdown
+            if excerpt_markdown is not None
+            else excerpt_source(body, excerpt_separator)
+        )
         excerpt_html = render_markdown(source, gfm=gfm, options=options) if is_markdown else source
     return body_html, balance_html(excerpt_html).strip()
 

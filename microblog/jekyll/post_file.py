@@ -9,6 +9,7 @@ rules live beside their concern: file names in `files.py`, the YAML block in
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from microblog.jekyll import fields
+from microblog.jekyll.differences import rendering_differences
 from microblog.jekyll.errors import NotAPost, PostError
 from microblog.jekyll.files import (
     content_hash,
@@ -33,6 +35,7 @@ from microblog.jekyll.liquid import (
     SiteContext,
     render_liquid,
 )
+from microblog.jekyll.markdown import excerpt_source
 from microblog.jekyll.post_input import PostInput
 from microblog.jekyll.settings import SiteSettings
 
@@ -94,6 +97,36 @@ def excerpt_separator_in(text: str, own: str | None, settings: SiteSettings) -> 
     if "\r\n" in text and separator not in text:
         return NEVER_FOUND
     return own
+
+
+LIQUID_TAG_NAME = re.compile(r"\{%-?\s*(\w+)\s*.*?-?%\}", re.DOTALL)
+BLOCK_TAGS = frozenset(
+    {"if", "unless", "for", "case", "capture", "raw", "comment", "highlight", "tablerow"}
+)
+
+
+def excerpt_with_liquid(
+    raw_body: str,
+    own_separator: str | None,
+    settings: SiteSettings,
+    liquid: LiquidContext,
+) -> str | None:
+    """Jekyll cuts a post's excerpt from its text before any Liquid runs, closes the
+    Liquid blocks the cut leaves open, then runs the excerpt's Liquid on its own (a first
+    paragraph that is an `{% assign %}` is an empty excerpt). None when the text holds
+    no Liquid (the excerpt is then cut from the body, the same thing for less work)."""
+    if "{%" not in raw_body and "{{" not in raw_body:
+        return None
+    head = excerpt_source(raw_body, own_separator or settings.excerpt_separator)
+    if "{%" in head:
+        names = LIQUID_TAG_NAME.findall(head)
+        for name in reversed(names):
+            if name in BLOCK_TAGS and not re.search(r"\{%-?\s*end" + name, head):
+                head += "\n{% end" + name + " %}"  # Jekyll's sanctify_liquid_tags
+    try:
+        return render_liquid(head, liquid).text
+    except PostError:
+        return None
 
 
 def page_variables(meta: dict[str, Any], **facts: Any) -> dict[str, Any]:
@@ -167,7 +200,11 @@ def parse_post(
         is_markdown=is_markdown(path),
         first_line=lf_text.count("\n", 0, len(lf_text) - len(body)) + 1,
     )
+    raw_body = body
+    if is_markdown(path):
+        warnings.extend(rendering_differences(body, liquid.first_line))
     body = resolve_liquid(body, liquid, warnings)
+    separator = excerpt_separator_in(text, fields.excerpt_separator_of(meta), settings)
     return PostSource(
         source_key=source_key or source_key_for(path),
         source_path=source_path if source_path is not None else str(path),
@@ -188,7 +225,10 @@ def parse_post(
         or (fields.is_draft_of(meta) and not settings.unpublished),
         comments_enabled=fields.comments_enabled_of(meta),
         excerpt=fields.excerpt_of(meta),
-        excerpt_separator=excerpt_separator_in(text, fields.excerpt_separator_of(meta), settings),
+        excerpt_separator=separator,
+        excerpt_markdown=excerpt_with_liquid(raw_body, separator, settings, liquid)
+        if fields.excerpt_of(meta) is None
+        else None,
         redirect_from=redirects,
         last_modified_at=last_modified_at,
         warnings=warnings,

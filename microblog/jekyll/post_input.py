@@ -36,6 +36,9 @@ class PostInput:
     comments_enabled: bool = True
     excerpt: str | None = None
     excerpt_separator: str | None = None
+    # A Jekyll file's excerpt as Jekyll makes it: cut from the text before its Liquid ran,
+    # then its own Liquid run (Markdown still to render); None = cut from `body`
+    excerpt_markdown: str | None = None
     # Old addresses the author names (Jekyll's `redirect_from`); a changed permalink adds
     # its old one by itself.
     redirect_from: list[str] = field(default_factory=list)

@@ -4,7 +4,7 @@
 every address, page, feed and approved comment; exporting that again gives the same files.
 
 The site is made of parts, each a function that yields files (`PARTS`; `register_part` adds
-one, as pages do):
+one: pages register theirs, posts/page_export.py):
 
 - `_config.yml`: what the last whole-site import read (its `permalink`, `timezone`,
   `defaults`, `kramdown`…), with the blog's title, URL, zone and permalink style;

@@ -167,8 +167,8 @@ def post_label(post: Post, words: int = 8) -> str:
 
 def page_number() -> int:
     """The `?page=` argument; anything that is not a positive whole number is a 404."""
-    number = parse_id(request.args.get("page", "1"), 100_000)  # ASCII digits: `²` is no page
-    if number is None:
+    number = parse_id(request.args.get("page", "1"), 100_000)
+    if number is None:  # `²` passes isdigit() and then fails int(): one strict reading
         abort(404)
     return number
 

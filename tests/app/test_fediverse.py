@@ -5,16 +5,18 @@ checked by bovine, an independent ActivityPub implementation."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from bovine.models import JrdData
 from comment_helpers import create_author, csrf_from, insert_post, log_in
 from cryptography.hazmat.primitives import serialization
 from editor_helpers import create_post, update_post
 from fediverse_peer import Peer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from microblog.extensions import db
-from microblog.models import Comment, CommentStatus, Follower, Job, Reaction
+from microblog.models import Comment, CommentStatus, Follower, Job, JobState, Post, Reaction
 
 SITE = "http://blog.example"
 ACTOR = SITE + "/activitypub/actor"
@@ -35,10 +37,11 @@ def blog(make_app):
     return app
 
 
-def run_jobs(app) -> None:
+def run_jobs(app, check: bool = True) -> None:
     for _ in range(3):  # a publish job queues the deliveries, which run next
         result = app.test_cli_runner().invoke(args=["jobs", "run", "--once"])
-        assert result.exit_code == 0, result.output
+        if check:
+            assert result.exit_code == 0, result.output
 
 
 def jobs_of(app, kind: str) -> int:
@@ -91,6 +94,10 @@ def test_webfinger_finds_the_author_by_handle_and_by_actor_url(blog):
         assert found["subject"] == "acct:author@blog.example"
         selves = [link for link in found["links"] if link["rel"] == "self"]
         assert selves == [{"rel": "self", "type": "application/activity+json", "href": ACTOR}]
+        # bovine's own model of a WebFinger answer reads it, and finds the actor.
+        parsed = JrdData.model_validate_json(answer.get_data(as_text=True))
+        assert parsed.subject == "acct:author@blog.example"
+        assert [link.href for link in parsed.links if link.rel == "self"] == [ACTOR]
     assert client.get("/.well-known/webfinger?resource=acct:nobody@blog.example").status_code == 404
     assert client.get("/.well-known/webfinger").status_code == 400
 
@@ -453,10 +460,20 @@ def test_likes_and_announces_are_counted_never_comments(blog, peer):
         assert deliver_to_inbox(blog, peer, activity).status_code == 202
     with blog.app_context():
         kinds = sorted(db.session.execute(select(Reaction.kind)).scalars())
-        assert kinds == ["announce", "like"]
+        assert kinds == ["like", "repost"]
         assert db.session.execute(select(func.count()).select_from(Comment)).scalar_one() == 0
     page = blog.test_client().get(permalink).get_data(as_text=True)
+    assert "1 like" in page and "1 repost" in page
     assert "Bea Remote" not in page
+    undo = {
+        "id": f"{peer.actor_url}/undo-like",
+        "type": "Undo",
+        "actor": peer.actor_url,
+        "object": {"id": f"{peer.actor_url}/Like", "type": "Like"},
+    }
+    assert deliver_to_inbox(blog, peer, undo).status_code == 202
+    page = blog.test_client().get(permalink).get_data(as_text=True)
+    assert "1 like" not in page and "1 repost" in page
 
 
 def test_a_blocked_domain_is_not_heard(blog, peer):
@@ -624,3 +641,111 @@ def test_the_authors_reply_to_a_fediverse_comment_goes_back_as_a_note(blog, peer
     assert reply["inReplyTo"] == note["id"]
     assert peer.actor_url in reply["to"]
     assert "Thank you, Bea!" in reply["content"]
+
+
+def delivery_jobs(app) -> list[Job]:
+    with app.app_context():
+        query = select(Job).where(Job.kind == "fediverse.deliver").order_by(Job.id)
+        return list(db.session.execute(query).scalars())
+
+
+def test_a_failing_server_is_retried_later_then_given_up_and_a_refusal_at_once(blog, peer):
+    follow(blog, peer)
+    peer.answer = 503
+    run_jobs(blog, check=False)
+    (job,) = delivery_jobs(blog)
+    assert job.state == JobState.WAITING  # retried later, with backoff
+    assert job.attempts == 1 and "503" in job.last_error
+    assert job.due_at > job.created_at
+    # Days later it still fails: given up.
+    with blog.app_context():
+        row = db.session.get(Job, job.id)
+        row.args = {**row.args, "first_try": "2020-01-01T00:00:00+00:00"}
+        row.due_at = row.created_at
+        db.session.commit()
+    run_jobs(blog, check=False)
+    (job,) = delivery_jobs(blog)
+    assert job.state == JobState.FAILED
+    assert "failed for over 3 days" in job.last_error
+    # A server that refuses the activity (4xx) is not asked again.
+    peer.answer = 400
+    with blog.app_context():
+        db.session.execute(delete(Job))
+        db.session.commit()
+    follow(blog, peer)
+    run_jobs(blog, check=False)
+    (job,) = delivery_jobs(blog)
+    assert job.state == JobState.FAILED and job.attempts == 1
+
+
+def test_a_scheduled_post_goes_out_when_it_goes_live(blog, peer):
+    follow(blog, peer)
+    run_jobs(blog)
+    peer.wait_for(1)
+    author = blog.test_client()
+    log_in(author)
+    later = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert create_post(author, title="Tomorrow's news", published_at=later).status_code == 303
+    run_jobs(blog)
+    assert len(peer.deliveries) == 1  # not yet
+    with blog.app_context():
+        job = db.session.execute(select(Job).where(Job.kind == "fediverse.publish")).scalar_one()
+        assert job.state == JobState.WAITING
+        assert job.due_at > datetime.now(UTC) + timedelta(days=1)
+        # Two days pass.
+        post = db.session.execute(select(Post).where(Post.title == "Tomorrow's news")).scalar_one()
+        post.published_at = datetime.now(UTC) - timedelta(minutes=1)
+        job.due_at = datetime.now(UTC) - timedelta(seconds=1)
+        db.session.commit()
+    run_jobs(blog)
+    created = json.loads(peer.wait_for(2)[1][2])
+    assert created["type"] == "Create"
+    assert created["object"]["name"] == "Tomorrow's news"
+
+
+def test_the_author_removes_and_blocks_followers(blog, peer):
+    follow(blog, peer)
+    client = blog.test_client()
+    assert client.get("/admin/followers").status_code in (302, 303)  # signed in only
+    log_in(client)
+    page = client.get("/admin/followers").get_data(as_text=True)
+    assert "Bea Remote" in page and "@author@blog.example" in page
+    with blog.app_context():
+        follower_id = db.session.execute(select(Follower.id)).scalar_one()
+    token = csrf_from(client, "/admin/followers")
+    assert (
+        client.post(
+            f"/admin/followers/{follower_id}/remove", data={"csrf_token": token}
+        ).status_code
+        == 303
+    )
+    assert "Nobody follows the blog yet." in client.get("/admin/followers").get_data(as_text=True)
+    # Removed, it may follow again; blocked, it may not.
+    assert follow(blog, peer).status_code == 202
+    form = {"csrf_token": token, "kind": "actor", "value": peer.actor_url}
+    assert client.post("/admin/followers/block", data=form).status_code == 303
+    with blog.app_context():
+        assert db.session.execute(select(func.count()).select_from(Follower)).scalar_one() == 0
+    assert follow(blog, peer).status_code == 202
+    page = client.get("/admin/followers").get_data(as_text=True)
+    assert "Nobody follows the blog yet." in page and peer.actor_url in page
+    # Lifted, it may follow again.
+    with blog.app_context():
+        from microblog.models import Block
+
+        block_id = db.session.execute(select(Block.id)).scalar_one()
+    assert (
+        client.post(
+            f"/admin/followers/blocks/{block_id}/remove", data={"csrf_token": token}
+        ).status_code
+        == 303
+    )
+    follow(blog, peer)
+    with blog.app_context():
+        assert db.session.execute(select(func.count()).select_from(Follower)).scalar_one() == 1
+    # Nothing to block: said so, nothing stored.
+    client.post(
+        "/admin/followers/block", data={"csrf_token": token, "kind": "domain", "value": " "}
+    )
+    with blog.app_context():
+        assert db.session.execute(select(func.count()).select_from(Block)).scalar_one() == 0

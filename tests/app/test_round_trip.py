@@ -12,7 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_POST, empty_postgres
+from comment_helpers import create_author
+from conftest import EXAMPLE_POST
 from editor_helpers import create_post, signed_in, update_post
 from sqlalchemy import select
 
@@ -122,16 +123,13 @@ def write_in_the_app(app) -> None:
 
 
 @pytest.fixture
-def fresh_database(request, database_url, tmp_path):
-    """A second, empty database of the same kind as the test's."""
+def fresh_database(sqlite_template, tmp_path):
+    """A second, empty database."""
 
     def make() -> str:
-        if database_url.startswith("sqlite"):
-            path = tmp_path / "second.sqlite"
-            shutil.copy(request.getfixturevalue("sqlite_template"), path)
-            return f"sqlite:///{path}"
-        empty_postgres(database_url)
-        return database_url
+        path = tmp_path / "second.sqlite"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
 
     return make
 
@@ -151,6 +149,9 @@ def test_export_import_gives_the_same_site_and_the_same_files(make_app, fresh_da
     assert "_config.yml" in files
 
     second = make_app(POSTS_PER_PAGE=4, SQLALCHEMY_DATABASE_URI=fresh_database())
+    # The author's account is not part of a Jekyll site (a backup carries it): the same
+    # author signs up again, and the pages that name them (the fediverse handle) agree.
+    create_author(second)
     report = import_folder(second, tmp_path / "one")
     assert "failed" not in report.replace("0 failed", ""), report
     after = snapshot(second, sorted(before))
@@ -188,7 +189,8 @@ def test_the_generated_front_matter_reads_like_an_author_s(app, tmp_path):
     reply = next(text for name, text in files.items() if "from-an-app" in name).decode()
     assert "date: 2024-03-03 20:06:07 +0000\n" in reply
     assert "in-reply-to:\n- https://waterpigs.example/notes/4S0LMw/\n" in reply
-    note = next(text for name, text in files.items() if "{{" in text.decode()).decode()
+    posts = {name: text for name, text in files.items() if name.startswith("_posts/")}
+    note = next(text for text in posts.values() if "{{" in text.decode()).decode()
     assert 'title: ""\n' in note or "title: ''\n" in note
     assert "{% raw %}A note {{ not liquid }} with `code`.{% endraw %}" in note
 

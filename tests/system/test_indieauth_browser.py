@@ -53,7 +53,7 @@ def test_the_author_allows_an_app_in_a_browser(make_app):
             page.goto(url)
             page.fill("#login-username", AUTHOR[0])
             page.fill("#login-password", AUTHOR[1])
-            page.click("button[type=submit]")
+            page.click("form.login-form button[type=submit]")
             page.wait_for_selector("text=Browser App")
             assert page.is_checked("#grant-create")
             with page.expect_navigation(url=lambda u: u.startswith(app_site.url("/callback"))):
