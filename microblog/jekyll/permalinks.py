@@ -33,6 +33,8 @@ RESERVED_PREFIXES = (
     "/archive/",
     "/categories/",
     "/theme/",
+    "/activitypub/",
+    "/nodeinfo/",
 )
 RESERVED_PATHS = {
     "/",
@@ -57,6 +59,8 @@ RESERVED_PATHS = {
     "/categories",
     "/theme",
     "/.well-known",
+    "/activitypub",
+    "/nodeinfo",
 }
 # Every post's own routes: `<post>comments` (the form's target), its feed and a reader's edit
 # page. A permalink ending so would be answered by another post's comment routes.
