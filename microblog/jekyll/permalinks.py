@@ -32,6 +32,7 @@ RESERVED_PREFIXES = (
     "/search/",
     "/archive/",
     "/categories/",
+    "/theme/",
 )
 RESERVED_PATHS = {
     "/",
@@ -54,6 +55,7 @@ RESERVED_PATHS = {
     "/search",
     "/archive",
     "/categories",
+    "/theme",
     "/.well-known",
 }
 # Every post's own routes: `<post>comments` (the form's target), its feed and a reader's edit

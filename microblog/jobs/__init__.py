@@ -358,6 +358,12 @@ def note_write(session: Session, _flush_context: object) -> None:
     session.info["job_wrote"] = True
 
 
+def wrote() -> None:
+    """Tell the runner that the running job wrote with Core statements (no ORM flush
+    shows them): its changes must commit with it."""
+    db.session.info["job_wrote"] = True
+
+
 @dataclass(frozen=True)
 class Ran:
     """One job a runner ran, and whether it succeeded."""
