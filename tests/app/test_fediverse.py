@@ -749,3 +749,26 @@ def test_the_author_removes_and_blocks_followers(blog, peer):
     )
     with blog.app_context():
         assert db.session.execute(select(func.count()).select_from(Block)).scalar_one() == 0
+
+
+def test_an_approved_reply_goes_out_to_followers_and_a_waiting_one_never(blog, peer):
+    permalink = insert_post(blog)
+    follow(blog, peer)
+    run_jobs(blog)
+    peer.wait_for(1)  # the Accept
+    note = reply_note(peer, SITE + permalink)
+    deliver_to_inbox(blog, peer, create(peer, note))
+    run_jobs(blog)
+    assert len(peer.deliveries) == 1  # waiting for moderation: nothing goes out
+    with blog.app_context():
+        comment_id = db.session.execute(select(Comment.id)).scalar_one()
+    author = blog.test_client()
+    log_in(author)
+    token = csrf_from(author, "/admin/comments?status=pending")
+    author.post(f"/admin/comments/{comment_id}/approve", data={"csrf_token": token})
+    run_jobs(blog)
+    delivery = peer.wait_for(2)[1]
+    announce = json.loads(delivery[2])
+    assert announce["type"] == "Announce"
+    assert announce["object"] == note["id"]
+    assert peer.verify(delivery, blog_public_key(blog), ACTOR) == ACTOR

@@ -147,3 +147,12 @@ def test_the_editor_refuses_nul_in_any_field(app, field, value):
     answer = create_post(signed_in(app), **{field: value})
     assert 400 <= answer.status_code < 500
     assert posts_in_db(app) == []
+
+
+@pytest.mark.parametrize("value", ["²", "١", "１", "0", "01", "-1"])
+def test_a_number_in_any_other_spelling_is_a_4xx(app, value):
+    """Same class as the big integers: `str.isdigit()` takes `²`, which `int()` refuses."""
+    client = signed_in(app)
+    assert client.get(f"/admin/posts?page={value}").status_code == 404
+    answer = create_post(client, version=value)
+    assert answer.status_code < 500
