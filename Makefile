@@ -39,9 +39,9 @@ XDIST := $(if $(filter 1,$(WORKERS)),,-n $(WORKERS) --dist loadgroup)
 test-fast: install
 	$(BIN)/python -m pytest -q $(XDIST) -m "not postgres" tests/unit tests/app
 
-# Everything: unit, app and system tiers; the system tests run one after another on one
-# worker while the others share the rest. With TEST_DATABASE_URL set, the tests of what
-# the database does run on PostgreSQL too.
+# Everything: unit, app and system tiers; a system test file runs whole on one worker (the
+# browser folder too) while the other workers take other files and tests. With
+# TEST_DATABASE_URL set, the tests of what the database does run on PostgreSQL too.
 test: install checkers
 	@test -x /usr/bin/chromium || echo "Chromium not installed at /usr/bin/chromium: browser tests skipped (apt-get install chromium)"
 	$(BIN)/python -m pytest -q $(XDIST)

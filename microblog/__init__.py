@@ -136,7 +136,7 @@ def register_session_hooks() -> None:
         (Session, "after_rollback", site_changes.forget_changes),
         # Posts saved or deleted and the author's replies go out to the fediverse, as jobs
         # queued in the same transaction (before the WebSub hook takes the marks).
-        (db.session, "after_flush", federation.note_author_comments),
+        (db.session, "after_flush", federation.note_comments),
         (Session, "before_commit", federation.queue_before_commit),
         (Session, "after_rollback", federation.forget_on_rollback),
         # The feeds that changed are announced (WebSub ping, Webmentions to send) as jobs

@@ -80,10 +80,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
         item.add_marker(tier)
         if tier == "system":
-            # One worker runs the system tests one after another (real servers, ports,
-            # timings); the other workers share the unit and app tests (--dist loadgroup).
-            item.add_marker(pytest.mark.xdist_group("system"))
-            if parts[1] == "browser":
+            # Under --dist loadgroup a system test file runs whole on one worker, its tests
+            # one after another (they share servers and timings); the browser folder is one
+            # group (one live site and one Chromium). Files run side by side: ports are free
+            # ports, folders are tmp_path, each worker has its own PostgreSQL database.
+            browser = parts[1] == "browser"
+            group = "system-browser" if browser else "system-" + "-".join(parts[1:])
+            item.add_marker(pytest.mark.xdist_group(group))
+            if browser:
                 item.add_marker("browser")
         if tier == "unit" and "database_url" in getattr(item, "fixturenames", ()):
             raise pytest.UsageError(f"{item.nodeid}: a unit test has no database (tests/app)")
