@@ -19,6 +19,10 @@ from microblog.extensions import db
 from microblog.indieweb import fetch as guarded
 from microblog.models import Job, JobState
 
+# The database matters here (claims, commits from jobs and the CLI): PostgreSQL too.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
+
 SITE = "http://blog.example"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 DONE: list[int] = []

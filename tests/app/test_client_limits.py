@@ -16,6 +16,10 @@ from microblog.extensions import db
 from microblog.models import Job
 from microblog.web.ratelimits import network_of
 
+# What the database stores and refuses matters here: PostgreSQL too.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
+
 SITE = "http://blog.example"
 DEAD_REDIS = "redis://127.0.0.1:9/0"  # the discard port: nothing answers
 

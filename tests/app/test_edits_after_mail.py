@@ -14,6 +14,9 @@ from microblog.extensions import db
 from microblog.mail import author as notify
 from microblog.models import Comment, CommentStatus
 
+# What the database stores and refuses matters here: PostgreSQL too.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
 
 def only_comment(app) -> Comment:
     with app.app_context():

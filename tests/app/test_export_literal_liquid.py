@@ -8,6 +8,10 @@ from __future__ import annotations
 import pytest
 from editor_helpers import create_post, posts_in_db, signed_in
 
+# The database matters here (claims, commits from jobs and the CLI): PostgreSQL too.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
+
 BODIES = [
     "Literal {{ page.title }} and {% if x %}y{% endif %}.",
     "Ends early? {% endraw %} then {{ page.title }}.",

@@ -19,6 +19,9 @@ from microblog.mail.sending import compose
 from microblog.models import Job, ReplySubscription
 from microblog.timeutil import now_utc
 
+# What the database stores and refuses matters here: PostgreSQL too.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
 
 @pytest.fixture
 def blog(make_app):

@@ -12,8 +12,12 @@ import pytest
 from comment_helpers import create_author
 from editor_helpers import create_post, posts_in_db, signed_in
 
+# What the database stores and refuses matters here: PostgreSQL too.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
+
 # What PostgreSQL refuses to store (NUL, out-of-range numbers) must be a 4xx there too.
-pytestmark = pytest.mark.any_database
+pytestmark = pytest.mark.any_database(cleanup=True)
 
 BIG = "9" * 5000  # Python refuses to read integers over 4,300 digits
 

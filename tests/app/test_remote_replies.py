@@ -12,6 +12,10 @@ from sqlalchemy import select
 from microblog.extensions import db
 from microblog.models import CommentStatus, Job
 
+# The database matters here (claims, commits from jobs and the CLI): PostgreSQL too.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
+
 SITE = "http://blog.example"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
