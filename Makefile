@@ -1,4 +1,5 @@
-# microblog: `make run` to serve the blog, `make test` to run the suite.
+# microblog: `make run` to serve the blog, `make test-fast` while you work, `make test` for
+# the whole suite (what CI runs).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test checkers lint bench clean
+.PHONY: install run test test-fast checkers lint bench clean
 
 install: $(STAMP)
 
@@ -29,9 +30,21 @@ run: install
 	$(FLASK) posts import --if-empty --example content/_posts
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# pytest-xdist workers: one per core by default (WORKERS=1 runs in this process).
+WORKERS ?= auto
+XDIST := $(if $(filter 1,$(WORKERS)),,-n $(WORKERS) --dist loadgroup)
+
+# The unit and app tiers (no server, no subprocess), on SQLite, in parallel: the loop while
+# you work.
+test-fast: install
+	$(BIN)/python -m pytest -q $(XDIST) -m "not postgres" tests/unit tests/app
+
+# Everything: unit, app and system tiers; a system test file runs whole on one worker (the
+# browser folder too) while the other workers take other files and tests. With
+# TEST_DATABASE_URL set, the tests of what the database does run on PostgreSQL too.
 test: install checkers
 	@test -x /usr/bin/chromium || echo "Chromium not installed at /usr/bin/chromium: browser tests skipped (apt-get install chromium)"
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST)
 
 # The Nu HTML checker and axe-core from npm (package-lock.json), when npm is installed;
 # the tests that need them skip and say so without them.

@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from microblog.web import (
         admin,
+        browse,
         comments,
         editor,
         errors,
@@ -73,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         public,
         replies,
         search,
+        theme,
         webmention,
     )
 
@@ -89,6 +91,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderate.bp)
     app.register_blueprint(replies.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(browse.bp)
+    theme.init_app(app)
     app.register_blueprint(fediverse.bp)
     app.register_blueprint(followers.bp)
     errors.init_app(app)
@@ -122,7 +126,7 @@ def register_session_hooks() -> None:
     from microblog import jobs
     from microblog.fediverse import delivery as federation
     from microblog.indieweb import websub
-    from microblog.posts import site_changes
+    from microblog.posts import related, site_changes
     from microblog.web import generation
 
     hooks: list[tuple[Any, str, Callable[..., Any]]] = [
@@ -132,11 +136,13 @@ def register_session_hooks() -> None:
         (Session, "after_rollback", site_changes.forget_changes),
         # Posts saved or deleted and the author's replies go out to the fediverse, as jobs
         # queued in the same transaction (before the WebSub hook takes the marks).
-        (db.session, "after_flush", federation.note_author_comments),
+        (db.session, "after_flush", federation.note_comments),
         (Session, "before_commit", federation.queue_before_commit),
         (Session, "after_rollback", federation.forget_on_rollback),
         # The feeds that changed are announced (WebSub ping, Webmentions to send) as jobs
         # in that same transaction.
+        # Related posts are worked out again by a job queued in the transaction that saved.
+        (Session, "before_commit", related.queue_before_commit),
         (Session, "before_commit", websub.ping_before_commit),
         # This process's cached copy of the counter is dropped after such a commit.
         (Session, "do_orm_execute", generation.changes_site_state),

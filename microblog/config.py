@@ -18,6 +18,10 @@ DEFAULTS: dict[str, Any] = {
     "SITE_LANGUAGE": "en",
     # The author's picture (a URL, or a path on the site) for their h-card; None: none.
     "SITE_AUTHOR_PHOTO": None,
+    # A line or two about the author, shown under each post; and their pages elsewhere,
+    # "Label=URL" pairs separated by commas ("Mastodon=https://…, GitHub=https://…").
+    "SITE_AUTHOR_BIO": "",
+    "SITE_LINKS": "",
     "PERMALINK": "/posts/:year/:month/:title/",
     # The zone of post dates written without an offset (Jekyll's `timezone`).
     "TIMEZONE": "UTC",
@@ -123,6 +127,8 @@ ENV_TYPES: dict[str, type] = {
     "SITE_AUTHOR": str,
     "SITE_LANGUAGE": str,
     "SITE_AUTHOR_PHOTO": str,
+    "SITE_AUTHOR_BIO": str,
+    "SITE_LINKS": str,
     "PERMALINK": str,
     "TIMEZONE": str,
     "POSTS_PER_PAGE": int,

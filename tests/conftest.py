@@ -1,5 +1,13 @@
-"""Shared fixtures: a fresh app and database per test, on SQLite and (when
-TEST_DATABASE_URL is set) on PostgreSQL as well."""
+"""Shared fixtures and the tiers of the suite.
+
+tests/unit needs no app, tests/app drives the app through Flask's test client on SQLite, and
+tests/system starts real servers and processes; each test is marked with its folder's tier
+(and `browser` under tests/system/browser). Every test gets a fresh SQLite database; a test
+of what the database itself does (locks, claims, LISTEN/NOTIFY, query plans, migrations)
+is marked `any_database` and runs on PostgreSQL as well when TEST_DATABASE_URL is set,
+inside a transaction rolled back after it (or, with `any_database(cleanup=True)` for a
+test that spans several connections or processes, emptied before and after it). Under
+pytest-xdist each worker has a PostgreSQL database of its own (`<name>_gw0`, ...)."""
 
 from __future__ import annotations
 
@@ -7,12 +15,15 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 from servers import PROJECT_ROOT, reset_postgres_schema
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import Connection
 
 from microblog import create_app
 
@@ -23,7 +34,8 @@ EXAMPLE_PERMALINK = "/posts/2025/09/alg-blog-post-2/"
 EXAMPLE_TITLE = "ALG Blog 2: How Generative AI Works and How It Fails"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
-BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+TESTS = Path(__file__).resolve().parent
+TIERS = ("unit", "app", "system")
 
 # Settings every test app shares: quiet rate limits and no time-to-submit unless a test
 # turns them on, because most tests are not about them.
@@ -40,6 +52,53 @@ BASE_CONFIG = {
 }
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """SQLite for every test of the database; PostgreSQL too for `any_database` tests."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    backends = ["sqlite"]
+    if TEST_DATABASE_URL and metafunc.definition.get_closest_marker("any_database"):
+        backends.append("postgresql")
+    metafunc.parametrize("database_url", backends, indirect=True)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its tier (its folder), `browser` and `postgres`; refuse a test
+    outside the tiers, and a unit test that asks for a database."""
+    for item in items:
+        try:
+            parts = item.path.resolve().relative_to(TESTS).parts
+        except ValueError:
+            continue
+        if parts[0] == "bench":
+            continue
+        tier = parts[0]
+        if tier not in TIERS or len(parts) < 2:
+            raise pytest.UsageError(
+                f"{item.nodeid}: test files live in tests/unit, tests/app or tests/system"
+            )
+        item.add_marker(tier)
+        if tier == "system":
+            # Under --dist loadgroup a system test file runs whole on one worker, its tests
+            # one after another (they share servers and timings); the browser folder is one
+            # group (one live site and one Chromium). Files run side by side: ports are free
+            # ports, folders are tmp_path, each worker has its own PostgreSQL database.
+            browser = parts[1] == "browser"
+            group = "system-browser" if browser else "system-" + "-".join(parts[1:])
+            item.add_marker(pytest.mark.xdist_group(group))
+            if browser:
+                item.add_marker("browser")
+        if tier == "unit" and "database_url" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(f"{item.nodeid}: a unit test has no database (tests/app)")
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and any(
+            isinstance(value, str) and value.startswith("postgresql")
+            for value in callspec.params.values()
+        ):
+            item.add_marker("postgres")
+
+
 def migrated_app(url: str) -> Flask:
     """An app on `url`, with the schema brought up to date by the real migrations."""
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
@@ -50,6 +109,7 @@ def migrated_app(url: str) -> Flask:
         # Close every connection: SQLite (in WAL mode) then writes the schema into the
         # main file, which is what gets copied for each test.
         db.engine.dispose()
+    app.extensions["generation_reader"].close()
     return app
 
 
@@ -61,12 +121,33 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+def postgres_database(url: str, suffix: str = "") -> str:
+    """A PostgreSQL database on `url`'s server named after `url`'s, plus `suffix`, plus the
+    pytest-xdist worker's name (`test_gw0`...), made when missing: so that workers never
+    empty each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    shared = make_url(url)
+    name = shared.database + suffix + (f"_{worker}" if worker else "")
+    if name == shared.database:
+        return url
+    engine = create_engine(shared.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not found:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return shared.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
-    """The PostgreSQL test database, emptied and migrated once per session."""
-    reset_postgres_schema(TEST_DATABASE_URL)
-    migrated_app(TEST_DATABASE_URL)
-    return TEST_DATABASE_URL
+    """This run's PostgreSQL test database, emptied and migrated once per session."""
+    url = postgres_database(TEST_DATABASE_URL)
+    reset_postgres_schema(url)
+    migrated_app(url)
+    return url
 
 
 def empty_postgres(url: str) -> None:
@@ -86,29 +167,97 @@ def empty_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
+def _joined_get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+    """Flask-SQLAlchemy's choice of engine, unless the session was bound to a connection."""
+    if bind is None and isinstance(self.bind, Connection):
+        return self.bind
+    return FLASK_GET_BIND(self, mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+FLASK_GET_BIND = FlaskSession.get_bind
+
+
+class RolledBack:
+    """A PostgreSQL test inside one transaction, rolled back after it (SQLAlchemy's "join a
+    session into an external transaction"): the first app of the test opens a connection
+    on its own engine and begins; every session of the test is bound to that connection,
+    where a commit only releases a SAVEPOINT. The next test finds the database as migrated,
+    with no TRUNCATE and no new engine."""
+
+    def __init__(self) -> None:
+        self.monkeypatch = pytest.MonkeyPatch()
+        self.connection: Connection | None = None
+        self.saved: dict[str, Any] = {}
+
+    def join(self, app: Flask) -> None:
+        if self.connection is not None:
+            return
+        from microblog.extensions import db
+
+        with app.app_context():
+            self.connection = db.engine.connect()
+        self.connection.begin()
+        factory = db.session.session_factory
+        self.saved = dict(factory.kw)
+        factory.configure(bind=self.connection, join_transaction_mode="create_savepoint")
+        self.monkeypatch.setattr(FlaskSession, "get_bind", _joined_get_bind)
+
+    def end(self) -> None:
+        """Roll everything back and unbind the sessions (before the engine is disposed)."""
+        if self.connection is None:
+            return
+        from microblog.extensions import db
+
+        factory = db.session.session_factory
+        factory.kw.clear()
+        factory.kw.update(self.saved)
+        self.monkeypatch.undo()
+        connection, self.connection = self.connection, None
+        connection.rollback()
+        connection.close()
+
+
+ROLLED_BACK = pytest.StashKey[RolledBack]()
+
+
+@pytest.fixture
 def database_url(request, tmp_path) -> str:
-    """A fresh, migrated database: SQLite always, PostgreSQL when configured."""
-    if request.param == "sqlite":
+    """A fresh, migrated database: a copy of the SQLite template, or (the `postgres` run
+    of an `any_database` test) PostgreSQL, rolled back after the test or, with
+    `any_database(cleanup=True)`, emptied before and after it."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
         path = tmp_path / "test.sqlite"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_migrated")
-    empty_postgres(url)
+    marker = request.node.get_closest_marker("any_database")
+    if marker is not None and marker.kwargs.get("cleanup"):
+        empty_postgres(url)
+        request.addfinalizer(lambda: empty_postgres(url))
+    else:
+        rolled_back = RolledBack()
+        request.node.stash[ROLLED_BACK] = rolled_back
+        request.addfinalizer(rolled_back.end)
     return url
 
 
 @pytest.fixture
-def make_app(database_url) -> Iterator[Callable[..., Flask]]:
+def make_app(request, database_url) -> Iterator[Callable[..., Flask]]:
     """Build an app on the test database with extra settings."""
     apps: list[Flask] = []
+    rolled_back = request.node.stash.get(ROLLED_BACK, None)
 
     def build(**config) -> Flask:
         app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
         apps.append(app)
+        if rolled_back is not None:
+            rolled_back.join(app)
         return app
 
     yield build
+    if rolled_back is not None:
+        rolled_back.end()
     for app in apps:
         # A runner thread (JOBS_RUNNER) would outlive its test and take the next one's jobs.
         app.extensions["jobs_runner"].stop()

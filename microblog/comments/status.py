@@ -17,7 +17,11 @@ from sqlalchemy import delete, func, select, update
 from microblog import mail as notify
 from microblog.extensions import db
 from microblog.models import Author, Comment, CommentStatus
-from microblog.posts.site_changes import mark_comments_changed, mark_site_changed
+from microblog.posts.site_changes import (
+    mark_comment_approved,
+    mark_comments_changed,
+    mark_site_changed,
+)
 from microblog.timeutil import now_utc
 
 PENDING, APPROVED, SPAM, TRASH = (
@@ -134,6 +138,7 @@ def apply(
     if target == APPROVED:
         # A reply just became public: its thread's readers are told (a job, same transaction).
         notify.comment_approved(comment)
+        mark_comment_approved(db.session, comment.id)
     return comment
 
 

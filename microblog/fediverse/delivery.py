@@ -29,14 +29,14 @@ from microblog.fediverse.keys import current_key
 from microblog.fediverse.remote import actor_by_url
 from microblog.fediverse.signatures import signed_headers
 from microblog.indieweb.fetch import FetchRefused, FetchTimedOut, post_bytes
-from microblog.models import Comment, FederatedPost, Follower, Post
+from microblog.models import Comment, CommentStatus, FederatedPost, Follower, Post
 from microblog.models.fediverse import RemoteReply
 from microblog.posts.site_changes import FEED_CHANGES, FeedChanges
 from microblog.timeutil import as_utc, now_utc
 
 # Set in a session's `info` by an import: nothing it saves is federated.
 QUIET = "microblog.no_federation"
-# Set by `after_flush_note_comments`: the author's comments written in this transaction.
+# Set by `note_comments`: the author's comments written in this transaction.
 AUTHOR_COMMENTS = "microblog.author_comments"
 POST_SECONDS = 15.0
 # Attempts of a delivery: with the queue's backoff (doubling to JOBS_RETRY_LONGEST, an hour
@@ -65,11 +65,13 @@ def queue_before_commit(session: Session) -> None:
             jobs.enqueue("fediverse.publish", session=session, delay=delay, post_id=post_id)
         for permalink in sorted(changes.deleted_posts):
             jobs.enqueue("fediverse.retract", session=session, permalink=permalink)
+        for comment_id in sorted(changes.approved_comments):
+            jobs.enqueue("fediverse.share", session=session, comment_id=comment_id)
     for comment_id in sorted(session.info.pop(AUTHOR_COMMENTS, set())):
         jobs.enqueue("fediverse.reply", session=session, comment_id=comment_id)
 
 
-def note_author_comments(session: Session, _flush_context: object) -> None:
+def note_comments(session: Session, _flush_context: object) -> None:
     """Remember the author's comments flushed in this transaction (for `fediverse.reply`)."""
     for obj in session.new:
         if isinstance(obj, Comment) and obj.by_author and obj.id is not None:
@@ -94,8 +96,11 @@ def inboxes() -> list[str]:
 def fan_out(activity: dict[str, Any], targets: list[str]) -> None:
     """One delivery job per inbox, in the current transaction."""
     body = json.dumps(activity, separators=(",", ":"))
-    for inbox in targets:
-        jobs.enqueue("fediverse.deliver", inbox=inbox, body=body, first_try=now_utc().isoformat())
+    first_try = now_utc().isoformat()
+    jobs.enqueue_many(
+        "fediverse.deliver",
+        [{"inbox": inbox, "body": body, "first_try": first_try} for inbox in targets],
+    )
 
 
 def queue_accept(follower: Follower) -> None:
@@ -213,6 +218,31 @@ def reply(comment_id: int) -> None:
     if remote is not None:
         targets.add(remote.shared_inbox or remote.inbox)
     fan_out(activity, sorted(targets))
+
+
+@jobs.task("fediverse.share", attempts=8)
+def share(comment_id: int) -> None:
+    """A reply from the fediverse the author approved goes out to the blog's followers, as
+    the blog's Announce (a boost) of it: they see the conversation the post has."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.status != CommentStatus.APPROVED:
+        return
+    reply = db.session.execute(
+        select(RemoteReply).where(RemoteReply.comment_id == comment.id).limit(1)
+    ).scalar_one_or_none()
+    if reply is None:
+        return
+    announce = {
+        "@context": documents.CONTEXT[0],
+        "id": f"{documents.actor_url()}#announce-{comment.id}",
+        "type": "Announce",
+        "actor": documents.actor_url(),
+        "published": documents.iso(now_utc()),
+        "to": [documents.PUBLIC],
+        "cc": [documents.site_url() + documents.FOLLOWERS_PATH, reply.actor_url],
+        "object": reply.note_id,
+    }
+    fan_out(announce, inboxes())
 
 
 # ---------------------------------------------------------------------------- delivery

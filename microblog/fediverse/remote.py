@@ -109,6 +109,9 @@ def store(document: dict[str, Any], key_id: str) -> RemoteActor:
     pem = public_key_of(document, key_id)
     if not isinstance(actor_url, str) or inbox is None or pem is None:
         raise ActorUnavailable(f"{key_id}: the actor document lacks an id, inbox or key")
+    if urlsplit(actor_url).netloc.lower() != urlsplit(key_id).netloc.lower():
+        # A server speaks for its own actors only: nothing of another's is stored.
+        raise ActorUnavailable(f"{key_id} is not on its actor's server")
     endpoints = document.get("endpoints")
     shared = url_of(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else None
     username = text(document.get("preferredUsername"), 100)
@@ -137,11 +140,7 @@ def load_key(key_id: str) -> RemoteActor:
     document = fetch_document(urldefrag(key_id)[0])
     if public_key_of(document, key_id) is None and isinstance(document.get("owner"), str):
         document = fetch_document(document["owner"])
-    actor = store(document, key_id)
-    owner_host = urlsplit(actor.actor_url).netloc.lower()
-    if owner_host != urlsplit(key_id).netloc.lower():
-        raise ActorUnavailable(f"{key_id} is not on its actor's server")
-    return actor
+    return store(document, key_id)
 
 
 def actor_for_key(key_id: str, refresh: bool = False) -> RemoteActor:

@@ -10,6 +10,7 @@ async server with them (bovine); bovine is used in the tests as the other side.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -73,7 +74,10 @@ def signing_string(method: str, path: str, headers: Mapping[str, str], names: Se
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=4)
 def load_private_key(pem: str) -> rsa.RSAPrivateKey:
+    """The key from its PEM text, read once per process: reading checks the RSA key, which
+    takes tens of milliseconds, and every delivery signs with the same key."""
     key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("not an RSA private key")

@@ -28,14 +28,14 @@ VERSION = "https://jsonfeed.org/version/1.1"
 def build_json_feed(posts: Sequence[FeedPost], settings: FeedSettings, scope: FeedScope) -> bytes:
     """The JSON Feed document for `posts`, newest first as given (arguments as `build_feed`)."""
     site_url = settings.site_url.rstrip("/")
-    tag_name, page_path = scope.tag_name, scope.page_path
+    page_path = scope.page_path
     links = scope.page.links(uri(site_url + scope.self_path))
     feed: dict[str, Any] = {
         "version": VERSION,
-        "title": xml_text(feed_title(settings, tag_name)),
+        "title": xml_text(feed_title(settings, scope)),
         "home_page_url": uri(site_url + page_path),
         "feed_url": links["self"],
-        "description": xml_text(feed_description(settings, tag_name)),
+        "description": xml_text(feed_description(settings, scope)),
         "language": xml_text(settings.language),
         "authors": [{"name": xml_text(settings.author)}],
     }

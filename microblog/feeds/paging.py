@@ -75,4 +75,6 @@ class FeedScope:
     self_path: str
     page_path: str = "/"
     tag_name: str | None = None
+    # A Jekyll category's feed names its category instead (`/categories/<slug>/feed.xml`).
+    category_name: str | None = None
     page: FeedPage = field(default_factory=FeedPage)

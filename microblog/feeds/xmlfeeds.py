@@ -103,7 +103,7 @@ def build_xml_feed(
     """The RSS 2.0 or Atom 1.0 document for `posts`, newest first as given, as the feed and
     page `scope` names."""
     site_url = settings.site_url.rstrip("/")
-    tag_name, page_path = scope.tag_name, scope.page_path
+    page_path = scope.page_path
     feed_url = uri(site_url + scope.self_path)
     links = scope.page.links(feed_url)
 
@@ -112,8 +112,8 @@ def build_xml_feed(
     fg.register_extension("feed_links", FeedLinks, EntryExtras, atom=True, rss=True)
     # The feed's identity is its first page's URL: every page belongs to the same feed.
     fg.id(feed_url)
-    fg.title(xml_text(feed_title(settings, tag_name)))
-    fg.description(xml_text(feed_description(settings, tag_name)) or xml_text(settings.title))
+    fg.title(xml_text(feed_title(settings, scope)))
+    fg.description(xml_text(feed_description(settings, scope)) or xml_text(settings.title))
     fg.author(name=xml_text(settings.author))
     fg.language(xml_text(settings.language))
     fg.generator("microblog")
@@ -138,16 +138,19 @@ def build_xml_feed(
     return document
 
 
-def feed_title(settings: FeedSettings, tag_name: str | None) -> str:
-    """The site's title, or the tag feed's."""
-    return settings.title if tag_name is None else f"{settings.title} — {tag_name}"
+def feed_title(settings: FeedSettings, scope: FeedScope) -> str:
+    """The site's title, or the tag's or category's feed's."""
+    name = scope.tag_name or scope.category_name
+    return settings.title if name is None else f"{settings.title} — {name}"
 
 
-def feed_description(settings: FeedSettings, tag_name: str | None) -> str:
-    """The site's description, or the tag feed's."""
-    if tag_name is None:
-        return settings.description
-    return f"Posts tagged “{tag_name}” on {settings.title}."
+def feed_description(settings: FeedSettings, scope: FeedScope) -> str:
+    """The site's description, or the tag's or category's feed's."""
+    if scope.tag_name is not None:
+        return f"Posts tagged “{scope.tag_name}” on {settings.title}."
+    if scope.category_name is not None:
+        return f"Posts in “{scope.category_name}” on {settings.title}."
+    return settings.description
 
 
 def add_entry(

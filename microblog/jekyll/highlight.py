@@ -64,4 +64,6 @@ def fence_format(
     kramdown = getattr(md, "kramdown", None)
     default = "1" if kramdown is not None and kramdown.options.line_numbers else "0"
     start = str(options.get("linenums") or default).split()[0]
-    return highlight_code(src, language or "", int(start) if start.isdigit() else 0)
+    return highlight_code(
+        src, language or "", int(start) if start.isascii() and start.isdigit() else 0
+    )

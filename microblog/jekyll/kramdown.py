@@ -19,9 +19,9 @@ from markdown import Extension, Markdown
 from markdown.inlinepatterns import (
     BACKTICK_RE,
     HTML_RE,
-    HtmlInlineProcessor,
     REFERENCE_RE,
     BacktickInlineProcessor,
+    HtmlInlineProcessor,
     InlineProcessor,
     ReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
@@ -228,6 +228,13 @@ class KramdownBlocks(Preprocessor):
                 out.append(" " * indent + self.md.htmlStash.store("") + stripped)
                 previous = "paragraph"
                 continue
+            if first == "|" and previous in {"paragraph", "other"} and not stack:
+                last = out[-1].lstrip() if out else ""
+                if last and not last.startswith("|") and "|" not in last:
+                    # kramdown: a table starts only after a blank line (here it is text)
+                    out.append(" " * indent + self.md.htmlStash.store("") + stripped)
+                    previous = "paragraph"
+                    continue
             if first == ">":
                 quotes = QUOTE_DEPTH.match(line)
                 if quotes and quotes.group(0).count(">") > MAX_QUOTE_DEPTH:

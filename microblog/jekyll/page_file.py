@@ -89,7 +89,11 @@ def nav_order_of(meta: Mapping[str, Any]) -> int | None:
         return None
     if isinstance(raw, int | float):
         return int(raw)
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+    if (
+        isinstance(raw, str)
+        and raw.strip().lstrip("-").isascii()
+        and raw.strip().lstrip("-").isdigit()
+    ):
         return int(raw.strip())
     return None
 

@@ -32,6 +32,9 @@ RESERVED_PREFIXES = (
     "/search/",
     "/archive/",
     "/categories/",
+    "/theme/",
+    "/activitypub/",
+    "/nodeinfo/",
 )
 RESERVED_PATHS = {
     "/",
@@ -54,7 +57,10 @@ RESERVED_PATHS = {
     "/search",
     "/archive",
     "/categories",
+    "/theme",
     "/.well-known",
+    "/activitypub",
+    "/nodeinfo",
 }
 # Every post's own routes: `<post>comments` (the form's target), its feed and a reader's edit
 # page. A permalink ending so would be answered by another post's comment routes.

@@ -17,6 +17,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from microblog.jekyll import fields
+from microblog.jekyll.differences import rendering_differences
 from microblog.jekyll.errors import NotAPost, PostError
 from microblog.jekyll.files import (
     content_hash,
@@ -200,6 +201,8 @@ def parse_post(
         first_line=lf_text.count("\n", 0, len(lf_text) - len(body)) + 1,
     )
     raw_body = body
+    if is_markdown(path):
+        warnings.extend(rendering_differences(body, liquid.first_line))
     body = resolve_liquid(body, liquid, warnings)
     separator = excerpt_separator_in(text, fields.excerpt_separator_of(meta), settings)
     return PostSource(

@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -125,6 +125,38 @@ def enqueue(kind: str, *, delay: float = 0, session: Any = None, **args: Any) ->
     # Wake this process's runner once the transaction commits (see `wake_after_commit`).
     session.info["jobs_enqueued"] = True
     return job
+
+
+def enqueue_many(
+    kind: str, many: list[dict[str, Any]], *, delay: float = 0, session: Any = None
+) -> int:
+    """Record one job of `kind` per argument set in one INSERT, in the current session's
+    transaction (a fan-out of thousands costs one statement, not a flush of thousands of
+    objects); how many."""
+    if kind not in TASKS:
+        raise KeyError(f"no job kind named {kind!r}")
+    if not many:
+        return 0
+    now = now_utc()
+    due = now + timedelta(seconds=delay)
+    attempts = TASKS[kind].attempts
+    rows = [
+        {
+            "kind": kind,
+            "args": args,
+            "state": JobState.WAITING,
+            "due_at": due,
+            "attempts": 0,
+            "max_attempts": attempts,
+            "created_at": now,
+        }
+        for args in many
+    ]
+    session = db.session if session is None else session
+    session.execute(insert(Job), rows)
+    session.info["jobs_enqueued"] = True
+    session.info["job_wrote"] = True  # a running job that fans out must commit with it
+    return len(rows)
 
 
 def retry_delay(attempt: int, first: float, longest: float) -> float:
@@ -324,6 +356,12 @@ def run_job(app: Flask, job: Claimed, worker: str, deferred: list[int] | None = 
 def note_write(session: Session, _flush_context: object) -> None:
     """Remember that the running job flushed changes (they must commit with it)."""
     session.info["job_wrote"] = True
+
+
+def wrote() -> None:
+    """Tell the runner that the running job wrote with Core statements (no ORM flush
+    shows them): its changes must commit with it."""
+    db.session.info["job_wrote"] = True
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,15 @@ from microblog.models.media import Media
 from microblog.models.openweb import SentWebmention, Webmention
 from microblog.models.pages import Page, SiteSetting
 from microblog.models.posts import (
+    Category,
     Post,
     PostTombstone,
     Redirect,
     Tag,
+    post_categories,
     post_tags,
     posts_table,
+    related_posts,
     tags_table,
 )
 from microblog.models.site import GENERATION_SQL, NO_SYNC, SiteState
@@ -42,6 +45,7 @@ __all__ = [
     "AuthorizationCode",
     "Author",
     "Block",
+    "Category",
     "Comment",
     "FederatedPost",
     "Follower",
@@ -63,8 +67,10 @@ __all__ = [
     "SiteState",
     "Tag",
     "Webmention",
+    "post_categories",
     "post_tags",
     "posts_table",
+    "related_posts",
     "status_type",
     "tags_table",
 ]

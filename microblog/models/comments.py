@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    func,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -100,6 +101,15 @@ class Comment(Model):
     def pending() -> Select[Comment]:
         """The moderation queue."""
         return Comment.with_status(CommentStatus.PENDING)
+
+    @staticmethod
+    def approved_counts(post_ids: list[int]) -> Select[int, int]:
+        """(post id, approved comments) for these posts (a listing's counts)."""
+        return (
+            select(Comment.post_id, func.count())
+            .where(Comment.post_id.in_(post_ids), Comment.status == CommentStatus.APPROVED)
+            .group_by(Comment.post_id)
+        )
 
     @staticmethod
     def approved_for(post: Post) -> Select[Comment]:

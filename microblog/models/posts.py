@@ -36,6 +36,28 @@ post_tags = Table(
     Index("ix_post_tags_tag_id_post_id", "tag_id", "post_id"),
 )
 
+# Each post's related posts (`posts/related.py` works them out at write time): rank 1 shares
+# the most tags with it.
+related_posts = Table(
+    "related_posts",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("rank", Integer, primary_key=True),
+    Column("related_id", ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("shared", Integer, nullable=False),
+    info={"backup": False},  # derived from the posts' tags: worked out again, not archived
+)
+
+# A post's Jekyll categories (`categories:` and the folders above `_posts`), as links to
+# Category rows kept by the writer beside `Post.categories`, so a category page is a lookup.
+post_categories = Table(
+    "post_categories",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_post_categories_category_id_post_id", "category_id", "post_id"),
+)
+
 
 class Post(Model):
     """One post, with its body rendered once when written (content/posts.py is its writer).
@@ -103,6 +125,40 @@ class Post(Model):
             select(Post)
             .where(Post.is_draft.is_(False), Post.published_at <= now)
             .order_by(Post.published_at.desc(), Post.id.desc())
+        )
+
+    @staticmethod
+    def older_than(post: Post, now: datetime | None = None) -> Select[Post]:
+        """The published post just before `post` (rel="prev")."""
+        earlier = (Post.published_at < post.published_at) | (
+            (Post.published_at == post.published_at) & (Post.id < post.id)
+        )
+        return Post.published(now).where(earlier).limit(1)
+
+    @staticmethod
+    def newer_than(post: Post, now: datetime | None = None) -> Select[Post]:
+        """The published post just after `post` (rel="next")."""
+        later = (Post.published_at > post.published_at) | (
+            (Post.published_at == post.published_at) & (Post.id > post.id)
+        )
+        return (
+            Post.published(now)
+            .where(later)
+            .order_by(None)
+            .order_by(Post.published_at.asc(), Post.id.asc())
+            .limit(1)
+        )
+
+    @staticmethod
+    def related_to(post: Post, now: datetime | None = None) -> Select[Post]:
+        """The related posts worked out for `post` at write time, best first (still
+        published: one may have become a draft since)."""
+        return (
+            Post.published(now)
+            .join(related_posts, related_posts.c.related_id == Post.id)
+            .where(related_posts.c.post_id == post.id)
+            .order_by(None)
+            .order_by(related_posts.c.rank)
         )
 
     @staticmethod
@@ -185,6 +241,38 @@ class Tag(Model):
     posts: Mapped[list[Post]] = relationship(
         secondary=post_tags, back_populates="tags", lazy="select"
     )
+
+
+class Category(Model):
+    """A Jekyll category, named as first written; its page is `/categories/<slug>/`."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+
+    @staticmethod
+    def filed(category: Category, now: datetime | None = None) -> Select[Post]:
+        """Published posts in `category`, newest first."""
+        inside = exists().where(
+            post_categories.c.post_id == Post.id, post_categories.c.category_id == category.id
+        )
+        return Post.published(now).where(inside)
+
+    @staticmethod
+    def count_filed(category: Category, now: datetime | None = None) -> Select[int]:
+        """How many published posts are in `category`."""
+        now = now or now_utc()
+        return (
+            select(func.count())
+            .select_from(post_categories.join(Post, Post.id == post_categories.c.post_id))
+            .where(
+                post_categories.c.category_id == category.id,
+                Post.is_draft.is_(False),
+                Post.published_at <= now,
+            )
+        )
 
 
 posts_table = table_of(Post)

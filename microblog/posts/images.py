@@ -117,7 +117,7 @@ def size_image(
     """Width, height, srcset and sizes of one image the blog holds."""
     width = _get(attributes, "width")
     height = _get(attributes, "height")
-    if width and width.isdigit() and not height and known.width:
+    if width and width.isascii() and width.isdigit() and not height and known.width:
         _set(attributes, "height", str(max(1, round(int(width) * known.height / known.width))))
     elif not (width and height):
         _set(attributes, "width", str(known.width))

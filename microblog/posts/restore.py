@@ -27,7 +27,8 @@ from typing import Any
 from sqlalchemy import MetaData, Table, exists, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 
-from microblog.models import SiteState
+from microblog.models import Post, SiteState
+from microblog.posts import related
 from microblog.posts.archive_format import (
     MEDIA,
     ArchiveError,
@@ -262,6 +263,8 @@ def restore_rows(
         # schema older than search gets it filled by its migration instead).
         if inspect(session.connection()).has_table("post_search"):
             search_index.rebuild(session)
+        if inspect(session.connection()).has_table("related_posts"):
+            related.refresh(session, list(session.execute(select(Post.id)).scalars()))
         # Pages cached of the empty blog must go stale, while the restored blog keeps its
         # own `changed_at` (the feeds' updated date): the counter moves on, nothing else.
         SiteState.advance_past(generation_before)

@@ -40,6 +40,8 @@ class FeedChanges:
     saved_posts: dict[int, datetime | None] = field(default_factory=dict)
     # The posts deleted: permalink → the HTML they had (the sites they linked to are told).
     deleted_posts: dict[str, str] = field(default_factory=dict)
+    # The comments that became public (a fediverse reply among them is shared with followers).
+    approved_comments: set[int] = field(default_factory=set)
 
 
 def feed_changes(session: SessionLike) -> FeedChanges:
@@ -83,6 +85,11 @@ def mark_site_changed(session: SessionLike) -> None:
 def mark_comments_changed(session: SessionLike, permalink: str) -> None:
     """Note that a post's approved comments (its comment feed) changed."""
     feed_changes(session).comment_feeds.add(permalink)
+
+
+def mark_comment_approved(session: SessionLike, comment_id: int) -> None:
+    """Note that a comment became public in the session's transaction."""
+    feed_changes(session).approved_comments.add(comment_id)
 
 
 def take_feed_changes(session: SessionLike) -> FeedChanges | None:

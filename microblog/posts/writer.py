@@ -32,10 +32,12 @@ from microblog.jekyll.post_input import MAX_PERMALINK, MAX_SLUG, MAX_TITLE, Post
 from microblog.jekyll.settings import MarkdownOptions, SiteSettings
 from microblog.jekyll.slugs import tag_slug
 from microblog.models import (
+    Category,
     Comment,
     Post,
     Redirect,
     Tag,
+    post_categories,
     post_tags,
     posts_table,
     tags_table,
@@ -354,6 +356,7 @@ class PostWriter:
             touched = self.tag_slugs_of([current.id]) if current is not None else set()
             new_id, version = self.write(values, current, expected_version, origin is not None)
             self.write_links(new_id, post.tag_names, redirects, permalink, current is None)
+            self.file_in_categories(new_id, post.categories, current is None)
             if (current is None or current.permalink != permalink) and (
                 self.index.may_have_tombstone(permalink)
             ):
@@ -447,6 +450,32 @@ class PostWriter:
                 ],
             )
 
+    def file_in_categories(self, post_id: int, names: list[str], created: bool) -> None:
+        """Link the post to its categories' rows (made on first use, named as first
+        written), so a category page is a lookup."""
+        if not created:
+            self.session.execute(
+                delete(post_categories).where(post_categories.c.post_id == post_id)
+            )
+        ids = list(dict.fromkeys(self.category_id(name) for name in names if tag_slug(name)))
+        if ids:
+            self.session.execute(
+                insert(post_categories),
+                [{"post_id": post_id, "category_id": cid} for cid in ids],
+            )
+
+    def category_id(self, name: str) -> int:
+        """The id of the category with this name's slug, creating it when new."""
+        slug = tag_slug(name)
+        known = self.session.execute(
+            select(Category.id).where(Category.slug == slug)
+        ).scalar_one_or_none()
+        if known is None:
+            known = self.session.execute(
+                insert(Category).values(name=name[:200], slug=slug).returning(Category.id)
+            ).scalar_one()
+        return int(known)
+
     def tag_id(self, name: str) -> int:
         """The id of the tag with this name's slug, creating the tag (named as written)."""
         slug = tag_slug(name)
@@ -538,6 +567,7 @@ class PostWriter:
             session.execute(delete(Redirect).where(Redirect.post_id.in_(ids)))
             session.execute(delete(post_tags).where(post_tags.c.post_id.in_(ids)))
             search_index.remove(session, ids)
+            session.execute(delete(post_categories).where(post_categories.c.post_id.in_(ids)))
             session.execute(delete(posts_table).where(posts_table.c.id.in_(ids)))
             if orphans:
                 in_use = exists().where(post_tags.c.tag_id == Tag.id)

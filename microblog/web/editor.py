@@ -36,6 +36,7 @@ from microblog.extensions import db
 from microblog.jekyll.markdown import render_post
 from microblog.jekyll.settings import SiteSettings
 from microblog.models import Comment, Post
+from microblog.models.ids import parse_id
 from microblog.posts import exporter
 from microblog.posts.notes import with_free_address
 from microblog.posts.site_settings import current_site_settings
@@ -166,10 +167,10 @@ def post_label(post: Post, words: int = 8) -> str:
 
 def page_number() -> int:
     """The `?page=` argument; anything that is not a positive whole number is a 404."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    number = parse_id(request.args.get("page", "1"), 100_000)
+    if number is None:  # `²` passes isdigit() and then fails int(): one strict reading
         abort(404)
-    return int(raw)
+    return number
 
 
 @bp.get("/posts")

@@ -13,6 +13,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from microblog.jekyll import dates, permalinks
+from microblog.models.ids import parse_id
 from microblog.timeutil import local_to_utc
 
 MAX_TITLE = 500
@@ -132,7 +133,7 @@ class PostForm(FlaskForm):
 
     def validate_version(self, field: HiddenField) -> None:
         """A whole number when given (an edit sends it; a new post does not)."""
-        if field.data and not (field.data.isdigit() and len(field.data) < 12):
+        if field.data and parse_id(field.data, 10**11) is None:  # `²` passes isdigit()
             raise ValidationError("The form's version is damaged; reload the page.")
 
     def published_in(self, zone: tzinfo) -> datetime | None:

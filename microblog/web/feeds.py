@@ -21,8 +21,9 @@ from microblog.feeds import (
 )
 from microblog.feeds.paging import page_url
 from microblog.feeds.uris import uri
-from microblog.models import Post, SiteState, Tag
+from microblog.models import Category, Post, SiteState, Tag
 from microblog.timeutil import now_utc
+from microblog.web.browse import category_or_404
 from microblog.web.caching import cached_response
 from microblog.web.public import tag_or_404
 
@@ -71,7 +72,25 @@ def tag_json(slug: str) -> Response:
     return feed_response("json", slug)
 
 
-def feed_response(kind: FeedKind, slug: str | None = None) -> Response:
+@bp.get("/categories/<slug>/feed.xml")
+def category_rss(slug: str) -> Response:
+    """One Jekyll category's posts as RSS 2.0."""
+    return feed_response("rss", slug, category=True)
+
+
+@bp.get("/categories/<slug>/atom.xml")
+def category_atom(slug: str) -> Response:
+    """One Jekyll category's posts as Atom 1.0."""
+    return feed_response("atom", slug, category=True)
+
+
+@bp.get("/categories/<slug>/feed.json")
+def category_json(slug: str) -> Response:
+    """One Jekyll category's posts as JSON Feed 1.1."""
+    return feed_response("json", slug, category=True)
+
+
+def feed_response(kind: FeedKind, slug: str | None = None, *, category: bool = False) -> Response:
     """A feed page from the response cache: a conditional request is answered without rendering.
 
     Page 1 is the bare URL; `?page=N` (N ≥ 2, written without leading zeros) the older
@@ -82,7 +101,7 @@ def feed_response(kind: FeedKind, slug: str | None = None) -> Response:
         abort(404)
     config = current_app.config
     return cached_response(
-        lambda: render_feed(kind, slug, number),
+        lambda: render_feed(kind, slug, number, category=category),
         MIMETYPES[kind],
         config["FEED_MAX_AGE"],
         headers=websub_links(number),
@@ -101,13 +120,24 @@ def websub_links(number: int) -> list[tuple[str, str]]:
     return [("Link", f'<{uri(hub)}>; rel="hub", <{topic}>; rel="self"')]
 
 
-def render_feed(kind: FeedKind, slug: str | None, number: int) -> tuple[bytes, datetime | None]:
+def render_feed(
+    kind: FeedKind, slug: str | None, number: int, *, category: bool = False
+) -> tuple[bytes, datetime | None]:
     """Page `number` of the feed and its Last-Modified; an unknown tag or page is a 404."""
     config = current_app.config
     per_page = max(1, int(config["FEED_MAX_ITEMS"]))
     now = now_utc()
-    if slug is None:
-        tag: Tag | None = None
+    category_name = None
+    tag: Tag | None = None
+    if category and slug is not None:
+        filed = category_or_404(slug)
+        query = Category.filed(filed, now)
+        total = db.session.execute(Category.count_filed(filed, now)).scalar_one()
+        if not total:
+            abort(404)
+        page_path = f"/categories/{filed.slug}/"
+        category_name = filed.name
+    elif slug is None:
         query = Post.published(now)
         total = db.session.execute(
             select(func.count()).select_from(query.order_by(None).subquery())
@@ -140,6 +170,7 @@ def render_feed(kind: FeedKind, slug: str | None, number: int) -> tuple[bytes, d
             self_path=page_path + FEED_FILES[kind],
             page_path=page_path,
             tag_name=tag.name if tag is not None else None,
+            category_name=category_name,
             page=page,
         ),
     )

@@ -33,6 +33,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from microblog.extensions import db
 from microblog.models import Page
+from microblog.models.ids import parse_id
 from microblog.posts import pages as page_writer
 from microblog.posts.site_settings import current_site_settings
 from microblog.web import request_limits
@@ -162,7 +163,7 @@ def save(page: Page | None) -> ResponseReturnValue:
     if not (form.title.data or "").strip() and not (form.permalink.data or "").strip():
         form.title.errors = [*form.title.errors, "Give the page a title or an address."]
         valid = False
-    if page is not None and not (form.version.data or "").isdigit():
+    if page is not None and parse_id(form.version.data or "", 10**11) is None:
         form.version.errors = ["The form carries no version; reload the page."]
         valid = False
     if not valid:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template, request
@@ -24,7 +25,11 @@ from werkzeug.wrappers import Response
 
 from microblog.comments.intake import reply_target
 from microblog.comments.section import comment_section, pending_of_reader
+from microblog.extensions import db
+from microblog.feeds import entry_updated
+from microblog.feeds.cards import LinkCard, link_card
 from microblog.models import Comment, Post
+from microblog.web.zone import site_zone
 
 # The reader's own pending comments: a signed list of ids, on the post's path only. A
 # request that carries it is personal: the response cache is told so (see create_app).
@@ -34,9 +39,44 @@ PENDING_KEEP = 20  # the newest ids a reader's cookie remembers per post
 PENDING_MAX_AGE = 30 * 24 * 3600
 
 
+@dataclass(frozen=True)
+class Surroundings:
+    """What a post page shows around the post: its link card, the posts before and after
+    it, and the posts that share its tags."""
+
+    card: LinkCard
+    older: Post | None
+    newer: Post | None
+    related: list[Post]
+
+
+def surroundings(post: Post) -> Surroundings:
+    """The link card and the neighbours of `post` (looked up once per render; the page is
+    cached until the site changes)."""
+    config = current_app.config
+    zone = site_zone()
+    updated = entry_updated(post)
+    card = link_card(
+        post,
+        site_url=str(config["SITE_URL"]).rstrip("/"),
+        site_name=str(config["SITE_TITLE"]),
+        author=str(config["SITE_AUTHOR"]),
+        published=post.published_at.astimezone(zone),
+        modified=updated.astimezone(zone),
+    )
+    return Surroundings(
+        card=card,
+        older=db.session.execute(Post.older_than(post)).scalar_one_or_none(),
+        newer=db.session.execute(Post.newer_than(post)).scalar_one_or_none(),
+        related=list(db.session.execute(Post.related_to(post)).scalars()),
+    )
+
+
 def shared_post_html(post: Post) -> str:
     """The post page every reader gets (cacheable)."""
-    return render_template("public/post.html", post=post, section=comment_section(post))
+    return render_template(
+        "public/post.html", post=post, section=comment_section(post), around=surroundings(post)
+    )
 
 
 # ---------------------------------------------------------------------------- the pending cookie
@@ -98,7 +138,9 @@ def render_post(
     """The post page with this reader's own additions (never cached)."""
     pending = reader_pending(post) if pending is None else pending
     section = comment_section(post, pending=pending)
-    body = render_template("public/post.html", post=post, section=section, **context)
+    body = render_template(
+        "public/post.html", post=post, section=section, around=surroundings(post), **context
+    )
     return private(current_app.response_class(body, status=status, mimetype="text/html"))
 
 

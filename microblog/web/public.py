@@ -16,13 +16,15 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from microblog.extensions import db
 from microblog.feeds import entry_updated
+from microblog.feeds.cards import shown_feature_image
 from microblog.feeds.entries import post_authors
 from microblog.feeds.uris import uri
 from microblog.jekyll.slugs import tag_slug
-from microblog.models import Page, Post, Redirect, Tag, post_tags
+from microblog.models import Comment, Page, Post, Redirect, Tag, post_tags
 from microblog.models.ids import parse_id
 from microblog.posts import tombstones
 from microblog.timeutil import now_utc
@@ -66,6 +68,14 @@ def page_number() -> int:
     return number
 
 
+def comment_counts(posts: list[Post]) -> dict[int, int]:
+    """How many approved comments each post of a listing has."""
+    if not posts:
+        return {}
+    rows = db.session.execute(Comment.approved_counts([post.id for post in posts])).all()
+    return {post_id: count for post_id, count in rows}
+
+
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Newest published posts with their excerpts, paginated."""
@@ -73,12 +83,14 @@ def index() -> ResponseReturnValue:
 
     def render() -> str:
         page = db.paginate(
-            Post.published(),
+            Post.published().options(undefer(Post.front_matter)),
             page=number,
             per_page=current_app.config["POSTS_PER_PAGE"],
             error_out=number > 1,
         )
-        return render_template("public/index.html", page=page)
+        return render_template(
+            "public/index.html", page=page, comment_counts=comment_counts(page.items)
+        )
 
     return cached_page(render, paged=True)
 
@@ -133,7 +145,7 @@ def tag(slug: str) -> ResponseReturnValue:
         tag = tag_or_404(slug)
         now = now_utc()
         page = db.paginate(
-            Post.tagged(tag, now),
+            Post.tagged(tag, now).options(undefer(Post.front_matter)),
             page=number,
             per_page=current_app.config["POSTS_PER_PAGE"],
             count=False,
@@ -141,7 +153,9 @@ def tag(slug: str) -> ResponseReturnValue:
         page.total = db.session.execute(Post.count_tagged(tag, now)).scalar_one()
         if not page.items:
             abort(404)
-        return render_template("public/tag.html", tag=tag, page=page)
+        return render_template(
+            "public/tag.html", tag=tag, page=page, comment_counts=comment_counts(page.items)
+        )
 
     return cached_page(render, paged=True)
 
@@ -283,7 +297,21 @@ def site_context() -> dict[str, Any]:
         "site_url": config["SITE_URL"],
         "site_language": config["SITE_LANGUAGE"],
         "url_for_page": url_for_page,
+        "site_author_bio": config.get("SITE_AUTHOR_BIO") or "",
+        "site_links": site_links(str(config.get("SITE_LINKS") or "")),
+        "theme_stylesheet": current_app.extensions.get("theme_stylesheet"),
     }
+
+
+def site_links(setting: str) -> list[tuple[str, str]]:
+    """`SITE_LINKS` ("Label=URL, Label=URL") as (label, URL) pairs; http(s) URLs only."""
+    links = []
+    for item in setting.split(","):
+        label, _, url = item.partition("=")
+        label, url = label.strip(), url.strip()
+        if label and url.startswith(("https://", "http://")):
+            links.append((label, url))
+    return links
 
 
 @bp.app_template_global("post_authors")
@@ -293,6 +321,8 @@ def template_post_authors(post: Post) -> list[str]:
 
 
 bp.add_app_template_filter(tag_slug, "tag_slug")
+# A post's feature image (front matter `image:` or Minimal Mistakes' `header.*`), if any.
+bp.add_app_template_global(shown_feature_image, "feature_image")
 bp.add_app_template_filter(uri, "uri")
 # The post's last change as its feeds give it (shown as "updated", microformats' updated).
 bp.add_app_template_global(entry_updated, "post_updated")

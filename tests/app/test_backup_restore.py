@@ -23,9 +23,10 @@ from conftest import (
     TEST_DATABASE_URL,
     empty_postgres,
     migrated_app,
+    postgres_database,
 )
 from servers import reset_postgres_schema
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from microblog import create_app
 from microblog.extensions import db
@@ -66,16 +67,7 @@ def second_postgres() -> str:
     created when missing and migrated once per session."""
     if not TEST_DATABASE_URL:
         pytest.skip("needs TEST_DATABASE_URL")
-    url = TEST_DATABASE_URL + "_restore"
-    base, _, name = url.rpartition("/")
-    engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if (
-            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
-            is None
-        ):
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
+    url = postgres_database(TEST_DATABASE_URL, "_restore")  # one per xdist worker
     reset_postgres_schema(url)
     migrated_app(url)
     return url
@@ -123,6 +115,8 @@ def build_blog(app, tmp_path: Path) -> dict[str, str]:
     shutil.copy(EXAMPLE_POST, posts)
     (posts / "2019-01-03-moved.md").write_text(REDIRECTED_POST, encoding="utf-8")
     assert runner.invoke(args=["posts", "import", str(posts)]).exit_code == 0
+    # The work the import queued (related posts) is done, as a running blog would have it.
+    assert runner.invoke(args=["jobs", "run", "--once"]).exit_code == 0
     created = runner.invoke(
         args=["author", "create", "author", "--password-stdin", "--email", "me@example.org"],
         input=PASSWORD + "\n",
@@ -218,10 +212,13 @@ def build_blog(app, tmp_path: Path) -> dict[str, str]:
 
 
 def every_row(app) -> dict[str, list[tuple]]:
-    """Every table's rows as the models read them (site_state's counter aside)."""
+    """Every archived table's rows as the models read them (site_state's counter aside;
+    tables worked out from others, such as related posts, are made again on restore)."""
     with app.app_context():
         found = {}
         for table in db.metadata.sorted_tables:
+            if table.info.get("backup") is False:
+                continue
             rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
             if table.name == "site_state":
                 rows = [(row.id, row.changed_at) for row in rows]
@@ -472,7 +469,7 @@ def test_a_database_that_holds_anything_is_refused(apps, archive_of_blog, kind):
     before = every_row(target)
     result = run(target, "restore", str(archive_of_blog))
     assert result.exit_code != 0
-    assert "not empty" in result.stderr and "posts" in result.stderr
+    assert "not empty" in result.stderr and "holds rows" in result.stderr
     assert every_row(target) == before
 
 

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bovine.models import JrdData
 from comment_helpers import create_author, csrf_from, insert_post, log_in
 from cryptography.hazmat.primitives import serialization
 from editor_helpers import create_post, update_post
@@ -93,6 +94,10 @@ def test_webfinger_finds_the_author_by_handle_and_by_actor_url(blog):
         assert found["subject"] == "acct:author@blog.example"
         selves = [link for link in found["links"] if link["rel"] == "self"]
         assert selves == [{"rel": "self", "type": "application/activity+json", "href": ACTOR}]
+        # bovine's own model of a WebFinger answer reads it, and finds the actor.
+        parsed = JrdData.model_validate_json(answer.get_data(as_text=True))
+        assert parsed.subject == "acct:author@blog.example"
+        assert [link.href for link in parsed.links if link.rel == "self"] == [ACTOR]
     assert client.get("/.well-known/webfinger?resource=acct:nobody@blog.example").status_code == 404
     assert client.get("/.well-known/webfinger").status_code == 400
 
@@ -200,6 +205,8 @@ def test_off_means_no_actor_no_webfinger_and_html_only(make_app):
 # ---------------------------------------------------------------------------- the inbox
 
 
+# Unique constraints, bulk job inserts and claims: on each database.
+@pytest.mark.any_database(cleanup=True)
 def test_a_follow_is_accepted_and_the_accept_is_signed_as_bovine_checks(blog, peer):
     answer = follow(blog, peer)
     assert answer.status_code == 202, answer.get_data(as_text=True)
@@ -367,6 +374,8 @@ def create(peer: Peer, note: dict) -> dict:
     }
 
 
+# Unique constraints, bulk job inserts and claims: on each database.
+@pytest.mark.any_database(cleanup=True)
 def test_a_reply_waits_for_moderation_then_shows_and_its_delete_removes_it(blog, peer):
     permalink = insert_post(blog)
     note = reply_note(peer, SITE + permalink)
@@ -443,6 +452,8 @@ def test_a_note_answering_nothing_of_ours_is_no_comment(blog, peer):
         assert db.session.execute(select(func.count()).select_from(Comment)).scalar_one() == 0
 
 
+# Unique constraints, bulk job inserts and claims: on each database.
+@pytest.mark.any_database(cleanup=True)
 def test_likes_and_announces_are_counted_never_comments(blog, peer):
     permalink = insert_post(blog)
     for kind in ("Like", "Announce", "Like"):
@@ -493,6 +504,8 @@ def test_a_blocked_domain_is_not_heard(blog, peer):
 # ---------------------------------------------------------------------------- delivery
 
 
+# Unique constraints, bulk job inserts and claims: on each database.
+@pytest.mark.any_database(cleanup=True)
 def test_publishing_editing_and_deleting_go_to_followers_signed(blog, peer):
     follow(blog, peer)
     run_jobs(blog)
@@ -562,6 +575,8 @@ def test_an_import_never_delivers_old_posts(blog, peer, tmp_path, import_posts):
     assert len(peer.deliveries) == 1
 
 
+# Unique constraints, bulk job inserts and claims: on each database.
+@pytest.mark.any_database(cleanup=True)
 def test_one_delivery_per_shared_inbox(blog):
     with blog.app_context():
         for number in range(5):
@@ -644,6 +659,8 @@ def delivery_jobs(app) -> list[Job]:
         return list(db.session.execute(query).scalars())
 
 
+# Unique constraints, bulk job inserts and claims: on each database.
+@pytest.mark.any_database(cleanup=True)
 def test_a_failing_server_is_retried_later_then_given_up_and_a_refusal_at_once(blog, peer):
     follow(blog, peer)
     peer.answer = 503
@@ -696,3 +713,92 @@ def test_a_scheduled_post_goes_out_when_it_goes_live(blog, peer):
     created = json.loads(peer.wait_for(2)[1][2])
     assert created["type"] == "Create"
     assert created["object"]["name"] == "Tomorrow's news"
+
+
+def test_the_author_removes_and_blocks_followers(blog, peer):
+    follow(blog, peer)
+    client = blog.test_client()
+    assert client.get("/admin/followers").status_code in (302, 303)  # signed in only
+    log_in(client)
+    page = client.get("/admin/followers").get_data(as_text=True)
+    assert "Bea Remote" in page and "@author@blog.example" in page
+    with blog.app_context():
+        follower_id = db.session.execute(select(Follower.id)).scalar_one()
+    token = csrf_from(client, "/admin/followers")
+    assert (
+        client.post(
+            f"/admin/followers/{follower_id}/remove", data={"csrf_token": token}
+        ).status_code
+        == 303
+    )
+    assert "Nobody follows the blog yet." in client.get("/admin/followers").get_data(as_text=True)
+    # Removed, it may follow again; blocked, it may not.
+    assert follow(blog, peer).status_code == 202
+    form = {"csrf_token": token, "kind": "actor", "value": peer.actor_url}
+    assert client.post("/admin/followers/block", data=form).status_code == 303
+    with blog.app_context():
+        assert db.session.execute(select(func.count()).select_from(Follower)).scalar_one() == 0
+    assert follow(blog, peer).status_code == 202
+    page = client.get("/admin/followers").get_data(as_text=True)
+    assert "Nobody follows the blog yet." in page and peer.actor_url in page
+    # Lifted, it may follow again.
+    with blog.app_context():
+        from microblog.models import Block
+
+        block_id = db.session.execute(select(Block.id)).scalar_one()
+    assert (
+        client.post(
+            f"/admin/followers/blocks/{block_id}/remove", data={"csrf_token": token}
+        ).status_code
+        == 303
+    )
+    follow(blog, peer)
+    with blog.app_context():
+        assert db.session.execute(select(func.count()).select_from(Follower)).scalar_one() == 1
+    # Nothing to block: said so, nothing stored.
+    client.post(
+        "/admin/followers/block", data={"csrf_token": token, "kind": "domain", "value": " "}
+    )
+    with blog.app_context():
+        assert db.session.execute(select(func.count()).select_from(Block)).scalar_one() == 0
+
+
+def test_an_approved_reply_goes_out_to_followers_and_a_waiting_one_never(blog, peer):
+    permalink = insert_post(blog)
+    follow(blog, peer)
+    run_jobs(blog)
+    peer.wait_for(1)  # the Accept
+    note = reply_note(peer, SITE + permalink)
+    deliver_to_inbox(blog, peer, create(peer, note))
+    run_jobs(blog)
+    assert len(peer.deliveries) == 1  # waiting for moderation: nothing goes out
+    with blog.app_context():
+        comment_id = db.session.execute(select(Comment.id)).scalar_one()
+    author = blog.test_client()
+    log_in(author)
+    token = csrf_from(author, "/admin/comments?status=pending")
+    author.post(f"/admin/comments/{comment_id}/approve", data={"csrf_token": token})
+    run_jobs(blog)
+    delivery = peer.wait_for(2)[1]
+    announce = json.loads(delivery[2])
+    assert announce["type"] == "Announce"
+    assert announce["object"] == note["id"]
+    assert peer.verify(delivery, blog_public_key(blog), ACTOR) == ACTOR
+
+
+def test_a_server_cannot_pass_its_key_off_as_another_servers_actor(blog, peer):
+    with Peer("mallory") as mallory:
+        # Mallory's server serves a document claiming to be Bea's actor, with its own key.
+        document = mallory.actor_document()
+        mallory.actor_document = lambda: {**document, "id": peer.actor_url}  # type: ignore[method-assign]
+        activity = {"id": "x", "type": "Follow", "actor": peer.actor_url, "object": ACTOR}
+        body = json.dumps(activity).encode()
+        headers = mallory.signed_post(INBOX, body, host="blog.example")
+        client = blog.test_client()
+        answer = client.post("/activitypub/inbox", data=body, headers=headers, base_url=SITE)
+        assert answer.status_code == 401
+    with blog.app_context():
+        from microblog.models import RemoteActor
+
+        assert db.session.execute(select(func.count()).select_from(RemoteActor)).scalar_one() == 0
+        assert db.session.execute(select(func.count()).select_from(Follower)).scalar_one() == 0

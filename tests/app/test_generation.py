@@ -13,6 +13,9 @@ from microblog.extensions import db
 from microblog.models import SiteState
 from microblog.web.generation import HEARTBEAT
 
+# LISTEN/NOTIFY across connections: PostgreSQL's own, emptied around each test.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
 # A notification is delivered within milliseconds; allow for a busy machine.
 HEARD_WITHIN = 0.5
 

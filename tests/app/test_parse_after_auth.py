@@ -12,6 +12,9 @@ import pytest
 from comment_helpers import create_author
 from editor_helpers import create_post, posts_in_db, signed_in
 
+# What PostgreSQL refuses to store (NUL, out-of-range numbers) must be a 4xx there too.
+pytestmark = pytest.mark.any_database
+
 BIG = "9" * 5000  # Python refuses to read integers over 4,300 digits
 
 
@@ -144,3 +147,12 @@ def test_the_editor_refuses_nul_in_any_field(app, field, value):
     answer = create_post(signed_in(app), **{field: value})
     assert 400 <= answer.status_code < 500
     assert posts_in_db(app) == []
+
+
+@pytest.mark.parametrize("value", ["²", "١", "１", "0", "01", "-1"])
+def test_a_number_in_any_other_spelling_is_a_4xx(app, value):
+    """Same class as the big integers: `str.isdigit()` takes `²`, which `int()` refuses."""
+    client = signed_in(app)
+    assert client.get(f"/admin/posts?page={value}").status_code == 404
+    answer = create_post(client, version=value)
+    assert answer.status_code < 500

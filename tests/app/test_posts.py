@@ -74,6 +74,7 @@ def test_a_note_without_a_title_takes_its_permalink_from_its_date_and_time(app):
         assert saved.permalink == "/posts/2025/03/2025-03-04-103000/"
 
 
+@pytest.mark.any_database
 def test_every_change_grows_the_version_and_a_stale_save_is_refused(app):
     with app.app_context():
         posts = writer(app)
@@ -177,6 +178,7 @@ def test_a_dry_run_writes_nothing(app):
         assert db.session.scalar(select(func.count(Post.id))) == 0
 
 
+@pytest.mark.any_database(cleanup=True)
 def test_the_migration_keeps_comments_and_marks_imported_posts(tmp_path, database_url):
     """Upgrading a blog from the first schema: the posts table is rebuilt on SQLite, and
     no comment goes with it (foreign keys cascade on a dropped table)."""

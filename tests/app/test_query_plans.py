@@ -10,6 +10,10 @@ from sqlalchemy import event
 
 from microblog.extensions import db
 
+# Each database plans its own queries: both are checked. (A page renders in a snapshot
+# transaction of its own, which cannot join a rolled-back test transaction.)
+pytestmark = pytest.mark.any_database(cleanup=True)
+
 PAGES = [
     "/",
     "/?page=2",
@@ -82,6 +86,9 @@ def full_scans(app, query_plan: str) -> list[str]:
             line
             for line in lines
             if (line.startswith("SCAN ") and "CONSTANT ROW" not in line) or "TEMP B-TREE" in line
+            # The authors table holds the blog's author (one row): reading it whole is the
+            # lookup (the fediverse handle on listings names the first author).
+            if not line.startswith("SCAN authors")
         ]
     return [line for line in lines if "Seq Scan" in line]
 

@@ -18,6 +18,9 @@ from microblog import mail as notify
 from microblog.extensions import db
 from microblog.models import Comment, CommentStatus
 
+# A commit from another connection mid-render: each database's isolation.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
 
 def change_elsewhere(url: str, post_id: int) -> None:
     """One transaction on another connection: a new title, an approved comment, the counter."""

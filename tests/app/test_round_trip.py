@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from comment_helpers import create_author
-from conftest import EXAMPLE_POST, empty_postgres
+from conftest import EXAMPLE_POST
 from editor_helpers import create_post, signed_in, update_post
 from sqlalchemy import select
 
@@ -123,16 +123,13 @@ def write_in_the_app(app) -> None:
 
 
 @pytest.fixture
-def fresh_database(request, database_url, tmp_path):
-    """A second, empty database of the same kind as the test's."""
+def fresh_database(sqlite_template, tmp_path):
+    """A second, empty database."""
 
     def make() -> str:
-        if database_url.startswith("sqlite"):
-            path = tmp_path / "second.sqlite"
-            shutil.copy(request.getfixturevalue("sqlite_template"), path)
-            return f"sqlite:///{path}"
-        empty_postgres(database_url)
-        return database_url
+        path = tmp_path / "second.sqlite"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
 
     return make
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import html5lib
 import pytest
 
+# Full text is each database's own (FTS5, tsvector): both are searched.
+pytestmark = pytest.mark.any_database
+
 POSTS = {
     "2024-01-05-cafe.md": (
         "---\ntitle: Café culture in Lisbon\ntags: [travel, coffee]\n---\n"

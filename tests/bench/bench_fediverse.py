@@ -109,9 +109,10 @@ def test_one_post_to_10000_followers_on_1000_servers(make_app, sink, database_ur
         ).scalar_one()
     assert waiting == SERVERS
 
-    started = time.perf_counter()
-    ran = jobs.run_due(app, batch=50)
-    delivered_in = time.perf_counter() - started
+    with app.app_context():
+        started = time.perf_counter()
+        ran = jobs.run_due(app, batch=50)
+        delivered_in = time.perf_counter() - started
     assert sum(1 for job in ran if job.ok) == SERVERS
     assert sink.count == SERVERS
     with app.app_context():
@@ -144,6 +145,12 @@ def write_results() -> None:
     for backend, figures in sorted(REPORT.items()):
         lines.append(f"| {backend} | {figures['queued']:.3f} s | {figures['rate']:.0f} |")
     lines += [
+        "",
+        "Before reading the actor's private key once per process (cryptography checks an RSA "
+        "key on every load, ~70 ms here) and queueing a fan-out with one INSERT, the same run "
+        "gave 7 deliveries/s and 1.03 s to queue on PostgreSQL.",
+        "The other half of the issue's target (page answers staying >= 1.0x hello while "
+        "delivering) is not measured here.",
         "",
         f"Measured {time.strftime('%H:%M UTC', time.gmtime())} on the shared 2-core "
         f"machine (load average {os.getloadavg()[0]:.1f} at the end).",

@@ -9,7 +9,9 @@ A post Jekyll itself refuses (its build fails, e.g. an include the corpus does n
 or does not publish is left out of the figure, and so is one the app refuses.
 
 Environment: BENCH_JEKYLL_CORPUS (a folder of post files), BENCH_JEKYLL_MIN_MATCH (the
-share that must match, 0 by default: the figure is what this measures).
+share that must match, 0 by default: the figure is what this measures), BENCH_JEKYLL_SITES
+(whole Jekyll sites, separated by ':', each built by Jekyll and imported as
+`flask posts import SITE_ROOT` would, tests/site_oracle.py: the figure per site).
 """
 
 from __future__ import annotations
@@ -103,3 +105,18 @@ def test_corpus_matches_jekyll(tmp_path):
     print(f"left out, Jekyll's build fails or does not publish them: {jekyll_refused}")
     matched = sum(c.matches for c in comparisons)
     assert comparisons and matched / len(comparisons) >= MIN_MATCH
+
+
+SITES = [Path(p) for p in os.environ.get("BENCH_JEKYLL_SITES", "").split(":") if p]
+
+
+@pytest.mark.skipif(JEKYLL is None, reason="jekyll is not installed")
+@pytest.mark.skipif(not SITES, reason="no BENCH_JEKYLL_SITES given")
+@pytest.mark.parametrize("site", SITES, ids=[p.name for p in SITES])
+def test_site_matches_jekyll(site):
+    from site_oracle import compare_site
+
+    result = compare_site(site)
+    print()
+    print(result.details() if os.environ.get("BENCH_JEKYLL_VERBOSE") else result.summary())
+    assert result.total and result.alike / result.total >= MIN_MATCH

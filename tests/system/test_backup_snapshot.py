@@ -8,12 +8,16 @@ import tarfile
 import threading
 from pathlib import Path
 
+import pytest
 from conftest import BASE_CONFIG
 from sqlalchemy import select
 
 from microblog import create_app
 from microblog.extensions import db
 from microblog.models import Comment, CommentStatus, Job, Post
+
+# Writers commit while the backup reads: each database's snapshot.
+pytestmark = pytest.mark.any_database(cleanup=True)
 
 
 class Writer(threading.Thread):

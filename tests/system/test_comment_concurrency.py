@@ -12,6 +12,9 @@ import pytest
 from comment_helpers import comments_in_db, insert_post
 from servers import GunicornSettings, free_port, start_gunicorn, stop, wait_until_up
 
+# Concurrent writers through gunicorn: each database's locking.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
 COMMENTS = 80
 RESENT = 20  # of those, sent a second time at once (a double click, a retry)
 THREADS = 24

@@ -13,9 +13,13 @@ import time
 from collections import Counter
 from urllib.parse import urlencode
 
+import pytest
 from comment_helpers import TOKEN_RE, comments_in_db, insert_post
 from servers import GunicornSettings, Server, kill_group, start_gunicorn, wait_until_up
 from sqlalchemy import create_engine, text
+
+# A SIGKILL mid-write: each database's durability.
+pytestmark = pytest.mark.any_database(cleanup=True)
 
 CLIENTS = 8
 SETTINGS = GunicornSettings(workers=2, worker_class="gthread", threads=4)

@@ -19,10 +19,8 @@ VNU_JAR = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.ja
 STATIC = PROJECT_ROOT / "microblog" / "static"
 AUTHOR = ("author", "a long enough password for the test")
 
+
 # Rendering does not depend on the database, so one backend is enough here.
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
 def java() -> str | None:
     """The `java` command, when installed."""
     return shutil.which("java")

@@ -218,6 +218,7 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         'Fixed ""not nil" and open\\("\\|x", "w"\\) ok\n',
         "- item\n\n    ```nim\n    code(x)\n      inner\n    ```\n\n```\na\tb\n  \nc\n```\n",
         "got <seq[char]> but <File:/dev/tty> and x</li>, <span>ok</span> <br> <div>d</div>\n",
+        "Para\n| a | b |\n|---|---|\n\n<!-- c -->\n| x | y |\n\n| ok | t |\n|---|---|\n| 1 | 2 |\n",
     ],
     ids=[
         "code spans, strike, IAL-like code, one-line math",
@@ -227,6 +228,7 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "quotes after quotes and escapes",
         "fences keep their indentation and tabs",
         "angle brackets that are no span tag are text",
+        "a table only after a blank line",
     ],
 )
 def test_texts_render_as_jekyll_renders_them(text):

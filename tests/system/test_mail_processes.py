@@ -33,6 +33,9 @@ from microblog import create_app
 from microblog.extensions import db
 from microblog.models import Author
 
+# Job claims across processes: each database's locking.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
 PERMALINK = "/posts/2025/03/mail-test/"
 SETTINGS = GunicornSettings(workers=2, worker_class="gthread", threads=2)
 AUTHOR_EMAIL = "author@blog.example"

@@ -15,6 +15,9 @@ from sqlalchemy import select
 from microblog.extensions import db
 from microblog.models import Comment, CommentStatus
 
+# Conflicting moderation at once: each database's locking.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
 SETTINGS = GunicornSettings(workers=2, worker_class="gthread", threads=4)
 TRIALS = 6
 PENDING, APPROVED, SPAM, TRASH = (

@@ -12,6 +12,9 @@ from comment_helpers import AUTHOR, CSRF_RE, TOKEN_RE
 from nginx_server import nginx_binary, nginx_front
 from servers import Browser, GunicornSettings, Server, flask_cli, gunicorn_server, http_get
 
+# Two hosts on one database: what the database shares between processes.
+pytestmark = pytest.mark.any_database(cleanup=True)
+
 SETTINGS = GunicornSettings(workers=2, worker_class="gthread", threads=2)
 PERMALINK = "/posts/2025/03/shared-state/"
 TAG = "/tags/scaling/"

@@ -26,7 +26,7 @@ def parse_date(value: object) -> datetime | None:
     text = str(value).strip()
     if not text or text.startswith("0000"):
         return None
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # `²` passes isdigit(), not int()
         return parse_date(int(text))
     try:
         return as_utc(datetime.fromisoformat(text))

@@ -2,10 +2,9 @@
 imported and an author created through the `flask` commands) and Debian's Chromium driven
 through Playwright's sync API.
 
-One server per database backend per session: SQLite always, PostgreSQL when
-TEST_DATABASE_URL is set (in a schema of its own, so the rest of the suite's tables in that
-database are never touched). Tests that need the browser skip, with the reason below, when
-Chromium is not installed.
+One server per session, on SQLite: what a browser sees does not depend on the database (the
+tests of what PostgreSQL does are the `any_database` ones). Tests that need the browser skip,
+with the reason below, when Chromium is not installed.
 """
 
 from __future__ import annotations
@@ -18,16 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS, EXAMPLE_PERMALINK, EXAMPLE_TITLE, SAMPLE_POSTS, TEST_DATABASE_URL
+from conftest import EXAMPLE_PERMALINK, EXAMPLE_TITLE, SAMPLE_POSTS
 from servers import (
     PROJECT_ROOT,
     GunicornSettings,
     Server,
-    drop_postgres_schema,
     flask_cli,
     free_port,
-    in_postgres_schema,
-    reset_postgres_schema,
     start_gunicorn,
     stop,
     wait_until_up,
@@ -54,9 +50,6 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots-latest"
 
 SITE_TITLE = "microblog"
 EXAMPLE_TAG = ("Generative AI", "generative-ai")
-# The rest of the suite owns PostgreSQL's `public` schema and drops it at will; the live
-# server's tables live in a schema of their own, out of its way.
-PG_SCHEMA = "browser_tests"
 # Threads, not sync workers: a browser talks to gunicorn directly here (no proxy buffering in
 # front), and Chromium's idle preconnected sockets would each hold a sync worker until it
 # timed out. The access log is kept: a 5xx anywhere fails the session (see `live_site`).
@@ -105,16 +98,12 @@ class LiveSite:
         return self.server.log() if self.server is not None else ""
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def live_site(request, tmp_path_factory) -> Iterator[LiveSite]:
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory) -> Iterator[LiveSite]:
     """The blog under gunicorn on a fresh database, posts imported, an author created."""
-    backend = request.param
+    backend = "sqlite"
     folder = tmp_path_factory.mktemp(f"live-{backend}")
-    if backend == "sqlite":
-        database_url = f"sqlite:///{folder / 'blog.sqlite'}"
-    else:
-        reset_postgres_schema(TEST_DATABASE_URL, PG_SCHEMA)
-        database_url = in_postgres_schema(TEST_DATABASE_URL, PG_SCHEMA)
+    database_url = f"sqlite:///{folder / 'blog.sqlite'}"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -143,8 +132,6 @@ def live_site(request, tmp_path_factory) -> Iterator[LiveSite]:
         yield site
     finally:
         stop(site.server.process)
-        if backend == "postgresql":
-            drop_postgres_schema(TEST_DATABASE_URL, PG_SCHEMA)
     # A request the app answered with 5xx or a traceback is a failure wherever it came from.
     log_text = site.log()
     assert "Traceback" not in log_text, log_text
