@@ -17,18 +17,15 @@ from live_app import LiveApp
 from local_site import LocalSite
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM}")
-def test_the_author_allows_an_app_in_a_browser(make_app):
-    from playwright.sync_api import sync_playwright
-
+def test_the_author_allows_an_app_in_a_browser(make_app, chromium):
+    # The session's one Chromium (a second Playwright in the same process would refuse).
     html = {"Content-Type": "text/html; charset=utf-8"}
     with (
         LocalSite() as app_site,
         LiveApp(make_app, INDIEAUTH_ALLOW_PRIVATE=True) as blog,
-        sync_playwright() as playwright,
     ):
         app_site.pages["/"] = (
             200,
@@ -45,11 +42,9 @@ def test_the_author_allows_an_app_in_a_browser(make_app):
         )
         verifier = generate_token(64)
         url, state = client.create_authorization_url(blog.url("/auth"), code_verifier=verifier)
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
+        context = chromium.new_context()
         try:
-            page = browser.new_page()
+            page = context.new_page()
             page.goto(url)
             page.fill("#login-username", AUTHOR[0])
             page.fill("#login-password", AUTHOR[1])
@@ -60,7 +55,7 @@ def test_the_author_allows_an_app_in_a_browser(make_app):
                 page.click("button[value=allow]")
             arrived = page.url
         finally:
-            browser.close()
+            context.close()
         query = parse_qs(urlsplit(arrived).query)
         assert query["state"] == [state] and query["code"]
         token = client.fetch_token(
