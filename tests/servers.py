@@ -14,6 +14,7 @@ and all its workers at once, like a power cut to the application (not to the dat
 from __future__ import annotations
 
 import http.cookiejar
+import itertools
 import os
 import signal
 import socket
@@ -97,11 +98,34 @@ def app_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return {**inherited, "PYTHONUNBUFFERED": "1", **(env or {})}
 
 
+# Each xdist worker hands out ports from its own block below the kernel's ephemeral range
+# (32768+ on Linux). With port 0, two workers could be given the same free port, and one
+# test's SMTP server then answered another test's HTTP client (seen in a full parallel run).
+PORT_BLOCK = 1000
+_handed_out = itertools.count()
+
+
+def port_block() -> range:
+    """This xdist worker's ports (gw0: 20000–20999, gw1: 21000–21999, …)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) % 12 if worker.isdigit() else 0
+    first = 20000 + index * PORT_BLOCK
+    return range(first, first + PORT_BLOCK)
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port nobody listens on right now, from this worker's block, each one handed out
+    in turn (so a port just given to a test that has not bound it yet is not given again)."""
+    block = port_block()
+    for _ in range(len(block)):
+        port = block[next(_handed_out) % len(block)]
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port in this worker's block")
 
 
 def http_get(

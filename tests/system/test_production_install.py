@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from servers import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_POST = PROJECT_ROOT / "content" / "_posts" / "2025-09-30-alg-blog-post-2.md"
 EXAMPLE_PERMALINK = "/posts/2025/09/alg-blog-post-2/"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> str:
