@@ -141,9 +141,7 @@ def test_comment_markdown_and_sanitiser_never_fail(source, backend):
 def test_post_markdown_never_fails(source):
     from microblog.jekyll import markdown as post_markdown
 
-    refusal = getattr(post_markdown, "MarkdownTooComplex", None)
-    if refusal is None:  # the post renderer's budget comes with the kramdown work
-        pytest.skip("the post Markdown renderer has no budget yet (MarkdownTooComplex)")
+    refusal = post_markdown.MarkdownTooComplex
     try:
         timed(lambda: post_markdown.render_post(source))
     except refusal:
