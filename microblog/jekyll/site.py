@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import fnmatch
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -35,6 +36,7 @@ from microblog.jekyll.settings import (
     MarkdownOptions,
     SiteSettings,
 )
+from microblog.jekyll.site_collections import collection_docs, collection_labels
 from microblog.jekyll.site_files import (
     DRAFTS_DIR,
     POSTS_DIR,
@@ -273,8 +275,35 @@ class JekyllSite:
             site_root=self.root,
             post_url=self.post_url,
             link=self.link,
-            lazy=lazy_site_posts(self.site_posts),
+            lazy={**self.collections(), **lazy_site_posts(self.site_posts)},
         )
+
+    def collections(self) -> dict[str, Callable[[], list[dict[str, Any]]]]:
+        """`site.<label>` for each of the site's own collections, made on first use."""
+        made: dict[str, list[dict[str, Any]]] = {}
+
+        def lazy(label: str, metadata: dict[str, Any]) -> Callable[[], list[dict[str, Any]]]:
+            def value() -> list[dict[str, Any]]:
+                if label not in made:
+                    made[label] = collection_docs(
+                        self.root, label, metadata, self.defaults_for_type, self.settings
+                    )
+                return made[label]
+
+            return value
+
+        return {
+            label: lazy(label, metadata)
+            for label, metadata in collection_labels(self.config).items()
+        }
+
+    def defaults_for_type(self, relative: PurePosixPath, kind: str) -> dict[str, Any]:
+        """The `defaults` values for a document of a collection (type `kind`)."""
+        merged: dict[str, Any] = {}
+        for rule in self.rules:
+            if rule.applies_to(relative, frozenset({kind})):
+                merged.update(rule.values)
+        return merged
 
     def site_posts(self) -> list[dict[str, Any]]:
         """`site.posts` (site_posts.py)."""

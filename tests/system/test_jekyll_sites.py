@@ -101,3 +101,28 @@ def test_liquid_ruby_reads_leniently_and_a_stray_undated_file_refuses_no_post(tm
     result = compare_site(site)
     assert (result.alike, result.total) == (1, 1), result.details()
     assert list(result.refused) == ["_posts/notes-on-scaling.md"]
+
+
+def test_a_collection_of_the_sites_own_is_given_to_liquid(tmp_path):
+    # bitcoincore.org's release list: a post that lists site.releases, sorted by a key
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_releases").mkdir()
+    (site / "_config.yml").write_text(
+        "collections:\n  releases:\n    output: true\ndefaults:\n  - scope:\n"
+        "      type: releases\n    values:\n      lang: en\n"
+    )
+    for version, release in (("0.9.0", "[0, 9, 0]"), ("0.10.1", "[0, 10, 1]")):
+        (site / "_releases" / f"{version}.md").write_text(
+            f"---\ntitle: Core {version}\nrelease: {release}\n---\nNotes.\n"
+        )
+    (site / "_releases" / "notes.txt").write_text("no front matter: a static file\n")
+    (site / "_posts" / "2024-03-01-releases.md").write_text(
+        "---\ntitle: Releases\n---\n"
+        "{% assign sorted = site.releases | sort: 'release' | reverse %}"
+        "{% for r in sorted %}\n- {{ r.title }} at {{ r.url }} {{ r.lang }} {{ r.collection }}"
+        " {{ r.slug }} {{ r.path }}\n{% endfor %}\n\n{{ site.releases | size }} releases\n"
+    )
+    result = compare_site(site)
+    assert (result.alike, result.total) == (1, 1), result.details()
+    assert "Core 0.10.1" in str(result.bodies[0].actual)
