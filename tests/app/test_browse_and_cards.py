@@ -226,6 +226,11 @@ def test_feature_images_show_on_the_post_and_in_listings(blog):
     listing = tree(client.get("/"))
     cards = [img.get("src") for img in listing.iterfind(".//a[@class='summary-image']/img")]
     assert cards == ["/images/snow.jpg"]  # only the post with a feature image has a card image
+    # Both pictures give their box's size (no shift while they load); the card's loads lazily.
+    [cover] = post.iterfind(".//figure[@class='feature-image']/img")
+    [card] = listing.iterfind(".//a[@class='summary-image']/img")
+    assert cover.get("width") and cover.get("height") and cover.get("loading") is None
+    assert card.get("width") and card.get("height") and card.get("loading") == "lazy"
 
 
 def test_minimal_mistakes_header_images(make_app, write_post):
