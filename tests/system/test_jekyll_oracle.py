@@ -220,6 +220,13 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "- item\n\n    ```nim\n    code(x)\n      inner\n    ```\n\n```\na\tb\n  \nc\n```\n",
         "got <seq[char]> but <File:/dev/tty> and x</li>, <span>ok</span> <br> <div>d</div>\n",
         "Para\n| a | b |\n|---|---|\n\n<!-- c -->\n| x | y |\n\n| ok | t |\n|---|---|\n| 1 | 2 |\n",
+        'An <word word> and *emph* "q".\n\nList<String> *x*\n\nA <foo>x</FOO> *y*\n\n'
+        "A stray </a> and </i> *e*\n\nA <b>bold <i>it</b> *x*\n\n<u>a & b < c `c` *x*</u> *y*\n\n"
+        'A <span markdown="0">*r*</span> <kbd markdown="span">*k*</kbd> <u markdown="1">*u*</u>\n\n'
+        "[*x*{:.c}](u) and *y*{: .c #id}\n",
+        "<b>open\n\nnext\n\n| <b>x | y</b> |\n|---|---|\n| 1 | 2 |\n\n"
+        "- <a href='u'>item\n- <i>b\n\n## Title <em>open\n\n"
+        'A <a href=http://x.example/>unquoted</a>\n\n<span class="x">\n\nT\n\n</span>\n',
     ],
     ids=[
         "code spans, strike, IAL-like code, one-line math",
@@ -230,6 +237,8 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "fences keep their indentation and tabs",
         "angle brackets that are no span tag are text",
         "a table only after a blank line",
+        "span HTML: unclosed, stray, raw content, markdown attributes, span IALs",
+        "a tag left open is closed at its paragraph's end",
     ],
 )
 def test_texts_render_as_jekyll_renders_them(text):
