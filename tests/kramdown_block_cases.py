@@ -1,8 +1,8 @@
 """kramdown's block-level rules, each case a text and the HTML Jekyll 4.3 + kramdown 2.4
-wrote for it (its indentation and Rouge's wrappers around code aside): with `input: GFM` (Jekyll's default), and with
-`input: kramdown` (SAME when Jekyll wrote the same). tests/unit/test_kramdown_blocks.py
-renders them against the recorded HTML; tests/system/test_jekyll_oracle.py builds them
-with Jekyll at test time."""
+wrote for it (its indentation and Rouge's wrappers around code aside): with `input: GFM`
+(Jekyll's default), and with `input: kramdown` (SAME when Jekyll wrote the same).
+tests/unit/test_kramdown_blocks.py renders them against the recorded HTML;
+tests/system/test_jekyll_oracle.py builds them with Jekyll at test time."""
 
 from __future__ import annotations
 
@@ -164,5 +164,44 @@ BLOCK_CASES = [
         "<pre><code>a\n\nb\n\nc\n</code></pre>\n\n<pre><code>d\n\ne\n</code></pre>",
         SAME,
         id="crlf-blank-lines-in-code",
+    ),
+    pytest.param(
+        '```\n-#import "m.h"\n````\n\n#### Odd\n\n```\nx\n```\n\nend\n',
+        (
+            '<pre><code>-#import "m.h"\n</code></pre>\n\n<h4 id="odd">Odd</h4>\n\n'
+            "<pre><code>x\n</code></pre>\n\n<p>end</p>"
+        ),
+        (
+            '<p><code class="language-plaintext highlighter-rouge">\n-#import "m.h"\n'
+            '</code>`</p>\n<h4 id="odd">Odd</h4>\n'
+            '<p><code class="language-plaintext highlighter-rouge">\nx\n</code></p>\n'
+            "<p>end</p>"
+        ),
+        id="fence-closed-by-a-longer-run",
+    ),
+    pytest.param(
+        "a [Bug][1] b\n\n[1]:\thttp://x.org/\n",
+        '<p>a <a href="http://x.org/">Bug</a> b</p>',
+        SAME,
+        id="link-definition-with-a-tab",
+    ),
+    pytest.param(
+        "ABI stability in Swift\n5.\n\nNext.\n\n- a\n- \n- c\n\n-\n",
+        (
+            "<p>ABI stability in Swift\n5.</p>\n<p>Next.</p>\n<ul>\n<li>a</li>\n"
+            "<li></li>\n<li>c</li>\n</ul>\n<p>-</p>"
+        ),
+        SAME,
+        id="marker-alone-starts-no-item",
+    ),
+    pytest.param(
+        "~~~ xml\n<dict>\n\t<key>A</key>\n</dict>\n~~~\n",
+        (
+            '<pre><code><span class="nt">&lt;dict&gt;</span>\n'
+            '\t<span class="nt">&lt;key&gt;</span>A<span class="nt">&lt;/key&gt;</span>\n'
+            '<span class="nt">&lt;/dict&gt;</span>\n</code></pre>'
+        ),
+        SAME,
+        id="tab-in-highlighted-fenced-code",
     ),
 ]

@@ -48,12 +48,14 @@ MAX_BRACKET_DEPTH = 32
 MAX_MARKER_RUN = 64
 
 MARKER_STARTS = frozenset("-*+0123456789")
-LIST_MARKER = re.compile(r"( *)([-*+]|\d{1,9}\.)( +|$)(.*)")
+# kramdown's LIST_START: a marker alone on its line (`-`, `5.`) starts no item
+LIST_MARKER = re.compile(r"( *)([-*+]|\d{1,9}\.)( +)(.*)")
 RULE = re.compile(r" {0,3}([-*_])(?: *\1){2,} *$")
 # kramdown's DEFINITION_LIST_START (a tab or `|` after the colon is left to Python-Markdown)
 DEFINITION = re.compile(r":  ?.*\S")
 DEFINITION_TOKEN = "\ue000dd{}\ue001"
 BLOCK_START = re.compile(r"[>#|<{$]|```|~~~|[-*+] |\d+\. ")
+LINK_DEFINITION = re.compile(r"\[[^\]\n]+\]:")
 # kramdown's setext underline (SETEXT_HEADER_START): at its block's own column 0
 UNDERLINE = re.compile(r"([-=])[-=]*[ \t]*$")
 FENCE = re.compile(r" *(`{3,}|~{3,})")
@@ -209,7 +211,9 @@ class KramdownBlocks(Preprocessor):
                     and not bare.strip(closing[0])
                     and indent <= opened_at + 3
                 ):
-                    out[-1] = " " * written_at + bare  # where SuperFences looks for it
+                    # where SuperFences looks for it, as long as the opening (kramdown
+                    # closes on a longer run too)
+                    out[-1] = " " * written_at + closing
                     fence = None
                     previous = "fence"
                 continue
@@ -225,6 +229,10 @@ class KramdownBlocks(Preprocessor):
             stripped = line.lstrip(" ")
             indent = len(line) - len(stripped)
             first = stripped[0]
+            if first == "[" and "\t" in stripped and LINK_DEFINITION.match(stripped):
+                # kramdown allows tabs around a definition's URL; Python-Markdown spaces only
+                stripped = stripped.replace("\t", " ")
+                line = " " * indent + stripped
             column = stack[-1].source_column if stack else 0
             if gfm and first == "#" and indent < column + 4 and HASH_WORD.match(stripped):
                 # kramdown-parser-gfm: a heading needs a space after its #s (`#1234` is text)
@@ -297,6 +305,8 @@ class KramdownBlocks(Preprocessor):
                 and (RULE.match(line) or UNDERLINE.match(stripped))
             ):
                 underline = UNDERLINE.match(stripped) if _inner_indent(indent, stack) == 0 else None
+                if underline and stripped[1:2] in (" ", "\t"):
+                    underline = None  # `- ` is an item of its own, not an underline
                 if underline and previous == "item" and paragraph_lines == 1:
                     # kramdown: the line is the item's (lazy or not), under its one line of
                     # text: a setext heading inside the item
@@ -306,7 +316,9 @@ class KramdownBlocks(Preprocessor):
                 # kramdown: only a blank line (GFM: also a list marker) ends a paragraph, so
                 # a rule under it, or an underline under two lines, is text
                 setext = underline and paragraph_lines == 1 and at_boundary
-                as_text = not setext and not (gfm and stripped[1:2] in (" ", "\t"))
+                # (a list marker ends it with GFM input, and is an item inside a list)
+                marker_like = stripped[1:2] in (" ", "\t")
+                as_text = not setext and not (marker_like and (gfm or stack))
             marker = LIST_MARKER.match(line) if first in MARKER_STARTS and not as_text else None
             if previous == "fence" and (not marker or not stack):
                 out.append("")  # text right after a closing fence is a block of its own
@@ -435,7 +447,10 @@ class KramdownBlocks(Preprocessor):
             content = "\\" + content  # `- #1234 fixed`: text, not a heading
         if len(space) > 4 and content:
             content = " " * (len(space) - 1) + content  # kramdown: code starts the item
-        return f"{symbol} {content}".rstrip() if content else symbol
+        if not content:
+            # an empty item (`- `); an empty placeholder keeps `- ` from reading as an underline
+            return f"{symbol} {self.md.htmlStash.store('')}"
+        return f"{symbol} {content}".rstrip()
 
     def attribute_list(
         self, line: str, previous: str, stack: list[_Item], indent: int
