@@ -33,11 +33,8 @@ from microblog.jekyll.kramdown_html import RAW_START, KramdownSpanHtml, RawSpanH
 from microblog.jekyll.kramdown_table import KramdownTable
 from microblog.jekyll.kramdown_tree import (
     BlockAttributes,
-<<<<<<< HEAD
-    DefinitionParagraphs,
-=======
     BlockMath,
->>>>>>> main
+    DefinitionParagraphs,
     HeadingIds,
     Typography,
     UnreferencedFootnotes,
@@ -643,12 +640,9 @@ class KramdownExtension(Extension):
         md.inlinePatterns.register(RawSpanHtml(RAW_START, md), "kramdown_raw_span", 185)
         # After inline parsing (20), before attr_list (8) and SmartyPants (6).
         md.treeprocessors.register(BlockAttributes(md), "kramdown_block_ial", 9)
-<<<<<<< HEAD
         md.treeprocessors.register(DefinitionParagraphs(md), "kramdown_definitions", 9.5)
-=======
         # After the block IALs (9) and attr_list (8), which may give block math attributes.
         md.treeprocessors.register(BlockMath(md), "kramdown_block_math", 7.5)
->>>>>>> main
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
         # After the footnotes' own tree processors (50…15) have numbered the references.
