@@ -13,8 +13,6 @@ from microblog.jekyll.differences import rendering_differences
     [
         ("Intro.\n\nSource with \\__FILE__ in it.\n", "run of '_'", 7),
         ("Fill in: ___ here.\n", "run of '_'", 5),
-        ("Code:\n\n    a\n   \t\tb\n", "a tab inside", 8),
-        ("- item\n---\n", "under a list item", 5),
         (
             '<figure markdown="1">\n  ![](x.png)\n  <caption>It\'s</caption>\n</figure>\n',
             "HTML inside",
