@@ -8,8 +8,8 @@ Structure = the sequence of block elements and their text, whitespace collapsed:
 - a loose list item's first paragraph is the item's own text, and any other `p` directly
   inside an `li` is transparent (whether an item is "loose" is a spacing detail that
   kramdown and Python-Markdown decide a little differently);
-- every code block is one `code` entry with its text, highlighting markup and line-number
-  gutters aside;
+- every code block is one `code` entry with its text, highlighting markup, line-number
+  gutters and the (invisible) blanks at the end of a line aside;
 - a footnote separator `hr` inside the footnotes is left out (Python-Markdown writes one).
 
 Reusable: `structure(html)` for any fragment, `post_bodies(site_dir)` for a built site.
@@ -138,8 +138,10 @@ def _code_text(pre: lxml.html.HtmlElement) -> str:
         " or contains(concat(' ', @class, ' '), ' rouge-code ')]"
     )
     source = cells[0] if cells else pre
-    # kramdown keeps a CRLF file's carriage returns in its code; a browser shows one line end
-    return source.text_content().replace("\r\n", "\n").strip("\n")
+    # kramdown keeps a CRLF file's carriage returns in its code; a browser shows one line end,
+    # and nothing of the blanks that end a line (kramdown keeps a spaces-only line's blanks)
+    text = source.text_content().replace("\r\n", "\n")
+    return "\n".join(line.rstrip(" \t") for line in text.split("\n")).strip("\n")
 
 
 def _is_block(element: lxml.html.HtmlElement) -> bool:

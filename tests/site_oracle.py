@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -51,6 +52,14 @@ CONFIG_KEYS_LEFT_OUT = re.compile(
     r"^(theme|remote_theme|plugins|gems|whitelist|plugins_dir)\s*:.*\n(?:[ \t-].*\n|\n)*",
     re.MULTILINE,
 )
+# Jekyll 4 ships kramdown only: a site written for Redcarpet or RDiscount (Jekyll 2/3) is
+# built as Jekyll 4.3 builds it once that line is gone, with kramdown (the import warns).
+OTHER_MARKDOWN = re.compile(
+    r"^markdown\s*:\s*[\"']?(?!kramdown\b)(\w+).*\n", re.MULTILINE | re.IGNORECASE
+)
+PROCESSOR_OPTIONS = re.compile(
+    r"^(redcarpet|rdiscount|maruku)\s*:.*\n(?:[ \t-].*\n|\n)*", re.MULTILINE
+)
 SYMBOL_VALUE = re.compile(r"^(\s*[\w-]+:[ \t]+)(:[^\s\"'][^\n]*?)[ \t]*$", re.MULTILINE)
 
 
@@ -64,6 +73,15 @@ class JekyllPost:
     excerpt: str
 
 
+class OurPost(NamedTuple):
+    """One post as the import makes it, with the warning lines the import gives it."""
+
+    path: str
+    body: str
+    excerpt: str
+    warnings: list[str]
+
+
 @dataclass
 class SiteComparison:
     """A whole site, ours against Jekyll's."""
@@ -73,16 +91,30 @@ class SiteComparison:
     excerpts: list[Comparison] = field(default_factory=list)
     only_jekyll: list[str] = field(default_factory=list)  # Jekyll publishes, we do not
     only_ours: list[str] = field(default_factory=list)  # we publish, Jekyll does not
+    moved: list[str] = field(default_factory=list)  # both publish it, at other URLs
     refused: dict[str, str] = field(default_factory=dict)  # path → our reason
+    built_without: list[str] = field(default_factory=list)  # what the oracle build left out
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # path → import's warnings
+    notes: list[str] = field(default_factory=list)  # the import's notes on _config.yml
 
     @property
     def total(self) -> int:
-        return len(self.bodies) + len(self.only_jekyll) + len(self.only_ours)
+        return len(self.bodies) + len(self.only_jekyll) + len(self.only_ours) + len(self.moved)
 
     @property
     def alike(self) -> int:
-        excerpts = {c.name: c.matches for c in self.excerpts}
-        return sum(c.matches and excerpts.get(c.name, True) for c in self.bodies)
+        differing = set(self.differing)
+        return sum(c.name not in differing for c in self.bodies)
+
+    @property
+    def differing(self) -> list[str]:
+        """The paths of the posts both publish at one URL whose body or excerpt differs."""
+        return list(dict.fromkeys(c.name for c in self.bodies + self.excerpts if not c.matches))
+
+    @property
+    def unnamed(self) -> list[str]:
+        """The differing posts for which the import gives no warning line."""
+        return [path for path in self.differing if not self.warnings.get(path)]
 
     def summary(self) -> str:
         share = 100 * self.alike / self.total if self.total else 100.0
@@ -92,23 +124,30 @@ class SiteComparison:
             f"{self.name}: {self.alike}/{self.total} posts alike ({share:.0f}%); bodies "
             f"{bodies}/{len(self.bodies)}, excerpts {excerpts}/{len(self.excerpts)}, "
             f"only Jekyll publishes {len(self.only_jekyll)}, only we publish "
-            f"{len(self.only_ours)}"
+            f"{len(self.only_ours)}, at another URL {len(self.moved)}; differing posts the "
+            f"import gives no warning for: {len(self.unnamed)}"
+            + (f"; built without {', '.join(self.built_without)}" if self.built_without else "")
         )
 
     def details(self) -> str:
-        lines = [self.summary()]
+        lines = [self.summary(), *(f"import: {note}" for note in self.notes)]
         for kind, comparisons in (("body", self.bodies), ("excerpt", self.excerpts)):
             for comparison in comparisons:
                 if not comparison.matches:
                     lines += [f"--- {kind} of {comparison.name}", comparison.diff()]
+                    said = self.warnings.get(comparison.name) or ["(no warning)"]
+                    lines += [f"import warns: {warning}" for warning in said]
         lines += [f"only Jekyll: {url}" for url in self.only_jekyll]
         lines += [f"only ours: {url}" for url in self.only_ours]
+        lines += [f"at another URL: {moved}" for moved in self.moved]
         lines += [f"refused: {path}: {why}" for path, why in self.refused.items()]
         return "\n".join(lines)
 
 
-def oracle_copy(root: Path, work: Path) -> Path:
-    """A copy of the site that Jekyll can build without the site's gems, with the hook."""
+def oracle_copy(root: Path, work: Path, left_out: list[str] | None = None) -> Path:
+    """A copy of the site that Jekyll can build without the site's gems, with the hook;
+    what had to go for that is appended to `left_out`."""
+    left_out = [] if left_out is None else left_out
     source = work / "src"
     shutil.copytree(root, source, symlinks=True, ignore=shutil.ignore_patterns(*LEFT_OUT, ".git"))
     for page in source.rglob("*"):
@@ -116,13 +155,39 @@ def oracle_copy(root: Path, work: Path) -> Path:
         if page.is_file() and not kept and page.name != "_config.yml":
             blank_page(page)
     config = source / "_config.yml"
-    text = CONFIG_KEYS_LEFT_OUT.sub("", config.read_text(encoding="utf-8"))
+    text = config.read_text(encoding="utf-8")
+    left_out += [f"_config.yml's {m.group(1)}" for m in CONFIG_KEYS_LEFT_OUT.finditer(text)]
+    text = CONFIG_KEYS_LEFT_OUT.sub("", text)
+    processor = OTHER_MARKDOWN.search(text)
+    if processor:
+        left_out.append(f"markdown: {processor.group(1)} (not in Jekyll 4; built with kramdown)")
+        text = PROCESSOR_OPTIONS.sub("", OTHER_MARKDOWN.sub("", text))
     # `permalink: :title` is a Ruby symbol to this Ruby's Psych, which Jekyll 4.3.1 refuses
     # (newer Psych reads it as the string the site means)
     config.write_text(SYMBOL_VALUE.sub(r'\1"\2"', text))
     (source / "_plugins").mkdir()
     (source / "_plugins" / "oracle.rb").write_text(HOOK)
+    left_out += own_plugins(root / "_plugins", source / "_plugins")
     return source
+
+
+def own_plugins(plugins: Path, into: Path) -> list[str]:
+    """Copy the site's own `_plugins/*.rb` that load with the gems installed here (a tag
+    or filter of its own is part of what its posts show); the names of those that do not."""
+    failed: list[str] = []
+    if not plugins.is_dir() or plugins.is_symlink():
+        return failed
+    for plugin in sorted(plugins.glob("*.rb")):
+        loads = subprocess.run(
+            ["ruby", "-rjekyll", "-e", "load ARGV[0]", str(plugin)],
+            capture_output=True,
+            timeout=60,
+        )
+        if loads.returncode == 0:
+            shutil.copyfile(plugin, into / f"site_{plugin.name}")
+        else:
+            failed.append(f"_plugins/{plugin.name} (needs a gem not installed)")
+    return failed
 
 
 def blank_page(path: Path) -> None:
@@ -138,10 +203,10 @@ def blank_page(path: Path) -> None:
         path.write_text(text[: 4 + end.end()] + "\n", encoding="utf-8")
 
 
-def jekyll_posts(root: Path, work: Path) -> list[JekyllPost]:
+def jekyll_posts(root: Path, work: Path, left_out: list[str] | None = None) -> list[JekyllPost]:
     """Every post `jekyll build` publishes from the site, as built."""
     assert JEKYLL, "jekyll is not installed"
-    source = oracle_copy(root, work)
+    source = oracle_copy(root, work, left_out)
     out = work / "posts.json"
     result = subprocess.run(
         [JEKYLL, "build", "--disable-disk-cache", "-s", str(source), "-d", str(work / "out")],
@@ -155,12 +220,12 @@ def jekyll_posts(root: Path, work: Path) -> list[JekyllPost]:
     return [JekyllPost(**post) for post in json.loads(out.read_text(encoding="utf-8"))]
 
 
-def our_posts(root: Path) -> tuple[dict[str, tuple[str, str, str]], dict[str, str]]:
-    """URL → (path, body HTML, excerpt HTML) of each post the importer publishes, and
-    path → reason for each file it skips or refuses."""
+def our_posts(root: Path) -> tuple[dict[str, OurPost], dict[str, str], list[str]]:
+    """URL → OurPost of each post the importer publishes, path → reason for each file it
+    skips or refuses, and the import's notes on the site's `_config.yml`."""
     site = load_site(root, SiteSettings(site_url=SITE_URL))
     settings = site.settings
-    published: dict[str, tuple[str, str, str]] = {}
+    published: dict[str, OurPost] = {}
     now = datetime.now(UTC)
     refused: dict[str, str] = {}
     for path in site.post_paths():
@@ -186,26 +251,38 @@ def our_posts(root: Path) -> tuple[dict[str, tuple[str, str, str]], dict[str, st
             options=settings.markdown,
             excerpt_markdown=source.excerpt_markdown,
         )
-        published[source.permalink] = (relative, body, excerpt)
-    return published, refused
+        published[source.permalink] = OurPost(relative, body, excerpt, source.warnings)
+    return published, refused, site.config_notes()
 
 
 def compare_site(root: Path, name: str | None = None) -> SiteComparison:
     """Each post of the site at `root`: Jekyll's body and excerpt against ours."""
     comparison = SiteComparison(name or root.name)
     with tempfile.TemporaryDirectory() as work:
-        theirs = {post.url: post for post in jekyll_posts(root, Path(work))}
-    ours, comparison.refused = our_posts(root)
+        built = jekyll_posts(root, Path(work), comparison.built_without)
+        theirs = {post.url: post for post in built}
+    ours, comparison.refused, comparison.notes = our_posts(root)
+    comparison.warnings = {post.path: post.warnings for post in ours.values()}
+    our_url = {post.path: url for url, post in ours.items()}
     for url, post in theirs.items():
-        if url not in ours:
+        if url in ours:
+            mine = ours[url]
+            comparison.bodies.append(
+                Comparison(post.path, structure(post.content), structure(mine.body))
+            )
+            comparison.excerpts.append(
+                Comparison(post.path, structure(post.excerpt), structure(mine.excerpt))
+            )
+        elif post.path in our_url:
+            comparison.moved.append(f"{post.path}: Jekyll {url}, ours {our_url[post.path]}")
+        else:
             comparison.only_jekyll.append(f"{url} ({post.path})")
-            continue
-        _, body, excerpt = ours[url]
-        comparison.bodies.append(Comparison(post.path, structure(post.content), structure(body)))
-        comparison.excerpts.append(
-            Comparison(post.path, structure(post.excerpt), structure(excerpt))
-        )
-    comparison.only_ours = [f"{url} ({ours[url][0]})" for url in ours if url not in theirs]
+    their_paths = {post.path for post in theirs.values()}
+    comparison.only_ours = [
+        f"{url} ({post.path})"
+        for url, post in ours.items()
+        if url not in theirs and post.path not in their_paths
+    ]
     return comparison
 
 

@@ -118,7 +118,7 @@ def parse_page(
         meta = {**defaults, **meta}
     if meta.get("published") is False:
         raise PostError("published: false (Jekyll does not publish it)")
-    url = page_url(relative, meta, settings.permalink)
+    url = page_url(relative, meta, settings.page_permalink)
     try:
         url = permalinks.check_path(url)
     except permalinks.PermalinkError as exc:

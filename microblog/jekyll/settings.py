@@ -58,6 +58,9 @@ class SiteSettings:
     markdown: MarkdownOptions = MarkdownOptions()
     show_drafts: bool = False  # _config.yml `show_drafts`: _drafts are published
     unpublished: bool = False  # `unpublished`: `published: false` posts are published
+    # The site's `permalink` when `collections: posts: permalink:` gives the posts their own
+    # (`permalink` above is then the posts'); pages take their URL style from this one.
+    site_permalink: str | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SiteSettings:
@@ -72,6 +75,11 @@ class SiteSettings:
     def base_path(self) -> str:
         """The path part of SITE_URL (`site.baseurl`), "" when the site is at the root."""
         return urlsplit(self.site_url).path.rstrip("/")
+
+    @property
+    def page_permalink(self) -> str:
+        """The permalink style pages follow (the site's, not the posts collection's)."""
+        return self.site_permalink or self.permalink
 
     @property
     def zone(self) -> tzinfo:

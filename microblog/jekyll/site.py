@@ -112,13 +112,24 @@ def markdown_options(kramdown: dict[str, Any]) -> MarkdownOptions:
     )
 
 
+def posts_collection_permalink(config: dict[str, Any]) -> str | None:
+    """`collections: posts: permalink:`, which Jekyll 4 follows for posts over `permalink`."""
+    collections = config.get("collections")
+    posts = collections.get("posts") if isinstance(collections, dict) else None
+    found = posts.get("permalink") if isinstance(posts, dict) else None
+    return str(found) if isinstance(found, str) and found.strip() else None
+
+
 def settings_from_config(config: dict[str, Any], app: SiteSettings) -> SiteSettings:
     """The app's settings with what the site's `_config.yml` says about its posts."""
     kramdown = kramdown_config(config)
     separator = config.get("excerpt_separator")
+    site_permalink = str(config.get("permalink") or JEKYLL_PERMALINK)
+    posts_permalink = posts_collection_permalink(config)
     return replace(
         app,
-        permalink=str(config.get("permalink") or JEKYLL_PERMALINK),
+        permalink=posts_permalink or site_permalink,
+        site_permalink=site_permalink if posts_permalink else None,
         timezone=str(config.get("timezone") or app.timezone),
         excerpt_separator=None if separator is None else str(separator),
         kramdown_input=str(kramdown.get("input") or "GFM"),
@@ -327,7 +338,7 @@ class JekyllSite:
             meta = {**self.defaults_for_page(relative), **load_yaml(split_front_matter(text)[0])}
         except (PostError, OSError, ValueError):
             meta = {}
-        return page_url(relative, meta, self.settings.permalink)
+        return page_url(relative, meta, self.settings.page_permalink)
 
     def config_notes(self) -> list[str]:
         """What the author should know about `_config.yml` before reading the results."""

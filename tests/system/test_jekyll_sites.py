@@ -13,10 +13,10 @@ kramdown options. The same site is built again with `kramdown.input: kramdown`.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
-from jekyll_oracle import JEKYLL
+from jekyll_oracle import JEKYLL, jekyll_build
 from site_oracle import compare_site
 
 from microblog.jekyll.settings import SiteSettings
@@ -55,3 +55,22 @@ def test_the_summary_names_the_settings_the_import_does_not_follow(tmp_path):
     assert "future: true" in notes
     for followed in ("hard_wrap", "auto_ids", "input"):
         assert f"kramdown.{followed}" not in notes
+
+
+def test_the_posts_collection_permalink_wins_for_posts_and_pages_keep_the_sites(tmp_path):
+    # jekyllrb.com's own site: `collections: posts: permalink:` beside `permalink: pretty`
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text(
+        "permalink: pretty\ncollections:\n  posts:\n    permalink: /news/:year/:month/:title/\n"
+    )
+    (site / "_posts" / "2024-03-01-hello.md").write_text("---\ntitle: Hello\n---\nHi.\n")
+    (site / "about.md").write_text("---\ntitle: About\n---\nMe.\n")
+    result = compare_site(site)
+    assert (result.alike, result.total) == (1, 1), result.details()
+    built = tmp_path / "built"
+    jekyll_build(site, built)
+    assert (built / "news" / "2024" / "03" / "hello" / "index.html").is_file()
+    page = load_site(site, SiteSettings()).page_url(PurePosixPath("about.md"))
+    assert page == "/about/"
+    assert (built / "about" / "index.html").is_file()
