@@ -99,6 +99,8 @@ NO_REDIRECTS = urllib.request.build_opener(Browser.NoRedirect())
 def probe_get(front: Nginx, path: str, headers: dict | None = None) -> tuple[int, dict, dict]:
     """GET through nginx; the probe's JSON (empty for an answer without a body)."""
     status, answer_headers, body = get(front.url(path), headers)
+    if answer_headers.get("Content-Encoding") == "gzip":  # asked for by a test's headers
+        body = gzip.decompress(body)
     return status, answer_headers, json.loads(body) if body else {}
 
 
