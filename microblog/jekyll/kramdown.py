@@ -21,7 +21,6 @@ from markdown.inlinepatterns import (
     HTML_RE,
     REFERENCE_RE,
     BacktickInlineProcessor,
-    HtmlInlineProcessor,
     InlineProcessor,
     ReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
@@ -30,14 +29,17 @@ from markdown.preprocessors import NormalizeWhitespace, Preprocessor
 from markdown.util import ETX, STX, AtomicString, code_escape
 
 from microblog.jekyll.errors import PostError
+from microblog.jekyll.kramdown_html import RAW_START, KramdownSpanHtml, RawSpanHtml, SpanTagBalance
 from microblog.jekyll.kramdown_table import KramdownTable
 from microblog.jekyll.kramdown_tree import (
     BlockAttributes,
+    BlockMath,
     HeadingIds,
     Typography,
     UnreferencedFootnotes,
 )
 from microblog.jekyll.settings import MarkdownOptions
+from microblog.jekyll.tex import TexBudget, math_element
 
 # Nesting beyond these is refused: Python-Markdown recurses once per level (lists,
 # quotes) or rescans per open bracket, and real posts stay far below.
@@ -404,40 +406,14 @@ def _shift(line: str, shift: int) -> str:
 
 
 class InlineMath(InlineProcessor):
-    """kramdown's `$$…$$` inside a paragraph: inline math, its TeX kept as written."""
+    """kramdown's `$$…$$` inside a paragraph: inline math, rendered to MathML (tex.py)."""
 
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
     ) -> tuple[etree.Element, int, int]:
-        element = etree.Element("span", {"class": "arithmatex"})
-        element.text = AtomicString(f"\\({m.group(1).strip()}\\)")
+        budget = self.md.kramdown.tex_budget  # type: ignore[attr-defined]
+        element = math_element(m.group(1), display=False, budget=budget)
         return element, m.start(0), m.end(0)
-
-
-# kramdown's HTML content models (parser/html.rb): inside any other span tag (`<u>`,
-# `<mark>`, `<kbd>`…) nothing is Markdown, not even quotes.
-PARSED_SPAN_CONTENT = frozenset(
-    "a abbr acronym b bdo big button cite caption del dfn dt em h1 h2 h3 h4 h5 h6 i ins label"
-    " legend optgroup p q rb rbc rp rt rtc ruby select small span strong sub sup th tt".split()
-)
-BLOCK_TAGS = frozenset(
-    "address article aside applet body blockquote caption col colgroup dd div dl dt fieldset"
-    " figcaption footer form h1 h2 h3 h4 h5 h6 header hgroup hr html head iframe legend menu"
-    " li main map nav ol optgroup p pre section summary table tbody td th thead tfoot tr ul".split()
-)
-RAW_SPAN = r"<([a-zA-Z][\w-]*)((?:\s[^<>]*)?)>(.*?)</\1\s*>"
-
-
-class RawSpanHtml(InlineProcessor):
-    """An inline HTML element whose content kramdown leaves raw, kept as written."""
-
-    def handleMatch(  # type: ignore[override]
-        self, m: re.Match[str], data: str
-    ) -> tuple[str | None, int | None, int | None]:
-        name = m.group(1).lower()
-        if name in PARSED_SPAN_CONTENT or name in BLOCK_TAGS or "markdown=" in m.group(2):
-            return None, None, None
-        return self.md.htmlStash.store(m.group(0)), m.start(0), m.end(0)
 
 
 class KramdownCodeSpan(BacktickInlineProcessor):
@@ -464,25 +440,6 @@ class KramdownCodeSpan(BacktickInlineProcessor):
         element = etree.Element(self.tag)
         element.text = AtomicString(code_escape(text))
         return element, begin, end + run
-
-
-# kramdown's span HTML tag (parser/html.rb HTML_TAG_RE: an XML name, then attributes)
-SPAN_TAG = re.compile(r"</?([A-Za-z][\w.-]*(?::[A-Za-z_][\w.-]*)?)(?=[\s/>])")
-
-
-class KramdownSpanHtml(HtmlInlineProcessor):
-    """Inline HTML as kramdown reads it in a paragraph: `<seq[char]>`, `<File:/dev/tty>`
-    are no tags but text, and so is a block element's tag (`</li>`, `<div>`) there."""
-
-    def handleMatch(  # type: ignore[override]
-        self, m: re.Match[str], data: str
-    ) -> tuple[etree.Element | str | None, int | None, int | None]:
-        raw = m.group(1)
-        if not raw.startswith(("<!", "<?")):
-            tag = SPAN_TAG.match(raw)
-            if tag is None or tag.group(1).lower() in BLOCK_TAGS:
-                return None, None, None
-        return super().handleMatch(m, data)
 
 
 class ReferenceOrText(ReferenceInlineProcessor):
@@ -520,6 +477,9 @@ class KramdownExtension(Extension):
         self.gfm = self.options.gfm
         self.attributes: list[tuple[str, str]] = []
         self.toc_lists: list[etree.Element] = []
+        self.tex_budget = TexBudget()
+        # the placeholder of each inline tag kept → (open/close, name, as written)
+        self.span_tags: dict[str, tuple[str, str, str]] = {}
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
@@ -537,13 +497,17 @@ class KramdownExtension(Extension):
         md.inlinePatterns.register(KramdownSpanHtml(HTML_RE, md), "html", 90)
         md.inlinePatterns.register(ShortReferenceOrText(REFERENCE_RE, md), "short_reference", 130)
         # After code spans (190), before escapes (180) and everything else.
-        md.inlinePatterns.register(RawSpanHtml(RAW_SPAN, md), "kramdown_raw_span", 185)
+        md.inlinePatterns.register(RawSpanHtml(RAW_START, md), "kramdown_raw_span", 185)
         # After inline parsing (20), before attr_list (8) and SmartyPants (6).
         md.treeprocessors.register(BlockAttributes(md), "kramdown_block_ial", 9)
+        # After the block IALs (9) and attr_list (8), which may give block math attributes.
+        md.treeprocessors.register(BlockMath(md), "kramdown_block_math", 7.5)
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
         # After the footnotes' own tree processors (50…15) have numbered the references.
         md.treeprocessors.register(UnreferencedFootnotes(md), "kramdown_footnotes", 14)
+        # Right after inline parsing (20): tags paired before anything reads the text.
+        md.treeprocessors.register(SpanTagBalance(md), "kramdown_span_tags", 19)
         # kramdown's escapable characters beyond Markdown's (`\"` is a straight quote)
         for char in KRAMDOWN_ESCAPES:
             if char not in md.ESCAPED_CHARS:
@@ -552,3 +516,5 @@ class KramdownExtension(Extension):
     def reset(self) -> None:
         self.attributes = []
         self.toc_lists = []
+        self.tex_budget = TexBudget()
+        self.span_tags = {}

@@ -1,0 +1,243 @@
+"""kramdown's HTML inside a paragraph (parser/kramdown/html.rb, parse_span_html), for the
+Python-Markdown extension in kramdown.py.
+
+- A tag is what kramdown's HTML_TAG_RE takes (an XML name, attributes `name`, `name=word`
+  or `name="…"`); anything else (`<seq[char]>`, `<File:/dev/tty>`) is text, and so is a
+  block element's tag (`<div>`, `</li>`) there.
+- An element whose content kramdown leaves raw (any tag but the span and block ones it
+  knows: `<u>`, `<kbd>`, `<word word>`…) takes its text as written up to its end tag, or to
+  the end of the paragraph when it has none; its `<`, `>` and `&` are escaped, its tags kept.
+- `markdown="0"`, `"1"`, `"span"` choose raw or parsed content, and the attribute goes.
+- An end tag that closes nothing open (`</a>` alone) is text; a tag left open is closed
+  at the end of the paragraph (SpanTagBalance), so no post leaves a `<b>` or `<a>` open
+  for the browser to carry on into the rest of the page.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from html import escape
+from typing import Any
+
+from markdown import Markdown
+from markdown.inlinepatterns import HtmlInlineProcessor, InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER_RE, INLINE_PLACEHOLDER_RE
+
+# kramdown's content models (parser/html.rb): inside these, Markdown is parsed
+PARSED_SPAN_CONTENT = frozenset(
+    "a abbr acronym b bdo big button cite caption del dfn dt em h1 h2 h3 h4 h5 h6 i ins label"
+    " legend optgroup p q rb rbc rp rt rtc ruby select small span strong sub sup th tt".split()
+)
+BLOCK_CONTENT = frozenset(
+    "address applet article aside blockquote body dd details div dl fieldset figure"
+    " figcaption footer form header hgroup iframe li main map menu nav noscript object"
+    " section summary td".split()
+)
+SPAN_ELEMENTS = frozenset(
+    "a abbr acronym b big bdo br button cite code del dfn em i img input ins kbd label mark"
+    " option q rb rbc rp rt rtc ruby samp select small span strong sub sup tt u var".split()
+)
+BLOCK_TAGS = frozenset(
+    "address article aside applet body blockquote caption col colgroup dd div dl dt fieldset"
+    " figcaption footer form h1 h2 h3 h4 h5 h6 header hgroup hr html head iframe legend menu"
+    " li main map nav ol optgroup p pre section summary table tbody td th thead tfoot tr ul".split()
+)
+WITHOUT_BODY = frozenset(
+    "area base br col command embed hr img input keygen link meta param source track wbr".split()
+)
+RAW_CONTENT = frozenset("script style math option textarea pre code kbd samp var".split())
+# kramdown's HTML_ELEMENT: names it knows, matched without regard to case
+KNOWN = (
+    PARSED_SPAN_CONTENT | BLOCK_CONTENT | SPAN_ELEMENTS | BLOCK_TAGS | WITHOUT_BODY | RAW_CONTENT
+)
+
+# REXML's UNAME_STR (an XML name, an optional prefix) and kramdown's HTML_TAG_RE
+NAME = r"[^\W\d][\w.-]*(?::[^\W\d][\w.-]*)?"
+ATTRIBUTES = rf"""(?:\s+{NAME}(?:\s*=\s*(?:\w+|"[^"]*"|'[^']*'))?)*"""
+OPEN_TAG = re.compile(rf"<({NAME})({ATTRIBUTES})\s*(/)?>")
+CLOSE_TAG = re.compile(rf"</({NAME})\s*>")
+ANY_TAG = re.compile(rf"{OPEN_TAG.pattern}|{CLOSE_TAG.pattern}")
+MARKDOWN_ATTRIBUTE = re.compile(r"""\s+markdown\s*=\s*(?:"([^"]*)"|'([^']*)'|(\w+))""")
+ENTITY = re.compile(r"&(?:[\w:][\w.:-]*|#\d+|#x[0-9a-fA-F]+);")
+# An opening tag where kramdown's span HTML parser would meet it: not `<<` (guillemets),
+# not escaped, not a link's `](<url>)`
+RAW_START = rf"(?<![<\\])(?<!\]\()<({NAME})({ATTRIBUTES})\s*(/)?>"
+
+
+def _extension(md: Markdown) -> Any:
+    return md.kramdown  # type: ignore[attr-defined]
+
+
+def tag_key(name: str) -> str:
+    """How kramdown compares tag names: a known element's without regard to case."""
+    lower = name.lower()
+    return lower if lower in KNOWN else name
+
+
+def markdown_mode(attributes: str) -> str | None:
+    """The value of a `markdown` attribute, if the tag has one."""
+    found = MARKDOWN_ATTRIBUTE.search(attributes)
+    if found is None:
+        return None
+    return next(value for value in found.groups() if value is not None)
+
+
+def without_markdown_attribute(tag: str) -> str:
+    """The tag as written, less its `markdown` attribute (kramdown never writes it)."""
+    return MARKDOWN_ATTRIBUTE.sub("", tag)
+
+
+def parses_content(name: str, mode: str | None) -> bool:
+    """Whether kramdown parses a span element's content as Markdown (parse_span_html)."""
+    model = "raw" if name not in PARSED_SPAN_CONTENT | BLOCK_CONTENT else "parsed"
+    if mode == "0":
+        return False
+    if mode == "span":
+        return True
+    return model != "raw"
+
+
+def balanced_raw(text: str) -> str:
+    """Raw element content as kramdown writes it: its tags kept (an end tag that closes
+    nothing becomes text, what is left open is closed), its other `<`, `>`, `&` escaped."""
+    out: list[str] = []
+    stack: list[str] = []
+    position = 0
+    for match in ANY_TAG.finditer(text):
+        out.append(_escaped_text(text[position : match.start()]))
+        position = match.end()
+        tag = match.group(0)
+        if tag.startswith("</"):
+            key = tag_key(match.group(4))
+            if stack and stack[-1] == key:
+                stack.pop()
+                out.append(tag)
+            else:
+                out.append(escape(tag, quote=False))
+            continue
+        out.append(without_markdown_attribute(tag))
+        if not match.group(3) and tag_key(match.group(1)) not in WITHOUT_BODY:
+            stack.append(tag_key(match.group(1)))
+    out.append(_escaped_text(text[position:]))
+    out.extend(f"</{name}>" for name in reversed(stack))
+    return "".join(out)
+
+
+def _escaped_text(text: str) -> str:
+    """Text with `<`, `>` and `&` escaped, but entities kept as written."""
+    pieces = []
+    position = 0
+    for entity in ENTITY.finditer(text):
+        pieces.append(escape(text[position : entity.start()], quote=False))
+        pieces.append(entity.group(0))
+        position = entity.end()
+    pieces.append(escape(text[position:], quote=False))
+    return "".join(pieces)
+
+
+class RawSpanHtml(InlineProcessor):
+    """An inline element whose content kramdown leaves raw: kept as written up to its end
+    tag, or to the end of the paragraph when it has none (kramdown closes it there)."""
+
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[str | None, int | None, int | None]:
+        name = tag_key(m.group(1))
+        if name in BLOCK_TAGS or name in WITHOUT_BODY or m.group(3):
+            return None, None, None
+        if parses_content(name, markdown_mode(m.group(2))):
+            return None, None, None
+        flags = re.IGNORECASE if name in KNOWN else 0
+        end_tag = re.compile(rf"</{re.escape(m.group(1))}\s*>", flags).search(data, m.end())
+        inner = data[m.end() : end_tag.start() if end_tag else len(data)]
+        raw = (
+            without_markdown_attribute(m.group(0))
+            + balanced_raw(self.restore_code(inner))
+            + f"</{m.group(1)}>"
+        )
+        return self.md.htmlStash.store(raw), m.start(0), end_tag.end() if end_tag else len(data)
+
+    def restore_code(self, text: str) -> str:
+        """The text with the code spans already taken from it written back as code (their
+        text is escaped already: kept from escaping again by a placeholder)."""
+        stash = self.md.treeprocessors["inline"].stashed_nodes  # type: ignore[attr-defined]
+
+        def written(match: re.Match[str]) -> str:
+            node = stash.get(match.group(1))
+            if isinstance(node, etree.Element):
+                text = "".join(node.itertext())
+                return self.md.htmlStash.store(f"`{text}`" if node.tag == "code" else text)
+            return match.group(0)
+
+        return INLINE_PLACEHOLDER_RE.sub(written, text)
+
+
+class KramdownSpanHtml(HtmlInlineProcessor):
+    """A tag in a paragraph as kramdown reads it: what is no tag to kramdown, and a block
+    element's tag, stay text; a `markdown` attribute goes. Each tag kept is noted for
+    SpanTagBalance."""
+
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | str | None, int | None, int | None]:
+        raw = m.group(1)
+        if raw.startswith(("<!", "<?")):
+            return super().handleMatch(m, data)
+        opening = OPEN_TAG.fullmatch(raw)
+        closing = CLOSE_TAG.fullmatch(raw)
+        tag = opening or closing
+        if tag is None or tag_key(tag.group(1)) in BLOCK_TAGS:
+            return None, None, None
+        key = tag_key(tag.group(1))
+        raw = self.backslash_unescape(self.unescape(without_markdown_attribute(raw)))
+        placeholder = self.md.htmlStash.store(raw)
+        if closing:
+            _extension(self.md).span_tags[placeholder] = ("close", key, raw)
+        elif opening and not opening.group(3) and key not in WITHOUT_BODY:
+            _extension(self.md).span_tags[placeholder] = ("open", key, raw)
+        return placeholder, m.start(0), m.end(0)
+
+
+class SpanTagBalance(Treeprocessor):
+    """kramdown's pairing of the tags in a paragraph (each element's own text): an end tag
+    closes the element opened last or is text; an element left open is closed at the end."""
+
+    def run(self, root: etree.Element) -> None:
+        self.tags: dict[str, tuple[str, str, str]] = _extension(self.md).span_tags
+        if self.tags:
+            for element in root.iter():
+                self.balance(element)
+
+    def balance(self, element: etree.Element) -> None:
+        stack: list[str] = []
+
+        def pair(match: re.Match[str]) -> str:
+            found = self.tags.get(match.group(0))
+            if found is None:
+                return match.group(0)
+            kind, key, raw = found
+            if kind == "open":
+                stack.append(key)
+            elif stack and stack[-1] == key:
+                stack.pop()
+            else:
+                return raw  # text: the serializer escapes it
+            return match.group(0)
+
+        element.text = self.paired(element.text, pair)
+        for child in element:
+            child.tail = self.paired(child.tail, pair)
+        if stack:
+            closing = "".join(self.md.htmlStash.store(f"</{key}>") for key in reversed(stack))
+            if len(element):
+                element[-1].tail = (element[-1].tail or "") + closing
+            else:
+                element.text = (element.text or "") + closing
+
+    @staticmethod
+    def paired(text: str | None, pair: Any) -> str | None:
+        if not text or "\x02" not in text:
+            return text
+        return HTML_PLACEHOLDER_RE.sub(pair, text)
