@@ -15,8 +15,8 @@ from microblog.extensions import db
 from microblog.models import Category, Post, post_categories
 from microblog.timeutil import now_utc
 from microblog.web.caching import cached_page
+from microblog.web.dates import site_zone
 from microblog.web.public import comment_counts, listing_response, published_counts
-from microblog.web.zone import site_zone
 
 bp = Blueprint("browse", __name__)
 
