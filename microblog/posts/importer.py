@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePath, PurePosixPath
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -42,9 +42,6 @@ from microblog.posts.pruning import absolute, file_is_gone, prune_gone
 from microblog.posts.render_ahead import rendering_ahead
 from microblog.posts.site_settings import JEKYLL_CONFIG, PERMALINK, set_setting
 from microblog.posts.writer import ImportOrigin, PostRejected, PostWriter
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack  # in typing from Python 3.12
 
 __all__ = [
     "FileResult",
