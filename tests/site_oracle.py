@@ -38,6 +38,15 @@ HOOK = """
 require "json"
 # jekyll-include-cache (not packaged in Debian): its tag is Jekyll's include, cached
 Liquid::Template.register_tag("include_cached", Class.new(Jekyll::Tags::IncludeTag))
+# A site built with Jekyll 3 (Liquid 4) may have a tag of its own whose render returns an
+# Array: Liquid 4 joined it, Liquid 5 raises (scala-lang.org's tabs tag)
+Liquid::Tag.prepend(Module.new do
+  def render_to_output_buffer(context, output)
+    result = render(context)
+    output << (result.is_a?(Array) ? result.join : result.to_s)
+    output
+  end
+end)
 Jekyll::Hooks.register :site, :post_render do |site|
   out = site.posts.docs.map do |doc|
     {"path" => doc.relative_path, "url" => doc.url, "content" => doc.content,
@@ -166,27 +175,30 @@ def oracle_copy(root: Path, work: Path, left_out: list[str] | None = None) -> Pa
     # (newer Psych reads it as the string the site means)
     config.write_text(SYMBOL_VALUE.sub(r'\1"\2"', text))
     (source / "_plugins").mkdir()
-    (source / "_plugins" / "oracle.rb").write_text(HOOK)
     left_out += own_plugins(root / "_plugins", source / "_plugins")
+    (source / "_plugins" / "zz_microblog_oracle.rb").write_text(HOOK)
     return source
 
 
 def own_plugins(plugins: Path, into: Path) -> list[str]:
-    """Copy the site's own `_plugins/*.rb` that load with the gems installed here (a tag
-    or filter of its own is part of what its posts show); the names of those that do not."""
+    """Copy the site's own `_plugins` (every `.rb` at any depth, as Jekyll loads them, with
+    the files beside them a `require_relative` may want), leaving out each `.rb` that does
+    not load with the gems installed here (a tag or filter of the site's own is part of
+    what its posts show); the names of those left out."""
     failed: list[str] = []
     if not plugins.is_dir() or plugins.is_symlink():
         return failed
-    for plugin in sorted(plugins.glob("*.rb")):
+    shutil.copytree(plugins, into, dirs_exist_ok=True, symlinks=True)
+    for plugin in sorted(plugins.rglob("*.rb")):
         loads = subprocess.run(
             ["ruby", "-rjekyll", "-e", "load ARGV[0]", str(plugin)],
             capture_output=True,
             timeout=60,
         )
-        if loads.returncode == 0:
-            shutil.copyfile(plugin, into / f"site_{plugin.name}")
-        else:
-            failed.append(f"_plugins/{plugin.name} (needs a gem not installed)")
+        if loads.returncode != 0:
+            relative = plugin.relative_to(plugins)
+            (into / relative).unlink()
+            failed.append(f"_plugins/{relative} (needs a gem not installed)")
     return failed
 
 
@@ -194,13 +206,14 @@ def blank_page(path: Path) -> None:
     """A page or collection document with its front matter only: its URL stays (for
     `{% link %}`), its Liquid (which may need the site's gems) goes."""
     with path.open("rb") as handle:
-        head = handle.read(4)
-    if head not in (b"---\n", b"---\r"):
+        head = handle.readline(64)
+    if not re.fullmatch(rb"---[ \t]*\r?\n", head):  # Jekyll's front matter start
         return
     text = path.read_text(encoding="utf-8", errors="replace")
-    end = re.search(r"^(---|\.\.\.)\s*$", text[4:], re.MULTILINE)
+    first = len(head.decode("utf-8", errors="replace"))
+    end = re.search(r"^(---|\.\.\.)\s*$", text[first:], re.MULTILINE)
     if end:
-        path.write_text(text[: 4 + end.end()] + "\n", encoding="utf-8")
+        path.write_text(text[: first + end.end()] + "\n", encoding="utf-8")
 
 
 def jekyll_posts(root: Path, work: Path, left_out: list[str] | None = None) -> list[JekyllPost]:
