@@ -4,13 +4,15 @@ body's structure with Jekyll's.
 Structure = the sequence of block elements and their text, whitespace collapsed:
 - `div`, `figure`, `span`-like wrappers, `article`, `section`, `aside` are transparent (their
   bare text counts as a `text` block): Rouge and Pygments wrap code differently, and
-  kramdown writes block math as bare text where Arithmatex wraps it in a div;
+  kramdown writes block math as bare text where the app may wrap TeX it kept in a div;
 - a loose list item's first paragraph is the item's own text, and any other `p` directly
   inside an `li` is transparent (whether an item is "loose" is a spacing detail that
   kramdown and Python-Markdown decide a little differently);
 - every code block is one `code` entry with its text, highlighting markup, line-number
   gutters and the (invisible) blanks at the end of a line aside;
 - a footnote separator `hr` inside the footnotes is left out (Python-Markdown writes one).
+- `<math>` (math rendered to MathML, microblog/jekyll/tex.py) counts as its TeX annotation
+  written as kramdown writes it for a client renderer: `\\(TeX\\)`, block math `\\[TeX\\]`.
 
 Reusable: `structure(html)` for any fragment, `post_bodies(site_dir)` for a built site.
 """
@@ -149,11 +151,34 @@ def _is_block(element: lxml.html.HtmlElement) -> bool:
     return isinstance(tag, str) and (tag in BLOCKS or tag in TRANSPARENT or tag == "pre")
 
 
+def _math_as_tex(root: lxml.html.HtmlElement) -> None:
+    """Each `<math>` holding a TeX annotation replaced by that TeX as kramdown writes it,
+    and each formula the app kept as TeX (`class="math-tex"`) by its bare text."""
+    kept = root.xpath(".//*[@class='math-tex']")
+    for math in [*root.iter("math"), *kept]:
+        if math.tag != "math":
+            text = math.text_content()
+        elif math.xpath(".//annotation[@encoding='application/x-tex']"):
+            tex = math.xpath("string(.//annotation[@encoding='application/x-tex'])")
+            text = f"\\[{tex}\\]" if math.get("display") == "block" else f"\\({tex}\\)"
+        else:
+            continue
+        parent = math.getparent()
+        previous = math.getprevious()
+        joined = text + (math.tail or "")
+        if previous is not None:
+            previous.tail = (previous.tail or "") + joined
+        else:
+            parent.text = (parent.text or "") + joined
+        parent.remove(math)
+
+
 def structure(fragment: str) -> list[tuple[str, str]]:
     """[(block tag or "code"/"text", its own text)] of an HTML fragment, in document order."""
     if not fragment.strip():
         return []
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    _math_as_tex(root)
     out: list[tuple[str, str]] = []
 
     def inline_text(element: lxml.html.HtmlElement) -> list[str]:

@@ -33,11 +33,13 @@ from microblog.jekyll.kramdown_html import RAW_START, KramdownSpanHtml, RawSpanH
 from microblog.jekyll.kramdown_table import KramdownTable
 from microblog.jekyll.kramdown_tree import (
     BlockAttributes,
+    BlockMath,
     HeadingIds,
     Typography,
     UnreferencedFootnotes,
 )
 from microblog.jekyll.settings import MarkdownOptions
+from microblog.jekyll.tex import TexBudget, math_element
 
 # Nesting beyond these is refused: Python-Markdown recurses once per level (lists,
 # quotes) or rescans per open bracket, and real posts stay far below.
@@ -404,13 +406,13 @@ def _shift(line: str, shift: int) -> str:
 
 
 class InlineMath(InlineProcessor):
-    """kramdown's `$$…$$` inside a paragraph: inline math, its TeX kept as written."""
+    """kramdown's `$$…$$` inside a paragraph: inline math, rendered to MathML (tex.py)."""
 
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
     ) -> tuple[etree.Element, int, int]:
-        element = etree.Element("span", {"class": "arithmatex"})
-        element.text = AtomicString(f"\\({m.group(1).strip()}\\)")
+        budget = self.md.kramdown.tex_budget  # type: ignore[attr-defined]
+        element = math_element(m.group(1), display=False, budget=budget)
         return element, m.start(0), m.end(0)
 
 
@@ -475,6 +477,7 @@ class KramdownExtension(Extension):
         self.gfm = self.options.gfm
         self.attributes: list[tuple[str, str]] = []
         self.toc_lists: list[etree.Element] = []
+        self.tex_budget = TexBudget()
         # the placeholder of each inline tag kept → (open/close, name, as written)
         self.span_tags: dict[str, tuple[str, str, str]] = {}
 
@@ -497,6 +500,8 @@ class KramdownExtension(Extension):
         md.inlinePatterns.register(RawSpanHtml(RAW_START, md), "kramdown_raw_span", 185)
         # After inline parsing (20), before attr_list (8) and SmartyPants (6).
         md.treeprocessors.register(BlockAttributes(md), "kramdown_block_ial", 9)
+        # After the block IALs (9) and attr_list (8), which may give block math attributes.
+        md.treeprocessors.register(BlockMath(md), "kramdown_block_math", 7.5)
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
         # After the footnotes' own tree processors (50…15) have numbered the references.
@@ -511,4 +516,5 @@ class KramdownExtension(Extension):
     def reset(self) -> None:
         self.attributes = []
         self.toc_lists = []
+        self.tex_budget = TexBudget()
         self.span_tags = {}

@@ -1,7 +1,7 @@
 """kramdown's tree-level behaviour for the Python-Markdown extension in kramdown.py: block
 attribute lists applied to their block, heading ids as kramdown makes them (with GFM
 input: any script kept, `## 参考资料` → `id="参考资料"`), `* TOC\\n{:toc}`, and block math
-written as kramdown writes it.
+rendered to MathML (tex.py).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import html
 import re
 import unicodedata
 import xml.etree.ElementTree as etree
+from collections.abc import Iterator
 from typing import Any
 
 from markdown import Markdown
@@ -18,6 +19,8 @@ from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.toc import unescape
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
+
+from microblog.jekyll.tex import math_element, math_source
 
 IAL_TOKEN = re.compile("\ue000ial(\\d+)\ue001")
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -86,10 +89,6 @@ class HeadingIds(Treeprocessor):
         used: dict[str, int] = {}
         headings: list[tuple[int, str, str]] = []
         for element in root.iter():
-            if element.tag == "div" and element.get("class") == "arithmatex":
-                # kramdown writes block math as \[…\], with no line breaks inside the brackets
-                math = (element.text or "").removeprefix("\\[").removesuffix("\\]").strip("\n")
-                element.text = AtomicString(f"\\[{math}\\]")
             if element.tag not in HEADINGS:
                 continue
             text = self.plain_text(element)
@@ -114,7 +113,41 @@ class HeadingIds(Treeprocessor):
             raw = stash[index] if index < len(stash) else ""
             return html.unescape(re.sub(r"<[^>]+>", "", str(raw)))
 
-        return unescape(HTML_PLACEHOLDER_RE.sub(raw_text, "".join(element.itertext())))
+        return unescape(HTML_PLACEHOLDER_RE.sub(raw_text, "".join(_text_with_tex(element))))
+
+
+def _text_with_tex(element: etree.Element) -> Iterator[str]:
+    """An element's text, each `<math>` in it as the TeX kramdown sees there (`\\(…\\)`)."""
+    if element.tag == "math":
+        yield f"\\({math_source(element) or ''}\\)"
+    else:
+        yield element.text or ""
+        for child in element:
+            yield from _text_with_tex(child)
+            yield child.tail or ""
+
+
+ARITHMATEX_ESCAPES = (("&quot;", '"'), ("&gt;", ">"), ("&lt;", "<"), ("&amp;", "&"))
+
+
+class BlockMath(Treeprocessor):
+    """Arithmatex's block math (`$$` lines) as `<math display="block">` (tex.py), any
+    attributes a block IAL gave it kept."""
+
+    def run(self, root: etree.Element) -> None:
+        budget = _extension(self.md).tex_budget
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag != "div" or child.get("class") != "arithmatex":
+                    continue
+                tex = (child.text or "").removeprefix("\\[").removesuffix("\\]")
+                # Arithmatex escaped the TeX as HTML text (&, <, > and ")
+                for escaped, char in ARITHMATEX_ESCAPES:
+                    tex = tex.replace(escaped, char)
+                math = math_element(tex, display=True, budget=budget)
+                math.attrib.update({k: v for k, v in child.attrib.items() if k != "class"})
+                math.tail = child.tail
+                parent[index] = math
 
 
 def _fill_toc(target: etree.Element, headings: list[tuple[int, str, str]]) -> None:

@@ -4,7 +4,7 @@
 Python-Markdown with kept extensions: tables, footnotes, sane lists, attribute lists,
 `markdown="1"` inside HTML (md_in_html), pymdown-extensions' SuperFences (fenced code, also
 inside list items; highlighted by highlight.py, `linenums="1"` numbers the lines) and
-Arithmatex (`$$` math kept as written for MathJax/KaTeX). What no extension does
+Arithmatex (`$$` block math, rendered to MathML by tex.py). What no extension does
 (two-space list nesting, block IALs, `{::comment}`, `{::nomarkdown}`, kramdown's heading
 ids, and its typographic quotes and dashes as characters, which SmartyPants would do at
 three times the cost) is in kramdown.py and kramdown_tree.py. `gfm` follows the site's

@@ -31,6 +31,7 @@ from microblog.jekyll.markdown import printable, render_post
 from microblog.jekyll.post_input import MAX_PERMALINK, MAX_SLUG, MAX_TITLE, PostInput
 from microblog.jekyll.settings import MarkdownOptions, SiteSettings
 from microblog.jekyll.slugs import tag_slug
+from microblog.jekyll.tex import unrendered_math
 from microblog.models import (
     Category,
     Comment,
@@ -326,6 +327,7 @@ class PostWriter:
         # What HTML and XML forbid (U+0007, U+000B, U+FFFE…) leaves at write time, so no
         # page or feed ever carries it.
         body_html, excerpt_html = printable(body_html), printable(excerpt_html)
+        warnings.extend(unrendered_math(body_html))
         body_html = enhance_body(self.session, body_html, self.settings.site_url)
         excerpt_html = enhance_body(self.session, excerpt_html, self.settings.site_url)
         values: dict[str, Any] = {

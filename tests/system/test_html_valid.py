@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,18 @@ from comment_helpers import csrf_from, insert_post, log_in, post_comment
 from flask import render_template
 from servers import PROJECT_ROOT
 
+from microblog.jekyll.markdown import render_post
+
 VNU_JAR = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 STATIC = PROJECT_ROOT / "microblog" / "static"
 AUTHOR = ("author", "a long enough password for the test")
+MATH_TEXT = (
+    "Inline $$\\frac{a}{b} < \\sqrt{x^2}$$ and $$\\mathbb{R}^n$$.\n\n"
+    "$$\n\\sum_{i=1}^n i = \\frac{n(n+1)}{2}\n$$\n\n"
+    "$$\\begin{pmatrix}1 & 2\\\\ 3 & 4\\end{pmatrix} \\color{red}{x}"
+    " \\hspace{1em} \\binom{n}{k}$$\n\n"
+    "Kept: $$\\frac{a$$\n"
+)
 
 
 # Rendering does not depend on the database, so one backend is enough here.
@@ -61,6 +71,17 @@ def collect_pages(app, client, runner, example_post: str) -> dict[str, tuple[int
     keep("tag", client.get("/tags/generative-ai/"))
     keep("not-found", client.get("/no/such/page/"), 404)
     keep("tag-not-found", client.get("/tags/no-such-tag/"), 404)
+
+    # Math rendered to MathML (block, inline, a matrix), and TeX kept where it could not be.
+    math_html, _ = render_post(MATH_TEXT)
+    math_post = insert_post(
+        app,
+        title="Math",
+        slug="math",
+        body_html=math_html,
+        published_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    keep("post-with-math", client.get(math_post))
 
     # The comment form refused, with a message per field and the reader's text kept.
     refused = post_comment(client, example_post, name="", email="not-an-address", body="Kept.")
