@@ -29,7 +29,14 @@ from markdown.preprocessors import NormalizeWhitespace, Preprocessor
 from markdown.util import ETX, STX, AtomicString, code_escape
 
 from microblog.jekyll.errors import PostError
-from microblog.jekyll.kramdown_html import RAW_START, KramdownSpanHtml, RawSpanHtml, SpanTagBalance
+from microblog.jekyll.kramdown_html import (
+    RAW_START,
+    HtmlBlockMark,
+    KramdownSpanHtml,
+    RawHtmlBlocks,
+    RawSpanHtml,
+    SpanTagBalance,
+)
 from microblog.jekyll.kramdown_table import KramdownTable
 from microblog.jekyll.kramdown_tree import (
     BlockAttributes,
@@ -480,6 +487,8 @@ class KramdownExtension(Extension):
         self.tex_budget = TexBudget()
         # the placeholder of each inline tag kept → (open/close, name, as written)
         self.span_tags: dict[str, tuple[str, str, str]] = {}
+        # the HTML stash entries that are the post's HTML blocks: [start, end)
+        self.html_blocks = (0, 0)
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
@@ -487,6 +496,9 @@ class KramdownExtension(Extension):
         md.preprocessors.register(KramdownWhitespace(md), "normalize_whitespace", 30)
         # After whitespace normalising (30), before SuperFences takes the fences (25).
         md.preprocessors.register(KramdownBlocks(md, self), "kramdown_blocks", 27)
+        # Around Python-Markdown's HTML blocks (20): which stash entries they are.
+        md.preprocessors.register(HtmlBlockMark(md, end=False), "kramdown_html_start", 20.5)
+        md.preprocessors.register(HtmlBlockMark(md, end=True), "kramdown_html_end", 19.5)
         # Before the tables extension (75), after code blocks (80) and block math (79.9).
         md.parser.blockprocessors.register(KramdownTable(md.parser), "kramdown_table", 76)
         pattern = r"(?<![\\$])\$\$(?!\$)(.+?)(?<!\\)\$\$"
@@ -508,6 +520,7 @@ class KramdownExtension(Extension):
         md.treeprocessors.register(UnreferencedFootnotes(md), "kramdown_footnotes", 14)
         # Right after inline parsing (20): tags paired before anything reads the text.
         md.treeprocessors.register(SpanTagBalance(md), "kramdown_span_tags", 19)
+        md.treeprocessors.register(RawHtmlBlocks(md), "kramdown_raw_html", 5)
         # kramdown's escapable characters beyond Markdown's (`\"` is a straight quote)
         for char in KRAMDOWN_ESCAPES:
             if char not in md.ESCAPED_CHARS:
@@ -518,3 +531,4 @@ class KramdownExtension(Extension):
         self.toc_lists = []
         self.tex_budget = TexBudget()
         self.span_tags = {}
+        self.html_blocks = (0, 0)

@@ -22,6 +22,7 @@ from typing import Any
 
 from markdown import Markdown
 from markdown.inlinepatterns import HtmlInlineProcessor, InlineProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE, INLINE_PLACEHOLDER_RE
 
@@ -241,3 +242,94 @@ class SpanTagBalance(Treeprocessor):
         if not text or "\x02" not in text:
             return text
         return HTML_PLACEHOLDER_RE.sub(pair, text)
+
+
+# kramdown's raw HTML parser (parser/html.rb, parse_raw_html): what it keeps as written
+KEPT_UNTIL = {
+    "<!--": re.compile(r"-->"),
+    "<![CDATA[": re.compile(r"\]\]>"),
+    "<?": re.compile(r"\?>"),
+    "<!": re.compile(r">"),
+    "<script": re.compile(r"</script\s*>", re.IGNORECASE),
+    "<style": re.compile(r"</style\s*>", re.IGNORECASE),
+}
+KEPT_START = re.compile(r"<!--|<!\[CDATA\[|<\?|<!|<script\b|<style\b", re.IGNORECASE)
+SPECIAL = re.compile(r"[<>&]")
+
+
+def kramdown_raw_html(text: str, stack: list[str]) -> str:
+    """An HTML block as kramdown writes it: tags, comments, scripts kept; a `<` that opens
+    no tag (`<p<There`, `<img src=a.png>`) and an end tag that closes nothing open
+    (`stack`: the elements open so far in the post) written as text."""
+    out: list[str] = []
+    position = 0
+    unended: set[str] = set()  # what has no end after some point has none after any later
+    for special in SPECIAL.finditer(text):
+        start = special.start()
+        if start < position:
+            continue  # inside a tag or comment already kept
+        out.append(text[position:start])
+        position = start + 1
+        char = special.group(0)
+        if char == "&":
+            out.append("&" if ENTITY.match(text, start) else "&amp;")
+            continue
+        if char == ">":
+            out.append("&gt;")
+            continue
+        kept = KEPT_START.match(text, start)
+        if kept and kept.group(0).lower() not in unended:
+            opener = kept.group(0).lower()
+            end = KEPT_UNTIL[opener].search(text, kept.end())
+            if end is not None:
+                position = end.end()
+                out.append(text[start:position])
+                continue
+            unended.add(opener)
+        token = OPEN_TAG.match(text, start)
+        closing = None if token else CLOSE_TAG.match(text, start)
+        if token is not None:
+            position = token.end()
+            out.append(token.group(0))
+            key = tag_key(token.group(1))
+            if not token.group(3) and key not in WITHOUT_BODY:
+                stack.append(key)
+        elif closing is not None and tag_key(closing.group(1)) in stack:
+            position = closing.end()
+            key = tag_key(closing.group(1))
+            while stack.pop() != key:
+                pass
+            out.append(closing.group(0))
+        else:
+            out.append("&lt;")  # no tag, or an end tag closing nothing: text
+    out.append(text[position:])
+    return "".join(out)
+
+
+class HtmlBlockMark(Preprocessor):
+    """Notes where in the HTML stash the HTML blocks begin (before `html_block`) or end
+    (after it): what RawHtmlBlocks rewrites, and nothing stashed otherwise."""
+
+    def __init__(self, md: Markdown, end: bool) -> None:
+        super().__init__(md)
+        self.end = end
+
+    def run(self, lines: list[str]) -> list[str]:
+        mark = len(self.md.htmlStash.rawHtmlBlocks)
+        extension = _extension(self.md)
+        extension.html_blocks = (extension.html_blocks[0], mark) if self.end else (mark, mark)
+        return lines
+
+
+class RawHtmlBlocks(Treeprocessor):
+    """Each HTML block as kramdown's raw HTML parser writes it (kramdown_raw_html), the
+    post's blocks in order, so an end tag may close what an earlier block opened."""
+
+    def run(self, root: etree.Element) -> None:
+        start, end = _extension(self.md).html_blocks
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        stack: list[str] = []
+        for index in range(start, min(end, len(blocks))):
+            block = blocks[index]
+            if isinstance(block, str) and SPECIAL.search(block):
+                blocks[index] = kramdown_raw_html(block, stack)

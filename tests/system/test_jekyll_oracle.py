@@ -229,6 +229,9 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "<b>open\n\nnext\n\n| <b>x | y</b> |\n|---|---|\n| 1 | 2 |\n\n"
         "- <a href='u'>item\n- <i>b\n\n## Title <em>open\n\n"
         'A <a href=http://x.example/>unquoted</a>\n\n<span class="x">\n\nT\n\n</span>\n',
+        "Hi\n\n<ul>\n  <li>\n    <p>a</p>\n    <p<There b. </p>\n    <p>c</p>\n  </li>\n</ul>\n\n"
+        '<div>\na < b & c\n<!-- c < -->\n<span>x</span></b>\n<img src=a.png> <i @click="x">z</i>\n'
+        "</div>\n\n<table>\n  <tr><td>a & b</td></tr>\n</table>\n</div>\n\nafter\n",
     ],
     ids=[
         "code spans, strike, IAL-like code, one-line math",
@@ -242,6 +245,7 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "math rendered to MathML, or kept as TeX",
         "span HTML: unclosed, stray, raw content, markdown attributes, span IALs",
         "a tag left open is closed at its paragraph's end",
+        "HTML blocks: a malformed tag or an end tag closing nothing is text",
     ],
 )
 def test_texts_render_as_jekyll_renders_them(text):

@@ -83,3 +83,32 @@ def test_no_element_is_left_open_for_the_rest_of_the_page(text):
     opened = [tag for tag in ("b", "a", "i", "em", "textarea") if f"<{tag}" in html]
     for tag in opened:
         assert html.count(f"<{tag}>") + html.count(f"<{tag} ") == html.count(f"</{tag}>"), html
+
+
+@pytest.mark.parametrize(
+    ("text", "jekyll"),
+    [
+        # blog.cocoapods.org's Kommittee post: a malformed tag and its end tag are text
+        (
+            "<ul>\n  <li>\n    <p>a</p>\n    <p<There b. </p>\n    <p>c</p>\n  </li>\n</ul>",
+            "<ul>\n  <li>\n    <p>a</p>\n    &lt;p&lt;There b. &lt;/p&gt;\n    <p>c</p>\n"
+            "  </li>\n</ul>",
+        ),
+        # text escaped; comments and scripts as written; no tag to kramdown, or an end tag
+        # closing nothing, is text
+        (
+            '<div>\na < b & c &amp; d > e "q"\n<!-- comment < -->\n'
+            "<script>if (a < b && c) {}</script>\n<span>x</span></b>\n"
+            '<img src=a.png> <span @click="x">z</span>\n</div>',
+            '<div>\na &lt; b &amp; c &amp; d &gt; e "q"\n<!-- comment < -->\n'
+            "<script>if (a < b && c) {}</script>\n<span>x</span>&lt;/b&gt;\n"
+            '&lt;img src=a.png&gt; &lt;span @click="x"&gt;z&lt;/span&gt;\n</div>',
+        ),
+        (
+            "<table>\n  <tr><td>a & b</td></tr>\n</table>\n</div>",
+            "<table>\n  <tr><td>a &amp; b</td></tr>\n</table>\n<p>&lt;/div&gt;</p>",
+        ),
+    ],
+)
+def test_html_blocks_as_jekyll_writes_them(text, jekyll):
+    assert render_post(text)[0] == jekyll
