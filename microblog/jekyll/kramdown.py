@@ -42,6 +42,7 @@ from microblog.jekyll.kramdown_tree import (
     BlockAttributes,
     BlockMath,
     HeadingIds,
+    KramdownAttributes,
     Typography,
     UnreferencedFootnotes,
 )
@@ -61,6 +62,7 @@ RULE = re.compile(r" {0,3}([-*_])(?: *\1){2,} *$")
 FENCE = re.compile(r" *(`{3,}|~{3,})")
 BLOCK_IAL = re.compile(r" *\{:(?!:)\s*([^}]*)\}\s*$")
 ALD = re.compile(r" *\{:[\w-]+:")
+ALD_LINE = re.compile(r" *\{:(\w[\w-]*):([^}]*)\}\s*$")
 EXTENSION = re.compile(r"\{::(comment|nomarkdown|options)\b[^}]*?(/)?\}")
 HASH_WORD = re.compile(r"#{1,6}[^\s#]")
 INLINE_COMMENT = re.compile(r" *<!--(?:(?!-->).)*--> *$")
@@ -379,6 +381,9 @@ class KramdownBlocks(Preprocessor):
     ) -> list[str]:
         """A block IAL line → a token paragraph for BlockAttributes; an ALD line → nothing."""
         match = BLOCK_IAL.match(line)
+        definition = ALD_LINE.match(line)
+        if definition is not None:
+            self.extension.definitions[definition.group(1)] = definition.group(2)
         if match is None or ALD.match(line):
             return [""]
         attributes = self.extension.attributes
@@ -489,6 +494,8 @@ class KramdownExtension(Extension):
         self.span_tags: dict[str, tuple[str, str, str]] = {}
         # the HTML stash entries that are the post's HTML blocks: [start, end)
         self.html_blocks = (0, 0)
+        # attribute list definitions (`{:name: .class #id}`) by name
+        self.definitions: dict[str, str] = {}
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
@@ -512,6 +519,7 @@ class KramdownExtension(Extension):
         md.inlinePatterns.register(RawSpanHtml(RAW_START, md), "kramdown_raw_span", 185)
         # After inline parsing (20), before attr_list (8) and SmartyPants (6).
         md.treeprocessors.register(BlockAttributes(md), "kramdown_block_ial", 9)
+        md.treeprocessors.register(KramdownAttributes(md), "attr_list", 8)  # in its place
         # After the block IALs (9) and attr_list (8), which may give block math attributes.
         md.treeprocessors.register(BlockMath(md), "kramdown_block_math", 7.5)
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
@@ -532,3 +540,4 @@ class KramdownExtension(Extension):
         self.tex_budget = TexBudget()
         self.span_tags = {}
         self.html_blocks = (0, 0)
+        self.definitions = {}

@@ -232,6 +232,8 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "Hi\n\n<ul>\n  <li>\n    <p>a</p>\n    <p<There b. </p>\n    <p>c</p>\n  </li>\n</ul>\n\n"
         '<div>\na < b & c\n<!-- c < -->\n<span>x</span></b>\n<img src=a.png> <i @click="x">z</i>\n'
         "</div>\n\n<table>\n  <tr><td>a & b</td></tr>\n</table>\n</div>\n\nafter\n",
+        '{:ref: .ald title="T"}\nA *x*{:ref} b *y*{:none}.\n\n{:n: .note #n1}\n\nPara.\n{:n}\n\n'
+        "* TOC\n{:toc}\n\n## Head\n{: n .extra}\n",
     ],
     ids=[
         "code spans, strike, IAL-like code, one-line math",
@@ -246,6 +248,7 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "span HTML: unclosed, stray, raw content, markdown attributes, span IALs",
         "a tag left open is closed at its paragraph's end",
         "HTML blocks: a malformed tag or an end tag closing nothing is text",
+        "attribute list definitions",
     ],
 )
 def test_texts_render_as_jekyll_renders_them(text):

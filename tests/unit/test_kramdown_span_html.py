@@ -112,3 +112,32 @@ def test_no_element_is_left_open_for_the_rest_of_the_page(text):
 )
 def test_html_blocks_as_jekyll_writes_them(text, jekyll):
     assert render_post(text)[0] == jekyll
+
+
+@pytest.mark.parametrize(
+    ("text", "jekyll"),
+    [
+        ('{:ref: .ald title="T"}\nA *x*{:ref} b.', '<p>A <em class="ald" title="T">x</em> b.</p>'),
+        ("A *x*{:r2} b.\n\n{:r2: .late}", '<p>A <em class="late">x</em> b.</p>'),
+        (
+            "A *x*{:undefined} b and *y*{: disabled .c}.",
+            '<p>A <em>x</em> b and <em class="c">y</em>.</p>',
+        ),
+        (
+            "{:note: .note #n1}\n\nPara one.\n{:note}",
+            '<p class="note" id="n1">Para one.</p>',
+        ),
+    ],
+)
+def test_attribute_list_definitions_as_jekyll_reads_them(text, jekyll):
+    """kramdown's `{:name: …}` defines an attribute list a later (or earlier) `{:name}`
+    uses; a bare word naming none is left out."""
+    assert render_post(text)[0] == jekyll
+
+
+def test_toc_list_becomes_the_table_of_contents():
+    """`* TOC\\n{:toc}` (a valueless attribute to Python-Markdown 3.11) is kramdown's
+    table of contents: Jekyll writes `<ul id="markdown-toc">` with a link per heading."""
+    html = render_post("* TOC\n{:toc}\n\n## Head\n\n### Sub\n")[0]
+    assert html.startswith('<ul id="markdown-toc">\n<li><a href="#head" id="markdown-toc-head">')
+    assert 'href="#sub"' in html and "TOC" not in html and " toc" not in html
