@@ -33,6 +33,7 @@ from microblog.jekyll.kramdown_html import (
     RAW_START,
     HtmlBlockMark,
     KramdownSpanHtml,
+    NestedMarkdownHtml,
     RawHtmlBlocks,
     RawSpanHtml,
     SpanTagBalance,
@@ -388,6 +389,7 @@ class KramdownBlocks(Preprocessor):
             return [""]
         attributes = self.extension.attributes
         attributes.append((match.group(1), "next" if previous == "blank" else "previous"))
+        self.extension.attribute_lines.append(line.strip())
         while stack and stack[-1].source_column > indent:
             stack.pop()
         pad = " " * (stack[-1].output_column if stack else 0)
@@ -428,6 +430,13 @@ class InlineMath(InlineProcessor):
         return element, m.start(0), m.end(0)
 
 
+class WrittenCode(etree.Element):
+    """A code span that remembers how it was written (backticks and all), for raw HTML
+    that holds it (kramdown_html.RawSpanHtml)."""
+
+    written = ""
+
+
 class KramdownCodeSpan(BacktickInlineProcessor):
     """kramdown's code span (codespan.rb): a run of backticks up to the next same run, its
     text as written, but that a span of two or more loses one space at each end; a lone
@@ -449,8 +458,9 @@ class KramdownCodeSpan(BacktickInlineProcessor):
         text = data[begin + run : end]
         if run > 1:
             text = text.removeprefix(" ").removesuffix(" ")
-        element = etree.Element(self.tag)
+        element = WrittenCode(self.tag)
         element.text = AtomicString(code_escape(text))
+        element.written = data[begin : end + run]
         return element, begin, end + run
 
 
@@ -496,6 +506,7 @@ class KramdownExtension(Extension):
         self.html_blocks = (0, 0)
         # attribute list definitions (`{:name: .class #id}`) by name
         self.definitions: dict[str, str] = {}
+        self.attribute_lines: list[str] = []  # each of `attributes` as written
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
@@ -505,6 +516,7 @@ class KramdownExtension(Extension):
         md.preprocessors.register(KramdownBlocks(md, self), "kramdown_blocks", 27)
         # Around Python-Markdown's HTML blocks (20): which stash entries they are.
         md.preprocessors.register(HtmlBlockMark(md, end=False), "kramdown_html_start", 20.5)
+        md.preprocessors.register(NestedMarkdownHtml(md), "kramdown_nested_markdown", 20.7)
         md.preprocessors.register(HtmlBlockMark(md, end=True), "kramdown_html_end", 19.5)
         # Before the tables extension (75), after code blocks (80) and block math (79.9).
         md.parser.blockprocessors.register(KramdownTable(md.parser), "kramdown_table", 76)
@@ -541,3 +553,4 @@ class KramdownExtension(Extension):
         self.span_tags = {}
         self.html_blocks = (0, 0)
         self.definitions = {}
+        self.attribute_lines = []

@@ -54,6 +54,8 @@ KNOWN = (
     PARSED_SPAN_CONTENT | BLOCK_CONTENT | SPAN_ELEMENTS | BLOCK_TAGS | WITHOUT_BODY | RAW_CONTENT
 )
 
+IAL_TOKEN = re.compile("\ue000ial(\\d+)\ue001")  # kramdown_tree's, for a block IAL line
+
 # REXML's UNAME_STR (an XML name, an optional prefix) and kramdown's HTML_TAG_RE
 NAME = r"[^\W\d][\w.-]*(?::[^\W\d][\w.-]*)?"
 ATTRIBUTES = rf"""(?:\s+{NAME}(?:\s*=\s*(?:\w+|"[^"]*"|'[^']*'))?)*"""
@@ -168,6 +170,9 @@ class RawSpanHtml(InlineProcessor):
         def written(match: re.Match[str]) -> str:
             node = stash.get(match.group(1))
             if isinstance(node, etree.Element):
+                written = getattr(node, "written", "")
+                if written:
+                    return escape(written, quote=False)
                 text = "".join(node.itertext())
                 return self.md.htmlStash.store(f"`{text}`" if node.tag == "code" else text)
             return match.group(0)
@@ -326,10 +331,54 @@ class RawHtmlBlocks(Treeprocessor):
     post's blocks in order, so an end tag may close what an earlier block opened."""
 
     def run(self, root: etree.Element) -> None:
-        start, end = _extension(self.md).html_blocks
+        extension = _extension(self.md)
+        start, end = extension.html_blocks
         blocks = self.md.htmlStash.rawHtmlBlocks
         stack: list[str] = []
+
+        def written(token: re.Match[str]) -> str:
+            return str(extension.attribute_lines[int(token.group(1))])
+
         for index in range(start, min(end, len(blocks))):
             block = blocks[index]
+            if isinstance(block, str) and "\ue000" in block:
+                # an attribute list line inside raw HTML is text to kramdown
+                block = blocks[index] = IAL_TOKEN.sub(written, block)
             if isinstance(block, str) and SPECIAL.search(block):
                 blocks[index] = kramdown_raw_html(block, stack)
+
+
+# A block element's tag at the start of a line (where an HTML block's elements are)
+LINE_TAG = re.compile(rf"^[ \t]*<(/?)({NAME})({ATTRIBUTES})\s*(/?)>", re.MULTILINE)
+OPENS_BLOCKS = BLOCK_TAGS | BLOCK_CONTENT
+
+
+class NestedMarkdownHtml(Preprocessor):
+    """kramdown parses a `markdown="1"` element's content even inside an HTML block it
+    leaves raw (bitcoincore.org's table of contents, a `<div markdown="1">` in a
+    `<section>`); Python-Markdown's md_in_html only inside elements that say so. Each
+    element around such a one is told `markdown="block"` (md_in_html drops the attribute)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        if "markdown=" not in text:
+            return lines
+        stack: list[tuple[str, int, bool]] = []  # name, where its attributes end, says so
+        marks: set[int] = set()
+        for tag in LINE_TAG.finditer(text):
+            closing, name, attributes, empty = tag.groups()
+            key = tag_key(name)
+            if key not in OPENS_BLOCKS or key in WITHOUT_BODY or empty:
+                continue
+            if closing:
+                if any(open_key == key for open_key, _, _ in stack):
+                    while stack.pop()[0] != key:
+                        pass
+                continue
+            mode = markdown_mode(attributes)
+            if mode in {"1", "block"}:
+                marks.update(at for _, at, says in stack if not says)
+            stack.append((key, tag.end(3), mode is not None))
+        for at in sorted(marks, reverse=True):
+            text = text[:at] + ' markdown="block"' + text[at:]
+        return text.split("\n")

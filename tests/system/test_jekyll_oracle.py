@@ -234,6 +234,10 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "</div>\n\n<table>\n  <tr><td>a & b</td></tr>\n</table>\n</div>\n\nafter\n",
         '{:ref: .ald title="T"}\nA *x*{:ref} b *y*{:none}.\n\n{:n: .note #n1}\n\nPara.\n{:n}\n\n'
         "* TOC\n{:toc}\n\n## Head\n{: n .extra}\n",
+        '<section class="toc">\n  <header>\n    <h3>Overview</h3>\n  </header>\n'
+        '<div markdown="1" class="toc-drawer">\n*  Auto generated table of contents\n{:toc}\n'
+        "</div>\n</section>\n\n<div>\n{: .c}\ntext\n</div>\n\na <code>``X``</code> b\n\n"
+        "## Main\n\ntext\n",
     ],
     ids=[
         "code spans, strike, IAL-like code, one-line math",
@@ -249,6 +253,7 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "a tag left open is closed at its paragraph's end",
         "HTML blocks: a malformed tag or an end tag closing nothing is text",
         "attribute list definitions",
+        "a markdown element inside an HTML block, what raw HTML holds",
     ],
 )
 def test_texts_render_as_jekyll_renders_them(text):

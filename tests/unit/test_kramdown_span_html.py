@@ -141,3 +141,23 @@ def test_toc_list_becomes_the_table_of_contents():
     html = render_post("* TOC\n{:toc}\n\n## Head\n\n### Sub\n")[0]
     assert html.startswith('<ul id="markdown-toc">\n<li><a href="#head" id="markdown-toc-head">')
     assert 'href="#sub"' in html and "TOC" not in html and " toc" not in html
+
+
+def test_a_markdown_element_inside_an_html_block_is_parsed():
+    """bitcoincore.org's table of contents: kramdown parses a `markdown="1"` element inside
+    an HTML block it leaves raw (Jekyll: the TOC list with a link to #main)."""
+    text = (
+        '<section class="toc">\n  <header>\n    <h3>Overview</h3>\n  </header>\n'
+        '<div markdown="1" class="toc-drawer">\n*  Auto generated table of contents\n{:toc}\n'
+        "</div>\n</section>\n\n## Main\n\ntext\n"
+    )
+    html = render_post(text)[0]
+    assert '<div class="toc-drawer">\n<ul id="markdown-toc">\n' in html
+    assert '<li><a href="#main" id="markdown-toc-main">Main</a></li>' in html
+    assert "Auto generated" not in html and "ial" not in html and "markdown=" not in html
+
+
+def test_what_raw_html_holds_is_written_as_it_stands():
+    # an attribute list line is text there; a code span inside <code> keeps its backticks
+    assert "{: .c}" in render_post("<div>\n{: .c}\ntext\n</div>")[0]
+    assert render_post("a <code>``X``</code> b")[0] == "<p>a <code>``X``</code> b</p>"
