@@ -31,6 +31,7 @@ from markdown.util import ETX, STX, AtomicString, code_escape
 from microblog.jekyll.errors import PostError
 from microblog.jekyll.kramdown_html import (
     RAW_START,
+    VOID_BLOCK_TAG,
     HtmlBlockMark,
     KramdownSpanHtml,
     NestedMarkdownHtml,
@@ -72,6 +73,7 @@ QUOTE_DEPTH = re.compile(r" *(?:> *)+")
 NOT_LAZY = re.compile(r" *(?:#|```|~~~|>|\||<)")
 
 
+VOID_BLOCK_LINE = re.compile(rf"(?:{VOID_BLOCK_TAG}\s*)+$", re.IGNORECASE)
 KRAMDOWN_ESCAPES = ('"', "'", ":", "|", "=", "<", ">", "$")
 
 
@@ -269,6 +271,14 @@ class KramdownBlocks(Preprocessor):
             brackets = _check_brackets(line, brackets)
             if first == "{" and indent < column + 4 and (BLOCK_IAL.match(line) or ALD.match(line)):
                 out.extend(self.attribute_list(line, previous, stack, indent))
+                previous = "blank"
+                continue
+            if first == "<" and not stack and indent <= 3 and VOID_BLOCK_LINE.match(stripped):
+                # kramdown: `<link>`, `<meta>`… are block HTML, never in a paragraph
+                placeholder = self.md.htmlStash.store(stripped.rstrip())
+                self.extension.void_blocks.add(placeholder)
+                out.extend(["", placeholder, ""])
+                block_start = len(out)
                 previous = "blank"
                 continue
             if first == "<" and previous == "paragraph" and INLINE_COMMENT.match(line):
@@ -507,6 +517,7 @@ class KramdownExtension(Extension):
         # attribute list definitions (`{:name: .class #id}`) by name
         self.definitions: dict[str, str] = {}
         self.attribute_lines: list[str] = []  # each of `attributes` as written
+        self.void_blocks: set[str] = set()  # placeholders of `<link>`-like lines
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
@@ -554,3 +565,4 @@ class KramdownExtension(Extension):
         self.html_blocks = (0, 0)
         self.definitions = {}
         self.attribute_lines = []
+        self.void_blocks = set()

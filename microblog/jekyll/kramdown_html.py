@@ -61,6 +61,10 @@ NAME = r"[^\W\d][\w.-]*(?::[^\W\d][\w.-]*)?"
 ATTRIBUTES = rf"""(?:\s+{NAME}(?:\s*=\s*(?:\w+|"[^"]*"|'[^']*'))?)*"""
 OPEN_TAG = re.compile(rf"<({NAME})({ATTRIBUTES})\s*(/)?>")
 CLOSE_TAG = re.compile(rf"</({NAME})\s*>")
+# An element without content that is not a span element to kramdown: block HTML
+VOID_BLOCK_TAG = (
+    rf"<(?:link|meta|base|source|track|param|embed|area|command|keygen)\b{ATTRIBUTES}\s*/?>"
+)
 ANY_TAG = re.compile(rf"{OPEN_TAG.pattern}|{CLOSE_TAG.pattern}")
 MARKDOWN_ATTRIBUTE = re.compile(r"""\s+markdown\s*=\s*(?:"([^"]*)"|'([^']*)'|(\w+))""")
 ENTITY = re.compile(r"&(?:[\w:][\w.:-]*|#\d+|#x[0-9a-fA-F]+);")
@@ -311,6 +315,23 @@ def kramdown_raw_html(text: str, stack: list[str]) -> str:
     return "".join(out)
 
 
+def _unwrap(root: etree.Element, placeholders: set[str]) -> None:
+    """Each paragraph that is only one of `placeholders` becomes that placeholder alone
+    (raw HTML that kramdown writes as a block, not inside a `<p>`)."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag != "p" or len(child) or (child.text or "").strip() not in placeholders:
+                continue
+            kept = "\n" + (child.text or "").strip() + "\n" + (child.tail or "")
+            index = list(parent).index(child)
+            if index:
+                before = parent[index - 1]
+                before.tail = (before.tail or "") + kept
+            else:
+                parent.text = (parent.text or "") + kept
+            parent.remove(child)
+
+
 class HtmlBlockMark(Preprocessor):
     """Notes where in the HTML stash the HTML blocks begin (before `html_block`) or end
     (after it): what RawHtmlBlocks rewrites, and nothing stashed otherwise."""
@@ -332,6 +353,8 @@ class RawHtmlBlocks(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         extension = _extension(self.md)
+        if extension.void_blocks:
+            _unwrap(root, extension.void_blocks)
         start, end = extension.html_blocks
         blocks = self.md.htmlStash.rawHtmlBlocks
         stack: list[str] = []

@@ -238,6 +238,9 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         '<div markdown="1" class="toc-drawer">\n*  Auto generated table of contents\n{:toc}\n'
         "</div>\n</section>\n\n<div>\n{: .c}\ntext\n</div>\n\na <code>``X``</code> b\n\n"
         "## Main\n\ntext\n",
+        '<link rel="alternate" href="/r.xml" title="R">\n<div class="download">\n'
+        '  <h2>Latest</h2>\n</div>\n\nPara\n<link rel="x" href="y">\nmore\n\n'
+        '<meta name="a" content="b">\n\nText\n',
     ],
     ids=[
         "code spans, strike, IAL-like code, one-line math",
@@ -254,6 +257,7 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "HTML blocks: a malformed tag or an end tag closing nothing is text",
         "attribute list definitions",
         "a markdown element inside an HTML block, what raw HTML holds",
+        "a <link> or <meta> line is block HTML",
     ],
 )
 def test_texts_render_as_jekyll_renders_them(text):

@@ -161,3 +161,19 @@ def test_what_raw_html_holds_is_written_as_it_stands():
     # an attribute list line is text there; a code span inside <code> keeps its backticks
     assert "{: .c}" in render_post("<div>\n{: .c}\ntext\n</div>")[0]
     assert render_post("a <code>``X``</code> b")[0] == "<p>a <code>``X``</code> b</p>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<link rel="alternate" href="/r.xml" title="R">\n<div class="download">\n</div>',
+        'Para\n<link rel="x" href="y">\nmore',
+        '<meta name="a" content="b">\n\nText',
+    ],
+)
+def test_link_and_meta_lines_are_blocks_of_their_own(text):
+    """bitcoincore.org's download pages: kramdown writes a `<link>` line as block HTML
+    (Jekyll: `<link … />` alone, no empty paragraph around it), and it ends a paragraph."""
+    html = render_post(text)[0]
+    assert "<p><link" not in html and "<p><meta" not in html
+    assert "<p>Para</p>" in html or "Para" not in text
