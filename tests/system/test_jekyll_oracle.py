@@ -18,6 +18,7 @@ from jekyll_oracle import (
     report,
     structure,
 )
+from kramdown_block_cases import BLOCK_CASES, SAME
 from site_oracle import compare_site as compare_whole_site
 
 from microblog.jekyll.front_matter import load_yaml, split_front_matter
@@ -287,6 +288,27 @@ def test_excerpts_are_cut_as_jekyll_cuts_them(tmp_path):
     result = compare_whole_site(site)
     assert result.total == 7
     assert result.alike == 7, result.details()
+
+
+@pytest.mark.parametrize("kramdown_input", ["GFM", "kramdown"])
+def test_block_rules_render_as_jekyll_builds_them(tmp_path, kramdown_input):
+    """tests/kramdown_block_cases.py (setext headings and rules under a list item's or a
+    paragraph's text, definition lists), one post each, built by Jekyll now: each body as
+    Jekyll's, and Jekyll's still the HTML recorded there for the unit tests."""
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text(f"title: t\nkramdown:\n  input: {kramdown_input}\n")
+    recorded = {}
+    for number, case in enumerate(BLOCK_CASES):
+        text, gfm_html, kramdown_html = case.values
+        name = f"2024-01-{number + 1:02d}-{case.id}.md"
+        (site / "_posts" / name).write_text("---\n---\n" + text)
+        html = gfm_html if kramdown_input == "GFM" or kramdown_html is SAME else kramdown_html
+        recorded[f"_posts/{name}"] = structure(html)
+    result = compare_whole_site(site)
+    assert result.total == len(BLOCK_CASES)
+    assert result.alike == result.total, result.details()
+    assert {c.name: c.expected for c in result.bodies} == recorded
 
 
 def test_math_in_a_heading_gives_jekylls_id_and_the_oracle_reads_the_tex():
