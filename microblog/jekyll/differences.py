@@ -20,16 +20,26 @@ CHECKS = [
         'HTML inside a markdown="1" element (kramdown leaves it raw: no typographic quotes)',
     ),
 ]
+# Found in any text (a URL holds no '_' or HTML).
+URL_CHECKS = [
+    (
+        re.compile(r"\]\([^()\s]*\([^()\s]*\\\)"),
+        "an escaped ')' inside a link's URL (kramdown makes the link, keeping the backslash)",
+    ),
+]
 FENCED = re.compile(r"^ *(```|~~~).*?^ *\1", re.MULTILINE | re.DOTALL)
 
 
 def rendering_differences(body: str, first_line: int) -> list[str]:
     """A warning for each place in `body` the app is known to render otherwise."""
-    if not any(mark in body for mark in ("_", "markdown=")):
+    checks = URL_CHECKS if "\\)" in body else []
+    if any(mark in body for mark in ("_", "markdown=")):
+        checks = CHECKS + checks
+    if not checks:
         return []
     text = FENCED.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     warnings = []
-    for pattern, what in CHECKS:
+    for pattern, what in checks:
         found = pattern.search(text)
         if found:
             line = first_line + text.count("\n", 0, found.start())

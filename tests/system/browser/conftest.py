@@ -209,7 +209,10 @@ def new_page(chromium, live_site):
 
     def open_page(**context_options) -> Watched:
         context = chromium.new_context(base_url=live_site.url, **context_options)
-        context.set_default_timeout(10_000)
+        # How long an action or a navigation may wait for its page: generous, since at load
+        # 10-19 a page load and its keyboard events took over the 10 s once allowed (the
+        # keyboard test); what is waited for is a condition, so a pass is not slower.
+        context.set_default_timeout(60_000)
         contexts.append(context)
         context.add_init_script(script=WATCH_SCRIPT)
         page = context.new_page()
