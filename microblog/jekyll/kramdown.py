@@ -29,6 +29,7 @@ from markdown.preprocessors import NormalizeWhitespace, Preprocessor
 from markdown.util import ETX, STX, AtomicString, code_escape
 
 from microblog.jekyll.errors import PostError
+from microblog.jekyll.kramdown_emphasis import KramdownEmphasis
 from microblog.jekyll.kramdown_html import RAW_START, KramdownSpanHtml, RawSpanHtml, SpanTagBalance
 from microblog.jekyll.kramdown_table import KramdownTable
 from microblog.jekyll.kramdown_tree import (
@@ -633,6 +634,8 @@ class KramdownExtension(Extension):
         md.inlinePatterns.register(InlineMath(pattern, md), "kramdown_inline_math", 189.8)
         md.inlinePatterns.register(Guillemets("<<|>>", md), "kramdown_guillemets", 95)
         md.inlinePatterns.register(KramdownCodeSpan(BACKTICK_RE), "backtick", 190)
+        md.inlinePatterns.deregister("em_strong")
+        md.inlinePatterns.register(KramdownEmphasis(md), "em_strong", 60)
         md.inlinePatterns.register(ReferenceOrText(REFERENCE_RE, md), "reference", 170)
         md.inlinePatterns.register(KramdownSpanHtml(HTML_RE, md), "html", 90)
         md.inlinePatterns.register(ShortReferenceOrText(REFERENCE_RE, md), "short_reference", 130)

@@ -18,7 +18,7 @@ from jekyll_oracle import (
     report,
     structure,
 )
-from kramdown_block_cases import BLOCK_CASES, SAME
+from kramdown_block_cases import BLOCK_CASES, EMPHASIS_CASES, SAME
 from site_oracle import compare_site as compare_whole_site
 
 from microblog.jekyll.front_matter import load_yaml, split_front_matter
@@ -26,6 +26,7 @@ from microblog.jekyll.liquid import SiteContext
 from microblog.jekyll.markdown import MarkdownTooComplex, render_post
 from microblog.jekyll.post_file import SiteSettings, parse_post
 
+KRAMDOWN_INPUT = "kramdown:\n  input: kramdown\n"
 SITE = Path(__file__).resolve().parent.parent / "data" / "jekyll-site"
 SETTINGS = SiteSettings(
     site_url="https://oracle.example/notes", permalink="/:year/:month/:day/:title/"
@@ -311,3 +312,12 @@ def test_math_in_a_heading_gives_jekylls_id_and_the_oracle_reads_the_tex():
             ("text", "\\[\\frac{1}{2}\\]"),
         ]
     )
+
+
+@pytest.mark.parametrize(("text", "recorded"), EMPHASIS_CASES)
+def test_emphasis_runs_are_jekylls_html(text, recorded):
+    """kramdown's emphasis rules (`___x___`, `a___b`, `**x*`, `__init__`): the very HTML
+    Jekyll writes, with either input, and the HTML recorded for the unit tests."""
+    theirs = jekyll_render(text)
+    assert render_post(text)[0] == theirs.strip() == recorded
+    assert render_post(text, gfm=False)[0] == jekyll_render(text, KRAMDOWN_INPUT).strip()
