@@ -20,6 +20,18 @@ CHECKS = [
         'HTML inside a markdown="1" element (kramdown leaves it raw: no typographic quotes)',
     ),
 ]
+# What differs only in HTML as written: checked whatever else the text holds.
+HTML_CHECKS = [
+    (
+        re.compile(
+            r"^ {0,3}<(\w+)(?![^>\n]*markdown=)[^>\n]*>.*\n(?:.+\n)*?.*<\w+[^>\n]*"
+            r"markdown=[\"']?1",
+            re.MULTILINE,
+        ),
+        'a markdown="1" element inside an HTML block (kramdown parses its content, a {:toc} '
+        "too; the app leaves it raw)",
+    ),
+]
 FENCED = re.compile(r"^ *(```|~~~).*?^ *\1", re.MULTILINE | re.DOTALL)
 
 
@@ -29,7 +41,7 @@ def rendering_differences(body: str, first_line: int) -> list[str]:
         return []
     text = FENCED.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     warnings = []
-    for pattern, what in CHECKS:
+    for pattern, what in CHECKS + HTML_CHECKS:
         found = pattern.search(text)
         if found:
             line = first_line + text.count("\n", 0, found.start())
