@@ -98,7 +98,9 @@ def test_links_and_line_numbers_are_jekylls(jekyll_bodies):
         assert f'href="{href}"' in html
     assert warnings == []
     html, warnings = rendered["/2024/03/06/highlight-and-raw/"]
-    assert re.search(r'<td class="linenos">.*1.*2.*3', html, re.DOTALL)
+    gutter = re.search(r'<td class="gutter gl"><pre class="lineno">([^<]*)</pre>', html)
+    assert gutter is not None and gutter.group(1) == "1\n2\n3\n"
+    assert gutter.group(0) in jekyll_bodies["/2024/03/06/highlight-and-raw/"]
     assert warnings == [
         "line 21: Liquid tag {% aside %} is from a plugin the app does not have: left out"
         " (a block's content is kept)"
