@@ -1,7 +1,11 @@
 """`flask dev seed`: a large synthetic blog for benchmarks and scale tests.
 
 Rows go in with bulk Core inserts, not through the importer, so that 100,000 posts and a
-million comments take a minute rather than an hour.
+million comments take a minute rather than an hour; the search index is filled in the same
+batches. The posts' words follow a Zipf-like law over a varied vocabulary (seed_text.py), so
+that search meets common words, rare ones, phrases and accents as on a real blog. Tags keep
+their names "Topic 0", "Topic 1", ... (benchmarks and tests address `/tags/topic-1/`); each
+post has one category from a list of subjects.
 """
 
 from __future__ import annotations
@@ -14,19 +18,17 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, insert, select
 
+from microblog.cli.seed_text import CATEGORIES, ProseWriter
 from microblog.extensions import db
 from microblog.jekyll.slugs import tag_slug
-from microblog.models import Comment, CommentStatus, Post, Tag, post_tags
+from microblog.models import Category, Comment, CommentStatus, Post, Tag, post_categories, post_tags
 from microblog.posts.site_changes import mark_site_changed
+from microblog.search import index as search_index
 from microblog.timeutil import now_utc
 
 dev_cli = AppGroup("dev", help="Tools for developers: synthetic data.")
 
 BATCH = 5000
-PARAGRAPH = (
-    '<p>Seeded text for load tests. It has a <a href="/tags/">relative link</a>, '
-    "<em>emphasis</em> and enough words to look like a real paragraph of a real post.</p>"
-)
 
 
 def seed_tags(count: int) -> list[tuple[int, str]]:
@@ -40,40 +42,76 @@ def seed_tags(count: int) -> list[tuple[int, str]]:
     return [(ids[tag_slug(name)], name) for name in names]
 
 
+def seed_categories() -> dict[str, int]:
+    """The subject categories (made when missing), by name."""
+    existing = dict(db.session.execute(select(Category.slug, Category.id)).all())
+    new = [{"name": n, "slug": tag_slug(n)} for n in CATEGORIES if tag_slug(n) not in existing]
+    if new:
+        db.session.execute(insert(Category), new)
+    ids = dict(db.session.execute(select(Category.slug, Category.id)).all())
+    return {name: ids[tag_slug(name)] for name in CATEGORIES}
+
+
 def seed_posts(count: int, tags: list[tuple[int, str]], rng: random.Random) -> None:
-    """Insert `count` published posts, three tags each, dated one per hour back from now."""
+    """Insert `count` published posts, three tags each, dated one per hour back from now,
+    and index them for search."""
     start = db.session.execute(select(func.count(Post.id))).scalar_one()
     newest = now_utc() - timedelta(days=1)
+    writer = ProseWriter(rng)
+    categories = seed_categories()
     for first in range(0, count, BATCH):
-        rows, chosen_tags = [], []
+        rows: list[dict[str, object]] = []
+        chosen_tags, written = [], []
         for number in range(start + first + 1, start + min(first + BATCH, count) + 1):
             chosen = rng.sample(tags, 3)
             chosen_tags.append(chosen)
             published = newest - timedelta(hours=number)
             slug = f"seeded-post-{number}"
+            post = writer.post()
+            written.append(post)
             rows.append(
                 {
                     "source_key": f"seed/{slug}.md",
-                    "title": f"Seeded post {number}",
+                    "title": post.title,
                     "slug": slug,
                     "permalink": f"/seed/{published:%Y/%m}/{slug}/",
                     "published_at": published,
-                    "excerpt_html": PARAGRAPH,
-                    "body_html": PARAGRAPH * 12,
+                    "excerpt_html": post.excerpt_html,
+                    "body_html": post.body_html,
                     "tag_names": [name for _, name in chosen],
-                    "categories": [],
+                    "categories": post.categories,
                     "front_matter": {},
                 }
             )
-        ids = db.session.execute(
-            insert(Post).returning(Post.id, sort_by_parameter_order=True), rows
-        ).scalars()
+        ids = list(
+            db.session.execute(
+                insert(Post).returning(Post.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        )
         links = [
             {"post_id": post_id, "tag_id": tag_id}
             for post_id, chosen in zip(ids, chosen_tags, strict=True)
             for tag_id, _ in chosen
         ]
         db.session.execute(insert(post_tags), links)
+        filed = [
+            {"post_id": post_id, "category_id": categories[name]}
+            for post_id, post in zip(ids, written, strict=True)
+            for name in post.categories
+        ]
+        db.session.execute(insert(post_categories), filed)
+        search_index.add(
+            db.session,
+            (
+                search_index.Entry(
+                    post_id,
+                    post.title,
+                    post.body_html,
+                    [*(name for _, name in chosen), *post.categories],
+                )
+                for post_id, post, chosen in zip(ids, written, chosen_tags, strict=True)
+            ),
+        )
         db.session.commit()
 
 

@@ -41,6 +41,9 @@ from microblog.jekyll.site_files import link_on_the_way
 INNER_TAGS = frozenset({"else", "elsif", "when", "break", "continue", "empty"})
 TAG = re.compile(r"\{%-?\s*(#|[A-Za-z_][\w-]*)(.*?)-?%\}", re.DOTALL)
 LIQUID_MARKUP = ("{{", "{%")
+RAW_BLOCK = re.compile(r"(\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\})", re.DOTALL)
+MARKUP = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+FILTER_THEN_COMMA = re.compile(r"(\|\s*[A-Za-z_][\w-]*)\s*,")
 SIMPLE_OUTPUT = re.compile(r"\{\{\s*((?:site|page)(?:\.[A-Za-z_][\w-]*)+)\s*\}\}")
 
 
@@ -121,9 +124,29 @@ class LiquidResult:
     warnings: list[str]
 
 
+def ruby_lax(text: str) -> str:
+    """The Liquid markup Ruby's Liquid takes in its lax mode (Jekyll's `error_mode: warn`
+    falls back to it) written the way python-liquid parses it: a filter's arguments after
+    a comma, `{{ x | replace, "a", "b" }}` (bitcoincore.org's download page), get their colon.
+    `{% raw %}` blocks stay as written."""
+    if "|" not in text:
+        return text
+
+    def fix(markup: re.Match[str]) -> str:
+        return FILTER_THEN_COMMA.sub(r"\1:", markup.group(0))
+
+    parts = RAW_BLOCK.split(text)
+    return "".join(part if i % 2 else MARKUP.sub(fix, part) for i, part in enumerate(parts))
+
+
 class IncludesLoader(CachingFileSystemLoader):
     """The site's `_includes`, never through a symbolic link (python-liquid's own
-    `reject_symlinks` looks at each step but does not refuse)."""
+    `reject_symlinks` looks at each step but does not refuse), read as Ruby's lax Liquid
+    reads them (`ruby_lax`)."""
+
+    def _read(self, source_path: Path) -> tuple[str, float]:
+        source, mtime = super()._read(source_path)
+        return ruby_lax(source), mtime
 
     def resolve_path(self, template_name: str) -> Path:
         path = Path(super().resolve_path(template_name))
@@ -244,6 +267,7 @@ def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
     site = context.site
     env = environment(site.includes_dir)
     text, warnings = leave_out_unknown_tags(text, known_tags(env), context.first_line)
+    text = ruby_lax(text)
     state = RenderState(context=context, warnings=warnings)
     variables = {
         "site": SiteVariables(

@@ -1,8 +1,9 @@
 """Jekyll's Liquid tags for python-liquid (liquid.py registers them; the filters are in
 liquid_filters.py): `include` (Jekyll's `key="value" key=variable` parameters, seen as
 `include.key`), `include_cached` (jekyll-include-cache's: the same), `include_relative`,
-`post_url`, `link`, `highlight` (with `linenos`). Each tag is a small registered class, as
-python-liquid's docs show for custom tags.
+`post_url`, `link`, `highlight` (with `linenos`), and Liquid's own `capture` read as Ruby's
+Liquid reads it. Each tag is a small registered class, as python-liquid's docs show for
+custom tags.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from liquid import BlockNode, Node
-from liquid.builtin.expressions import parse_primitive, tokenize
-from liquid.exceptions import TemplateNotFoundError
+from liquid.builtin.expressions import Identifier, parse_primitive, tokenize
+from liquid.builtin.tags.capture_tag import ENDCAPTUREBLOCK, TAG_ENDCAPTURE, CaptureNode, CaptureTag
+from liquid.exceptions import LiquidSyntaxError, TemplateNotFoundError
 from liquid.parser import get_parser
 from liquid.stream import TokenStream
 from liquid.tag import Tag
@@ -34,6 +36,8 @@ STATE_KEY = "__microblog_liquid__"
 PARAMETER = re.compile(
     r"""([\w-]+)\s*=\s*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|'([^'\\]*(?:\\.[^'\\]*)*)'|([\w.\[\]'"-]+))"""
 )
+# Ruby Liquid's Capture::Syntax, unanchored: the first run of a variable name's characters.
+RUBY_CAPTURE_NAME = re.compile(r"(?:\(?[\w.\[\]-]\)?)+")
 FILE_AND_PARAMETERS = re.compile(r"\s*(\{\{.+?\}\}\S*|[^\s{}]+)(.*)", re.DOTALL)
 
 
@@ -255,7 +259,24 @@ class HighlightTag(Tag):
         return HighlightNode(token, options, block)
 
 
+class RubyCaptureTag(CaptureTag):
+    """`capture` naming its variable as Ruby's Liquid does, from the first run of name
+    characters in what is written: bitcoincore.org's includes open with
+    `{% capture /dev/null %}` (a variable `dev`), which python-liquid refuses."""
+
+    def parse(self, stream: TokenStream) -> CaptureNode:
+        token, source = expression_text(stream)
+        found = RUBY_CAPTURE_NAME.search(source)
+        if found is None:
+            raise LiquidSyntaxError("capture needs a variable name", token=token)
+        next(stream)
+        block = get_parser(self.env).parse_block(stream, ENDCAPTUREBLOCK)
+        stream.expect(TOKEN_TAG, value=TAG_ENDCAPTURE)
+        return CaptureNode(token, Identifier(found.group(0), token=token), block)
+
+
 JEKYLL_TAGS = [
+    RubyCaptureTag,
     JekyllIncludeTag,
     JekyllIncludeCachedTag,
     JekyllIncludeRelativeTag,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import fnmatch
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -35,6 +36,7 @@ from microblog.jekyll.settings import (
     MarkdownOptions,
     SiteSettings,
 )
+from microblog.jekyll.site_collections import collection_docs, collection_labels
 from microblog.jekyll.site_files import (
     DRAFTS_DIR,
     POSTS_DIR,
@@ -139,6 +141,54 @@ def settings_from_config(config: dict[str, Any], app: SiteSettings) -> SiteSetti
     )
 
 
+# Gem plugins that change nothing in a post's text (feeds, SEO tags, sitemaps, pagination,
+# archives, metadata), or that the import does itself (redirect_from, include_cached).
+PLUGINS_NOT_IN_POSTS = frozenset(
+    {
+        "jekyll-feed",
+        "jekyll-seo-tag",
+        "jekyll-sitemap",
+        "jekyll-paginate",
+        "jekyll-paginate-v2",
+        "jekyll-archives",
+        "jekyll-redirect-from",
+        "jekyll-include-cache",
+        "jekyll-github-metadata",
+        "jekyll-last-modified-at",
+        "jekyll-remote-theme",
+        "jekyll-sass-converter",
+        "jekyll-watch",
+        "jekyll-compose",
+        "jekyll-admin",
+        "jekyll-gist",  # its {% gist %} tag is named in the post's warnings
+    }
+)
+
+
+def unrun_plugins(root: Path, config: dict[str, Any]) -> list[str]:
+    """The plugins of the site that may change its posts and that the import does not run:
+    gems from `plugins` (or the older `gems`), and the site's own `_plugins/*.rb`."""
+    listed = config.get("plugins") or config.get("gems") or []
+    gems = [str(name) for name in listed] if isinstance(listed, list) else []
+    notes = []
+    others = [name for name in gems if name not in PLUGINS_NOT_IN_POSTS]
+    if others:
+        notes.append(
+            f"plugins {', '.join(others)} (the import does not run them: what they change "
+            "in a post, e.g. jemoji's :emoji: or jekyll-mentions' @name links, is not made)"
+        )
+    folder = root / "_plugins"
+    if folder.is_dir() and not folder.is_symlink():
+        own = sorted(path.name for path in folder.glob("*.rb"))
+        if own:
+            notes.append(
+                f"its own _plugins ({', '.join(own)}: Ruby, which the import does not "
+                "run; a tag of theirs is left out with a warning, and what they change in "
+                "kramdown's output, such as heading anchors, is not made)"
+            )
+    return notes
+
+
 def unfollowed_settings(config: dict[str, Any]) -> list[str]:
     """The `_config.yml` settings for posts and kramdown that the import does not follow."""
     notes = []
@@ -225,8 +275,35 @@ class JekyllSite:
             site_root=self.root,
             post_url=self.post_url,
             link=self.link,
-            lazy=lazy_site_posts(self.site_posts),
+            lazy={**self.collections(), **lazy_site_posts(self.site_posts)},
         )
+
+    def collections(self) -> dict[str, Callable[[], list[dict[str, Any]]]]:
+        """`site.<label>` for each of the site's own collections, made on first use."""
+        made: dict[str, list[dict[str, Any]]] = {}
+
+        def lazy(label: str, metadata: dict[str, Any]) -> Callable[[], list[dict[str, Any]]]:
+            def value() -> list[dict[str, Any]]:
+                if label not in made:
+                    made[label] = collection_docs(
+                        self.root, label, metadata, self.defaults_for_type, self.settings
+                    )
+                return made[label]
+
+            return value
+
+        return {
+            label: lazy(label, metadata)
+            for label, metadata in collection_labels(self.config).items()
+        }
+
+    def defaults_for_type(self, relative: PurePosixPath, kind: str) -> dict[str, Any]:
+        """The `defaults` values for a document of a collection (type `kind`)."""
+        merged: dict[str, Any] = {}
+        for rule in self.rules:
+            if rule.applies_to(relative, frozenset({kind})):
+                merged.update(rule.values)
+        return merged
 
     def site_posts(self) -> list[dict[str, Any]]:
         """`site.posts` (site_posts.py)."""
@@ -350,6 +427,9 @@ class JekyllSite:
         notes.extend(
             f"warning: _config.yml sets {setting}, which the import does not follow"
             for setting in unfollowed_settings(self.config)
+        )
+        notes.extend(
+            f"warning: the site uses {plugins}" for plugins in unrun_plugins(self.root, self.config)
         )
         said = str(self.config.get("url") or "").rstrip("/") + str(
             self.config.get("baseurl") or ""

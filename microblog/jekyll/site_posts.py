@@ -54,8 +54,8 @@ def post_drop(post: PostFile, settings: SiteSettings, now: datetime) -> dict[str
         slug = fields.slug_of(meta, name)
         categories = list(dict.fromkeys([*post.folder_categories, *fields.categories_of(meta)]))
         url = fields.permalink_of(meta, settings, date, slug, categories)
-    except (PostError, OSError, ValueError):
-        return None
+    except (NotAPost, PostError, OSError, ValueError):
+        return None  # not a post Jekyll publishes: never a reason to refuse the one asking
     if (post.draft and not settings.show_drafts) or date > now:
         return None
     if fields.is_draft_of(meta) and not settings.unpublished:

@@ -66,7 +66,11 @@ class Post(Model):
     """
 
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_is_draft_published_at", "is_draft", "published_at"),)
+    __table_args__ = (
+        Index("ix_posts_is_draft_published_at", "is_draft", "published_at"),
+        # Search checks each match is published from this small index (search/query.py).
+        Index("ix_posts_search_visibility", "id", "is_draft", "published_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # What identifies the source file across re-imports (see content/importer.py); None

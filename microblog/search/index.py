@@ -10,6 +10,7 @@ by the migration; `rebuild` fills them again from the posts (`flask search rebui
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import lxml.html  # type: ignore[import-untyped]
@@ -41,6 +42,36 @@ def is_postgres(session: SessionLike) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+@dataclass(frozen=True)
+class Entry:
+    """What the index holds of one post."""
+
+    post_id: int
+    title: str
+    body_html: str
+    terms: Sequence[str]
+
+    def row(self) -> dict[str, object]:
+        return {
+            "id": self.post_id,
+            "title": self.title,
+            "terms": " ".join(self.terms),
+            "body": plain_text(self.body_html),
+        }
+
+
+PG_INSERT = (
+    "INSERT INTO post_search (post_id, title, terms, body, document) VALUES "
+    "(:id, :title, :terms, :body, "
+    f"setweight(to_tsvector('{PG_CONFIG}', :title), 'A') || "
+    f"setweight(to_tsvector('{PG_CONFIG}', :terms), 'B') || "
+    f"setweight(to_tsvector('{PG_CONFIG}', :body), 'C'))"
+)
+SQLITE_INSERT = (
+    "INSERT INTO post_search (rowid, title, terms, body) VALUES (:id, :title, :terms, :body)"
+)
+
+
 def put(
     session: SessionLike,
     post_id: int,
@@ -50,32 +81,15 @@ def put(
     terms: Sequence[str],
 ) -> None:
     """Index (or index again) one post, in the caller's transaction."""
-    row = {
-        "id": post_id,
-        "title": title,
-        "terms": " ".join(terms),
-        "body": plain_text(body_html),
-    }
     remove(session, [post_id])
-    if is_postgres(session):
-        session.execute(
-            text(
-                "INSERT INTO post_search (post_id, title, terms, body, document) VALUES "
-                "(:id, :title, :terms, :body, "
-                f"setweight(to_tsvector('{PG_CONFIG}', :title), 'A') || "
-                f"setweight(to_tsvector('{PG_CONFIG}', :terms), 'B') || "
-                f"setweight(to_tsvector('{PG_CONFIG}', :body), 'C'))"
-            ),
-            row,
-        )
-    else:
-        session.execute(
-            text(
-                "INSERT INTO post_search (rowid, title, terms, body) "
-                "VALUES (:id, :title, :terms, :body)"
-            ),
-            row,
-        )
+    add(session, [Entry(post_id, title, body_html, terms)])
+
+
+def add(session: SessionLike, entries: Iterable[Entry]) -> None:
+    """Index posts not yet in the index, in one batch (the seeder's and rebuild's way)."""
+    rows = [entry.row() for entry in entries]
+    if rows:
+        session.execute(text(PG_INSERT if is_postgres(session) else SQLITE_INSERT), rows)
 
 
 def remove(session: SessionLike, post_ids: Iterable[int]) -> None:
@@ -102,13 +116,12 @@ def rebuild(session: SessionLike) -> int:
         ).all()
         if not batch:
             return count
-        for post_id, title, body_html, tag_names, categories in batch:
-            put(
-                session,
-                post_id,
-                title=title,
-                body_html=body_html,
-                terms=[*tag_names, *categories],
-            )
-            count += 1
-            last_id = post_id
+        add(
+            session,
+            (
+                Entry(post_id, title, body_html, [*tag_names, *categories])
+                for post_id, title, body_html, tag_names, categories in batch
+            ),
+        )
+        count += len(batch)
+        last_id = batch[-1][0]

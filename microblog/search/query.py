@@ -29,6 +29,8 @@ TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 WORD = re.compile(r"\w+", re.UNICODE)
 # Column weights for FTS5's bm25: title, terms (tags and categories), body.
 BM25_WEIGHTS = (10.0, 4.0, 1.0)
+# How many matches, newest first, one page's ranking looks at (see `Window`).
+RANK_WINDOW = 1000
 
 
 @dataclass(frozen=True)
@@ -131,36 +133,101 @@ def search(session: SessionLike, q: str, *, now: datetime, offset: int, limit: i
 
 PUBLISHED = "posts.is_draft = false AND posts.published_at <= :now"
 NOW = bindparam("now", type_=UTCDateTime())
+# The index `ix_posts_search_visibility` (id, is_draft, published_at): each match's post is
+# checked for being published from this small index, not from the posts' wide rows.
+VISIBILITY_INDEX = "ix_posts_search_visibility"
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which matches are ranked for a page: a word in every post must not make every post's
+    rank be computed. The matches, newest first, are cut into windows of whole pages (about
+    RANK_WINDOW matches); a page is ranked within the window that holds it, so page 1 shows
+    the best of the newest RANK_WINDOW matches, and every match is on exactly one page. A
+    query with fewer matches than that is ranked over all of them."""
+
+    start: int  # the window's first match, newest first
+    size: int
+    offset: int  # the page's first hit within the window
+    limit: int
+
+    @classmethod
+    def of(cls, offset: int, limit: int) -> Window:
+        size = max(1, RANK_WINDOW // max(limit, 1)) * max(limit, 1)
+        start = offset // size * size
+        # An offset between pages (no caller asks for one) ends at its window's end.
+        return cls(start, size, offset - start, min(limit, start + size - offset))
+
+    def params(self) -> dict[str, int]:
+        return {
+            "window": self.size,
+            "window_start": self.start,
+            "limit": self.limit,
+            "offset": self.offset,
+        }
 
 
 def _sqlite(
     session: SessionLike, terms: Terms, now: datetime, offset: int, limit: int
 ) -> tuple[list[tuple[int, str, str]], int]:
-    params = {"match": terms.fts5(), "now": now, "limit": limit, "offset": offset}
-    where = f"post_search MATCH :match AND {PUBLISHED}"
-    join = "FROM post_search JOIN posts ON posts.id = post_search.rowid"
+    params: dict[str, object] = {
+        "match": terms.fts5(),
+        "now": now,
+        **Window.of(offset, limit).params(),
+    }
+    # CROSS JOIN keeps the full-text index the outer loop: otherwise SQLite may walk the posts
+    # and test the MATCH once per post (seconds for a prefix over 10,000 posts).
+    matches = (
+        f"FROM post_search CROSS JOIN posts INDEXED BY {VISIBILITY_INDEX} "
+        f"ON posts.id = post_search.rowid WHERE post_search MATCH :match AND {PUBLISHED}"
+    )
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    rows = session.execute(
+    # The matches are listed once (their count, and the window to rank, come from that
+    # list); then bm25 is computed for the window's posts only. `+rowid` keeps the window
+    # a filter on the index's scan: as a constraint, FTS5 would look each post up in the
+    # index one by one (slow for a prefix, whose words' lists are merged at every lookup).
+    page = session.execute(
         text(
-            f"SELECT post_search.rowid, highlight(post_search, 0, '{START}', '{STOP}'), "
-            f"snippet(post_search, 2, '{START}', '{STOP}', '…', 24) "
-            f"{join} WHERE {where} "
-            f"ORDER BY bm25(post_search, {weights}), posts.published_at DESC "
-            "LIMIT :limit OFFSET :offset"
+            "WITH matched AS MATERIALIZED ("
+            f"SELECT post_search.rowid AS id, posts.published_at AS published_at {matches}), "
+            "candidates AS MATERIALIZED (SELECT id FROM matched "
+            "ORDER BY published_at DESC, id DESC LIMIT :window OFFSET :window_start) "
+            "SELECT post_search.rowid, (SELECT count(*) FROM matched) "
+            f"{matches} AND +post_search.rowid IN (SELECT id FROM candidates) "
+            f"ORDER BY bm25(post_search, {weights}), posts.published_at DESC, "
+            "post_search.rowid DESC LIMIT :limit OFFSET :offset"
         ).bindparams(NOW),
         params,
     ).all()
-    total = session.execute(
-        text(f"SELECT count(*) {join} WHERE {where}").bindparams(NOW), params
-    ).scalar_one()
-    return [(int(r[0]), str(r[1]), str(r[2])) for r in rows], int(total)
+    ranked = [int(row[0]) for row in page]
+    if page:
+        total = int(page[0][1])
+    elif offset:  # a page past the last match: the count alone, for the pager
+        total = session.execute(
+            text(f"SELECT count(*) {matches}").bindparams(NOW), params
+        ).scalar_one()
+    else:
+        total = 0
+    if not ranked:
+        return [], int(total)
+    # Highlights and snippets for the page's posts only.
+    marked_rows = session.execute(
+        text(
+            f"SELECT rowid, highlight(post_search, 0, '{START}', '{STOP}'), "
+            f"snippet(post_search, 2, '{START}', '{STOP}', '…', 24) "
+            "FROM post_search WHERE post_search MATCH :match AND +rowid IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"match": params["match"], "ids": list(ranked)},
+    ).all()
+    by_id = {int(r[0]): (str(r[1]), str(r[2])) for r in marked_rows}
+    return [(int(i), *by_id[int(i)]) for i in ranked if int(i) in by_id], int(total)
 
 
 def _postgres(
     session: SessionLike, terms: Terms, now: datetime, offset: int, limit: int
 ) -> tuple[list[tuple[int, str, str]], int]:
     parts = []
-    params: dict[str, object] = {"now": now, "limit": limit, "offset": offset}
+    params: dict[str, object] = {"now": now, **Window.of(offset, limit).params()}
     if terms.words or terms.phrases:
         parts.append(f"websearch_to_tsquery('{PG_CONFIG}', :plain)")
         params["plain"] = terms.websearch()
@@ -169,24 +236,45 @@ def _postgres(
         params["prefixes"] = terms.prefix_query()
     query = " && ".join(parts)
     options = f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=24, MinWords=8"
-    where = f"post_search.document @@ q.query AND {PUBLISHED}"
-    base = (
-        f"FROM post_search JOIN posts ON posts.id = post_search.post_id, "
-        f"(SELECT {query} AS query) AS q"
+    matches = (
+        "FROM post_search JOIN posts ON posts.id = post_search.post_id "
+        f"WHERE post_search.document @@ ({query}) AND {PUBLISHED}"
     )
-    rows = session.execute(
-        text(
-            "SELECT post_search.post_id, "
-            f"ts_headline('{PG_CONFIG}', post_search.title, q.query, 'HighlightAll=true, "
-            f"StartSel={START}, StopSel={STOP}'), "
-            f"ts_headline('{PG_CONFIG}', post_search.body, q.query, '{options}') "
-            f"{base} WHERE {where} "
-            "ORDER BY ts_rank_cd(post_search.document, q.query) DESC, posts.published_at DESC "
-            "LIMIT :limit OFFSET :offset"
-        ).bindparams(NOW),
-        params,
-    ).all()
-    total = session.execute(
-        text(f"SELECT count(*) {base} WHERE {where}").bindparams(NOW), params
+    # A word in most posts makes the planner read every post's tsvector (and with it the
+    # TOAST table) rather than ask the GIN index; the index answers without reading them.
+    previous = session.execute(
+        text("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
     ).scalar_one()
+    try:
+        rows = session.execute(
+            text(
+                "WITH candidates AS MATERIALIZED ("
+                f"SELECT post_search.post_id, posts.published_at {matches} "
+                "ORDER BY posts.published_at DESC, posts.id DESC "
+                "LIMIT :window OFFSET :window_start), "
+                # Each candidate's row looked up by its key (the planner, misled by the
+                # CTE's estimate, would otherwise read the whole index in order).
+                "page AS MATERIALIZED ("
+                "SELECT candidates.post_id, candidates.published_at, "
+                f"(SELECT ts_rank_cd(document, {query}) FROM post_search "
+                "WHERE post_search.post_id = candidates.post_id) AS rank "
+                "FROM candidates "
+                "ORDER BY rank DESC, candidates.published_at DESC, candidates.post_id DESC "
+                "LIMIT :limit OFFSET :offset) "
+                "SELECT page.post_id, "
+                f"ts_headline('{PG_CONFIG}', title, {query}, 'HighlightAll=true, "
+                f"StartSel={START}, StopSel={STOP}'), "
+                f"ts_headline('{PG_CONFIG}', body, {query}, '{options}') "
+                "FROM page JOIN post_search ON post_search.post_id = page.post_id "
+                "ORDER BY page.rank DESC, page.published_at DESC, page.post_id DESC"
+            ).bindparams(NOW),
+            params,
+        ).all()
+        total = session.execute(
+            text(f"SELECT count(*) {matches}").bindparams(NOW), params
+        ).scalar_one()
+    finally:
+        session.execute(
+            text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous}
+        )
     return [(int(r[0]), str(r[1]), str(r[2])) for r in rows], int(total)

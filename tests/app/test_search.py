@@ -172,3 +172,42 @@ def test_every_page_has_a_search_box_and_opensearch(blog):
     description = client.get("/opensearch.xml")
     assert description.mimetype == "application/opensearchdescription+xml"
     assert "/search?q={searchTerms}" in description.get_data(as_text=True)
+
+
+def test_ranking_is_windowed_and_every_match_is_on_exactly_one_page(
+    app, write_post, import_posts, monkeypatch
+):
+    """A page is ranked among a window of matches (whole pages, newest first), not among
+    every match: the older, better matches come on the later pages, each match once, and
+    the count stays exact."""
+    from microblog.search import query
+
+    monkeypatch.setattr(query, "RANK_WINDOW", 10)
+    older = [  # the better matches: "walk" three times
+        write_post(
+            f"2024-05-{day:02d}-walk-{day}.md", f"---\ntitle: Old {day}\n---\nWalk, walk, walk."
+        )
+        for day in range(1, 3)
+    ]
+    newer = [
+        write_post(f"2024-06-{day:02d}-walk-{day}.md", f"---\ntitle: New {day}\n---\nA long walk.")
+        for day in range(1, 11)
+    ]
+    import_posts(*older, *newer)
+    client = app.test_client()
+    first = client.get("/search?q=walk")
+    assert "12 posts match" in first.get_data(as_text=True)
+    assert sorted(titles(first)) == sorted(f"New {day}" for day in range(1, 11))
+    # Equal ranks: the newer first.
+    assert titles(client.get("/search?q=walk&page=2")) == ["Old 2", "Old 1"]
+    monkeypatch.setattr(query, "RANK_WINDOW", 1000)  # one window: the best matches first
+    assert titles(client.get("/search?q=walk"))[:2] == ["Old 2", "Old 1"]
+
+
+def test_seeded_posts_are_searchable(app, runner):
+    """`flask dev seed` fills the index as it writes (benchmarks search what it seeds)."""
+    done = runner.invoke(args=["dev", "seed", "--posts", "30", "--tags", "5"])
+    assert done.exit_code == 0, done.output
+    client = app.test_client()
+    assert "30 posts match" in client.get("/search?q=the").get_data(as_text=True)
+    assert "posts match" in client.get('/search?q="topic 3"').get_data(as_text=True)

@@ -48,8 +48,14 @@ def test_the_summary_names_the_settings_the_import_does_not_follow(tmp_path):
     (tmp_path / "_config.yml").write_text(
         "future: true\nkramdown:\n  input: GFM\n  math_engine: katex\n  header_offset: 1\n"
         "  hard_wrap: false\n  auto_ids: false\n"
+        "plugins:\n  - jekyll-feed\n  - jemoji\n  - jekyll-mentions\n"
     )
+    (tmp_path / "_plugins").mkdir()
+    (tmp_path / "_plugins" / "anchors.rb").write_text("# changes kramdown's headings\n")
     notes = "\n".join(load_site(tmp_path, SiteSettings()).config_notes())
+    assert "plugins jemoji, jekyll-mentions (the import does not run them" in notes
+    assert "its own _plugins (anchors.rb" in notes
+    assert "jekyll-feed" not in notes
     assert "kramdown.math_engine: 'katex'" in notes
     assert "kramdown.header_offset: 1" in notes
     assert "future: true" in notes
@@ -74,3 +80,49 @@ def test_the_posts_collection_permalink_wins_for_posts_and_pages_keep_the_sites(
     page = load_site(site, SiteSettings()).page_url(PurePosixPath("about.md"))
     assert page == "/about/"
     assert (built / "about" / "index.html").is_file()
+
+
+def test_liquid_ruby_reads_leniently_and_a_stray_undated_file_refuses_no_post(tmp_path):
+    # bitcoincore.org: includes open with `{% capture /dev/null %}` (Ruby's Liquid names the
+    # variable `dev`), a filter takes its arguments after a comma, and `_posts` holds a file
+    # with no date in its name beside posts that list site.posts
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_includes").mkdir()
+    (site / "_config.yml").write_text("permalink: /:title/\n")
+    (site / "_includes" / "keys.html").write_text(
+        '{% capture /dev/null %}{% assign who = "Ann" %}{% endcapture %}'
+        'Keys of {{ who }}: {{ "A$(X)" | replace, "$(X)", "B" }} [{{ dev | strip }}]\n'
+    )
+    (site / "_posts" / "2024-03-01-keys.md").write_text(
+        "---\ntitle: Keys\n---\n{% include keys.html %}\n\n{{ site.posts | size }} posts\n"
+    )
+    (site / "_posts" / "notes-on-scaling.md").write_text("---\ntitle: Notes\n---\nNo date.\n")
+    result = compare_site(site)
+    assert (result.alike, result.total) == (1, 1), result.details()
+    assert list(result.refused) == ["_posts/notes-on-scaling.md"]
+
+
+def test_a_collection_of_the_sites_own_is_given_to_liquid(tmp_path):
+    # bitcoincore.org's release list: a post that lists site.releases, sorted by a key
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_releases").mkdir()
+    (site / "_config.yml").write_text(
+        "collections:\n  releases:\n    output: true\ndefaults:\n  - scope:\n"
+        "      type: releases\n    values:\n      lang: en\n"
+    )
+    for version, release in (("0.9.0", "[0, 9, 0]"), ("0.10.1", "[0, 10, 1]")):
+        (site / "_releases" / f"{version}.md").write_text(
+            f"---\ntitle: Core {version}\nrelease: {release}\n---\nNotes.\n"
+        )
+    (site / "_releases" / "notes.txt").write_text("no front matter: a static file\n")
+    (site / "_posts" / "2024-03-01-releases.md").write_text(
+        "---\ntitle: Releases\n---\n"
+        "{% assign sorted = site.releases | sort: 'release' | reverse %}"
+        "{% for r in sorted %}\n- {{ r.title }} at {{ r.url }} {{ r.lang }} {{ r.collection }}"
+        " {{ r.slug }} {{ r.path }}\n{% endfor %}\n\n{{ site.releases | size }} releases\n"
+    )
+    result = compare_site(site)
+    assert (result.alike, result.total) == (1, 1), result.details()
+    assert "Core 0.10.1" in str(result.bodies[0].actual)
