@@ -8,7 +8,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast checkers lint bench clean
+.PHONY: install run test test-fast checkers lint bench screenshots clean
 
 install: $(STAMP)
 
@@ -63,6 +63,13 @@ lint: install
 
 bench: install
 	$(BIN)/python -m pytest -q -s tests/bench
+
+# The README's pictures: the screenshot tests (Chromium) write tests/system/browser/
+# screenshots-latest/, then those go to docs/screenshots/. Look at them before committing.
+screenshots: install
+	$(BIN)/python -m pytest -q -p no:randomly tests/system/browser/test_screenshots.py \
+	    tests/system/browser/test_editor.py -k screenshot
+	cp tests/system/browser/screenshots-latest/*.png docs/screenshots/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -270,6 +270,18 @@ def make_app(request, database_url) -> Iterator[Callable[..., Flask]]:
 
 
 @pytest.fixture
+def clock(monkeypatch):
+    """The app's clock (tests/clock.py), moved only by the test: `clock.advance(hours=1)`.
+    It starts at the real time (to the second), so what the test stored before still reads
+    as past."""
+    from datetime import UTC, datetime
+
+    from clock import Clock
+
+    return Clock(monkeypatch, datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
 def smtp():
     """A real SMTP server (aiosmtpd) on a free port, for the duration of the test."""
     from smtp_server import SMTPServer

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 
 COUNTER = itertools.count(1)
 ECHOED = (
@@ -54,7 +55,9 @@ def app(environ, start_response):
     parts = environ.get("PATH_INFO", "/").strip("/").split("/")
     kind = parts[0] if parts[0] in CACHE_CONTROL else "public"
     status = int(parts[1]) if kind == "status" and len(parts) > 1 else 200
-    body = json.dumps({"served": served, **{name: environ.get(name) for name in ECHOED}}).encode()
+    echoed = {name: environ.get(name) for name in ECHOED}
+    # `at`: when the app answered, by its clock (how long nginx kept an answer, seen from here).
+    body = json.dumps({"served": served, "at": time.time(), **echoed}).encode()
     headers = [
         ("Content-Type", "application/json"),
         ("Content-Length", str(len(body))),

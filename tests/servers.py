@@ -85,8 +85,29 @@ class Server:
         """What gunicorn wrote so far (for a failure message)."""
         try:
             return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
+        except OSError as error:  # said, not an empty log: a log that is gone is a clue
+            return f"(gunicorn's log cannot be read: {error})"
+
+
+_log_markers = itertools.count()
+
+
+def caught_up_log(server: Server, timeout: float = 60) -> str:
+    """The server's log once it holds every request answered before this call.
+
+    gunicorn writes a request's access line just after answering it: instead of sleeping a
+    guess, a marker request is sent and its line waited for (as long as a busy machine
+    takes), twice, so a line still being written by another thread or worker is in too.
+    """
+    for _ in range(2):
+        marker = f"/log-marker-{os.getpid()}-{next(_log_markers)}"
+        http_get(server.url(marker), timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while f"GET {marker} HTTP" not in (log := server.log()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{marker} never reached gunicorn's log:\n{log[-3000:]}")
+            time.sleep(0.05)
+    return log
 
 
 def app_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -103,20 +103,31 @@ def fan_out(activity: dict[str, Any], targets: list[str]) -> None:
     )
 
 
+def by_the_actor(
+    kind: str, activity_id: str, obj: Any, context: Any = None, **more: Any
+) -> dict[str, Any]:
+    """An activity of `kind` by the blog's actor around `obj`, with `more` fields (`to`,
+    `cc`, `published`); `context` when it needs more than the ActivityStreams one."""
+    return {
+        "@context": context or documents.CONTEXT[0],
+        "id": activity_id,
+        "type": kind,
+        "actor": documents.actor_url(),
+        **more,
+        "object": obj,
+    }
+
+
 def queue_accept(follower: Follower) -> None:
     """Answer a Follow with an Accept, to the follower's own inbox."""
-    accept = {
-        "@context": documents.CONTEXT[0],
-        "id": f"{documents.actor_url()}#accept-{follower.id}-{int(now_utc().timestamp())}",
-        "type": "Accept",
-        "actor": documents.actor_url(),
-        "object": {
-            "id": follower.follow_id or None,
-            "type": "Follow",
-            "actor": follower.actor_url,
-            "object": documents.actor_url(),
-        },
+    follow = {
+        "id": follower.follow_id or None,
+        "type": "Follow",
+        "actor": follower.actor_url,
+        "object": documents.actor_url(),
     }
+    stamp = f"{follower.id}-{int(now_utc().timestamp())}"
+    accept = by_the_actor("Accept", f"{documents.actor_url()}#accept-{stamp}", follow)
     fan_out(accept, [follower.inbox])
 
 
@@ -125,15 +136,13 @@ def queue_actor_update() -> None:
     author = documents.the_author()
     if author is None:
         return
-    actor = documents.actor_document(author)
-    update = {
-        "@context": documents.CONTEXT,
-        "id": f"{documents.actor_url()}#update-{int(now_utc().timestamp())}",
-        "type": "Update",
-        "actor": documents.actor_url(),
-        "to": [documents.PUBLIC],
-        "object": actor,
-    }
+    update = by_the_actor(
+        "Update",
+        f"{documents.actor_url()}#update-{int(now_utc().timestamp())}",
+        documents.actor_document(author),
+        context=documents.CONTEXT,  # the actor carries its key: the security context too
+        to=[documents.PUBLIC],
+    )
     fan_out(update, inboxes())
 
 
@@ -176,15 +185,17 @@ def retract(permalink: str) -> None:
         return
     federated.deleted = True
     tombstone = {"id": federated.object_id, "type": "Tombstone"}
-    delete = {
-        "@context": documents.CONTEXT[0],
-        "id": f"{federated.object_id}#delete",
-        "type": "Delete",
-        "actor": documents.actor_url(),
-        "to": [documents.PUBLIC],
-        "object": tombstone,
-    }
+    delete = by_the_actor(
+        "Delete", f"{federated.object_id}#delete", tombstone, to=[documents.PUBLIC]
+    )
     fan_out(delete, inboxes())
+
+
+def remote_reply_of(comment_id: int) -> RemoteReply | None:
+    """The fediverse reply comment `comment_id` came from, if it came from one."""
+    return db.session.execute(
+        select(RemoteReply).where(RemoteReply.comment_id == comment_id).limit(1)
+    ).scalar_one_or_none()
 
 
 @jobs.task("fediverse.reply", attempts=8)
@@ -194,9 +205,7 @@ def reply(comment_id: int) -> None:
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.parent_id is None:
         return
-    answered = db.session.execute(
-        select(RemoteReply).where(RemoteReply.comment_id == comment.parent_id).limit(1)
-    ).scalar_one_or_none()
+    answered = remote_reply_of(comment.parent_id)
     if answered is None:
         return
     # The one it answers may be a later reply in the thread: the newest from that writer.
@@ -227,21 +236,17 @@ def share(comment_id: int) -> None:
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.status != CommentStatus.APPROVED:
         return
-    reply = db.session.execute(
-        select(RemoteReply).where(RemoteReply.comment_id == comment.id).limit(1)
-    ).scalar_one_or_none()
+    reply = remote_reply_of(comment.id)
     if reply is None:
         return
-    announce = {
-        "@context": documents.CONTEXT[0],
-        "id": f"{documents.actor_url()}#announce-{comment.id}",
-        "type": "Announce",
-        "actor": documents.actor_url(),
-        "published": documents.iso(now_utc()),
-        "to": [documents.PUBLIC],
-        "cc": [documents.site_url() + documents.FOLLOWERS_PATH, reply.actor_url],
-        "object": reply.note_id,
-    }
+    announce = by_the_actor(
+        "Announce",
+        f"{documents.actor_url()}#announce-{comment.id}",
+        reply.note_id,
+        published=documents.iso(now_utc()),
+        to=[documents.PUBLIC],
+        cc=[documents.site_url() + documents.FOLLOWERS_PATH, reply.actor_url],
+    )
     fan_out(announce, inboxes())
 
 

@@ -89,23 +89,26 @@ def feature_image(front_matter: dict[str, Any]) -> str | None:
 
 
 def shown_feature_image(post: CardPost) -> str | None:
-    """The front matter's feature image as a page shows it (resolved against the post's own
-    address, so `images/x.jpg` and `/images/x.jpg` both work); None without one."""
+    """The front matter's feature image as a page shows it, None without one. A relative
+    path is the site's, as Jekyll themes read it (`relative_url`/`absolute_url`), not the
+    post's: `images/x.jpg` is `/images/x.jpg` under a post at `/2020/01/02/x.html` too."""
     found = feature_image(post.front_matter or {})
     if not found or found.startswith(("data:", "javascript:")):
         return None
-    return uri(urljoin(post.permalink, found))
+    return uri(urljoin("/", found))
 
 
 def card_image(post: CardPost, site_url: str) -> str | None:
     """The card's absolute image URL, if the post has an image."""
     found = feature_image(post.front_matter or {})
+    base = site_url + "/"  # the front matter's path is the site's (see shown_feature_image)
     if found is None:
         match = FIRST_IMAGE.search(post.body_html or "")
         found = unescape(match.group(1)) if match else None
+        base = site_url + post.permalink  # an <img> in the body is the page's
     if not found or found.startswith("data:"):
         return None
-    return uri(urljoin(site_url + post.permalink, found))
+    return uri(urljoin(base, found))
 
 
 def script_safe_json(value: dict[str, Any]) -> str:

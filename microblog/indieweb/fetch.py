@@ -311,31 +311,14 @@ def post_form(
 ) -> int:
     """POST a form to `url` under the same guard and deadline (no redirect followed); the
     status."""
-    check_url(url, allow_private)
-    with Deadline(deadline_seconds(seconds)) as deadline:
-        manager = _pool_manager(allow_private, deadline)
-        try:
-            response = _request(
-                manager,
-                deadline,
-                "POST",
-                url,
-                fields=fields,
-                encode_multipart=False,
-                headers={"User-Agent": USER_AGENT},
-            )
-            try:
-                _read_body(response, deadline, url)  # bounded: the answer's body is not used
-            except FetchTimedOut:
-                raise
-            except FetchRefused:
-                pass  # a big answer body: its status is what counts
-            finally:
-                response.close()
-                response.release_conn()
-            return int(response.status)
-        finally:
-            manager.clear()
+    return _post(
+        url,
+        allow_private,
+        seconds,
+        fields=fields,
+        encode_multipart=False,
+        headers={"User-Agent": USER_AGENT},
+    )
 
 
 def post_bytes(
@@ -348,20 +331,21 @@ def post_bytes(
 ) -> int:
     """POST `body` with `headers` to `url` under the same guard and deadline (no redirect
     followed: a signature names its target); the status."""
+    return _post(
+        url, allow_private, seconds, body=body, headers={"User-Agent": USER_AGENT, **headers}
+    )
+
+
+def _post(url: str, allow_private: bool, seconds: float | None, **request: Any) -> int:
+    """One POST under the guard and the deadline, its answer's body read (bounded) and
+    dropped; the status."""
     check_url(url, allow_private)
     with Deadline(deadline_seconds(seconds)) as deadline:
         manager = _pool_manager(allow_private, deadline)
         try:
-            response = _request(
-                manager,
-                deadline,
-                "POST",
-                url,
-                body=body,
-                headers={"User-Agent": USER_AGENT, **headers},
-            )
+            response = _request(manager, deadline, "POST", url, **request)
             try:
-                _read_body(response, deadline, url)
+                _read_body(response, deadline, url)  # bounded: the answer's body is not used
             except FetchTimedOut:
                 raise
             except FetchRefused:

@@ -13,7 +13,7 @@ from frontmatter.default_handlers import YAMLHandler
 from microblog.jekyll.dates import YamlTimestamp
 from microblog.jekyll.errors import NotAPost, PostError
 
-FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
 # libyaml's loader when PyYAML was built with it: ten times faster on big imports.
 BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

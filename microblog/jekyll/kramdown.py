@@ -35,6 +35,7 @@ from microblog.jekyll.kramdown_table import KramdownTable
 from microblog.jekyll.kramdown_tree import (
     BlockAttributes,
     BlockMath,
+    DefinitionParagraphs,
     HeadingIds,
     Typography,
     UnreferencedFootnotes,
@@ -50,8 +51,16 @@ MAX_BRACKET_DEPTH = 32
 MAX_MARKER_RUN = 64
 
 MARKER_STARTS = frozenset("-*+0123456789")
-LIST_MARKER = re.compile(r"( *)([-*+]|\d{1,9}\.)( +|$)(.*)")
+# kramdown's LIST_START: a marker alone on its line (`-`, `5.`) starts no item
+LIST_MARKER = re.compile(r"( *)([-*+]|\d{1,9}\.)( +)(.*)")
 RULE = re.compile(r" {0,3}([-*_])(?: *\1){2,} *$")
+# kramdown's DEFINITION_LIST_START (a tab or `|` after the colon is left to Python-Markdown)
+DEFINITION = re.compile(r":  ?.*\S")
+DEFINITION_TOKEN = "\ue000dd{}\ue001"
+BLOCK_START = re.compile(r"[>#|<{$]|```|~~~|[-*+] |\d+\. ")
+LINK_DEFINITION = re.compile(r"\[[^\]\n]+\]:")
+# kramdown's setext underline (SETEXT_HEADER_START): at its block's own column 0
+UNDERLINE = re.compile(r"([-=])[-=]*[ \t]*$")
 FENCE = re.compile(r" *(`{3,}|~{3,})")
 BLOCK_IAL = re.compile(r" *\{:(?!:)\s*([^}]*)\}\s*$")
 ALD = re.compile(r" *\{:[\w-]+:")
@@ -78,6 +87,7 @@ class _Item:
     output_column: int
     ordered: bool
     marker_indent: int
+    definition: bool = False  # a definition list's `: definition`
 
 
 LONG_RUN = re.compile(rf"[*_]{{{MAX_MARKER_RUN + 1},}}")
@@ -103,32 +113,16 @@ def _check_brackets(line: str, depth: int) -> int:
     return depth
 
 
-ANY_FENCE = re.compile(r"\s*(`{3,}|~{3,})")
-
-
 class KramdownWhitespace(NormalizeWhitespace):
-    """Python-Markdown's whitespace normalising, less what kramdown keeps: a tab after a
-    line's indentation (in code, `a\tb` stays), and a line of spaces inside fenced code."""
+    """Python-Markdown's whitespace normalising, less what kramdown keeps: tabs (KramdownBlocks
+    expands a line's indentation as kramdown reads it: in code, `a<tab>b` stays) and lines
+    of spaces (code inside a fence; elsewhere a blank line that is not empty, which matters
+    to a definition list)."""
 
     def run(self, lines: list[str]) -> list[str]:
         source = "\n".join(lines).replace(STX, "").replace(ETX, "")
         source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
-        out: list[str] = []
-        fence = ""
-        for line in source.split("\n"):
-            bare = line.lstrip(" \t")
-            if "\t" in line[: len(line) - len(bare)]:
-                line = line[: len(line) - len(bare)].expandtabs(self.md.tab_length) + bare
-            opening = ANY_FENCE.match(line)
-            if fence:
-                if opening and opening.group(1).startswith(fence) and not bare.strip(fence[0]):
-                    fence = ""
-            elif opening:
-                fence = opening.group(1)
-            elif not bare:
-                line = ""
-            out.append(line)
-        return out
+        return source.split("\n")
 
 
 class KramdownBlocks(Preprocessor):
@@ -185,13 +179,30 @@ class KramdownBlocks(Preprocessor):
         stack: list[_Item] = []
         # (its run, shift, its indent, where it is written)
         fence: tuple[str, int, int, int] | None = None
-        previous = "blank"  # blank | paragraph | item | fence | other
+        previous = "blank"  # blank | paragraph | item | heading item | fence | other
+        paragraph_lines = 0  # lines of the paragraph (or item text) just before
+        # whether that paragraph began after a blank line (kramdown's block boundary)
+        at_boundary = True
+        # the blank lines just before, and what came before them
+        before_blank = "blank"
+        blank_lines: list[str] = []
         block_start = 0  # where in `out` the block after the last blank line starts
         brackets = 0
         index = 0
         while index < len(lines):
             line = lines[index]
             index += 1
+            if previous == "code" and not stack and line.strip() and not CODE_END.match(line):
+                if not INDENT.match(line):
+                    # kramdown: a line right after indented code is code too, joined to the
+                    # line before when it starts with up to three spaces
+                    if LAZY_JOIN.match(line):
+                        out[-1] += " " + line
+                    else:
+                        out.append("    " + line)
+                    continue
+            if "\t" in line:
+                line = _expand_indentation(line, in_list=bool(stack), in_fence=fence is not None)
             if fence is not None:
                 closing, shift, opened_at, written_at = fence
                 out.append(_shift(line, shift))
@@ -203,11 +214,16 @@ class KramdownBlocks(Preprocessor):
                     and not bare.strip(closing[0])
                     and indent <= opened_at + 3
                 ):
-                    out[-1] = " " * written_at + bare  # where SuperFences looks for it
+                    # where SuperFences looks for it, as long as the opening (kramdown
+                    # closes on a longer run too)
+                    out[-1] = " " * written_at + closing
                     fence = None
                     previous = "fence"
                 continue
             if not line.strip():
+                if previous != "blank":
+                    before_blank, blank_lines = previous, []
+                blank_lines.append(line)
                 out.append("")
                 block_start = len(out)
                 previous = "blank"
@@ -216,6 +232,10 @@ class KramdownBlocks(Preprocessor):
             stripped = line.lstrip(" ")
             indent = len(line) - len(stripped)
             first = stripped[0]
+            if first == "[" and "\t" in stripped and LINK_DEFINITION.match(stripped):
+                # kramdown allows tabs around a definition's URL; Python-Markdown spaces only
+                stripped = stripped.replace("\t", " ")
+                line = " " * indent + stripped
             column = stack[-1].source_column if stack else 0
             if gfm and first == "#" and indent < column + 4 and HASH_WORD.match(stripped):
                 # kramdown-parser-gfm: a heading needs a space after its #s (`#1234` is text)
@@ -266,7 +286,43 @@ class KramdownBlocks(Preprocessor):
                 # kramdown: a comment line inside a paragraph stays in it
                 out.append(" " * indent + self.md.htmlStash.store(stripped.rstrip()))
                 continue
-            marker = LIST_MARKER.match(line) if first in MARKER_STARTS else None
+            if first == ":" and indent < column + 4 and DEFINITION.match(stripped):
+                definition = previous == "paragraph" or any(item.definition for item in stack)
+                if previous == "blank" and before_blank == "paragraph" and blank_lines == [""]:
+                    definition = True  # kramdown: after one blank line, that is empty
+                if definition:
+                    while stack and stack[-1].source_column > indent:
+                        stack.pop()
+                    out.append(self.definition(stripped, indent, stack, previous == "blank"))
+                    previous, paragraph_lines, at_boundary = "item", 1, True
+                    continue
+                if previous != "item":
+                    # kramdown: no definition without its term's paragraph right before
+                    out.append(" " * indent + self.md.htmlStash.store("") + stripped)
+                    previous, paragraph_lines, at_boundary = "paragraph", 1, previous == "blank"
+                    continue
+            as_text = False
+            if (
+                previous in {"paragraph", "item"}
+                and first in "-=*_"
+                and (RULE.match(line) or UNDERLINE.match(stripped))
+            ):
+                underline = UNDERLINE.match(stripped) if _inner_indent(indent, stack) == 0 else None
+                if underline and stripped[1:2] in (" ", "\t"):
+                    underline = None  # `- ` is an item of its own, not an underline
+                if underline and previous == "item" and paragraph_lines == 1:
+                    # kramdown: the line is the item's (lazy or not), under its one line of
+                    # text: a setext heading inside the item
+                    out[-1] = _as_heading(out[-1], 1 if underline.group(1) == "=" else 2)
+                    previous = "heading item"
+                    continue
+                # kramdown: only a blank line (GFM: also a list marker) ends a paragraph, so
+                # a rule under it, or an underline under two lines, is text
+                setext = underline and paragraph_lines == 1 and at_boundary
+                # (a list marker ends it with GFM input, and is an item inside a list)
+                marker_like = stripped[1:2] in (" ", "\t")
+                as_text = not setext and not (marker_like and (gfm or stack))
+            marker = LIST_MARKER.match(line) if first in MARKER_STARTS and not as_text else None
             if previous == "fence" and (not marker or not stack):
                 out.append("")  # text right after a closing fence is a block of its own
             if marker and RULE.match(line):
@@ -278,8 +334,10 @@ class KramdownBlocks(Preprocessor):
                     stack.append(self.item(marker, stack[-1], line))
                     out.append(" " * stack[-2].output_column + self.item_text(marker))
                     previous = "item"
+                    paragraph_lines, at_boundary = 1, True
                     continue
             if marker:
+                in_list = bool(stack)
                 while stack and stack[-1].source_column > indent:
                     if stack.pop().marker_indent <= indent:
                         break  # its sibling: the new item joins the same list
@@ -288,10 +346,12 @@ class KramdownBlocks(Preprocessor):
                 if indent - base >= 4:
                     marker = None  # indented code, not a list
                 elif not stack and previous == "paragraph":
-                    if gfm:
+                    if gfm or in_list:  # (an item of the list the paragraph is in)
                         out.append("")
                     else:
                         marker = None  # kramdown: a list needs a blank line before it
+            if marker and gfm and stack and stack[-1].definition and previous != "blank":
+                out.append("")  # kramdown-parser-gfm: a list ends the definition's paragraph
             if marker:
                 item = self.item(marker, stack[-1] if stack else None, line)
                 start = out[block_start] if block_start < len(out) else ""
@@ -306,17 +366,22 @@ class KramdownBlocks(Preprocessor):
                 if len(stack) > MAX_LIST_DEPTH:
                     raise MarkdownTooComplex(f"lists nested more than {MAX_LIST_DEPTH} deep")
                 previous = "item"
+                paragraph_lines, at_boundary = 1, True
                 continue
-            lazy = previous in {"paragraph", "item"} and not NOT_LAZY.match(line)
+            lazy = previous in {"paragraph", "item", "heading item"} and not NOT_LAZY.match(line)
             if not lazy:
                 while stack and stack[-1].source_column > indent:
                     stack.pop()
             if stack:
                 top = stack[-1]
                 new_indent = top.output_column + max(0, indent - top.source_column)
+                if previous == "heading item" and lazy:
+                    out.append("")  # a paragraph of the item after its heading
                 rewritten = " " * new_indent + line.lstrip(" ")
             else:
                 new_indent, rewritten = indent, line
+            if as_text:
+                rewritten = " " * new_indent + self.md.htmlStash.store("") + line.lstrip(" ")
             opening = FENCE.match(line)
             if opening and gfm:
                 # kramdown-parser-gfm takes a fence's lines as they are: the 1-3 spaces it is
@@ -329,10 +394,15 @@ class KramdownBlocks(Preprocessor):
                 previous = "other"
                 continue
             out.append(rewritten)
+            if not lazy:
+                at_boundary = previous == "blank"
+            paragraph_lines = paragraph_lines + 1 if lazy else 1
             if opening:
                 fence = (opening.group(1), new_indent - indent, indent, new_indent)
                 previous = "other"
-            elif line.lstrip().startswith(("#", "|", "<")) or RULE.match(line):
+            elif not stack and previous in {"blank", "code"} and INDENT.match(line):
+                previous = "code"
+            elif not as_text and (line.lstrip().startswith(("#", "|", "<")) or RULE.match(line)):
                 previous = "other"
             elif previous != "item" or not lazy:
                 previous = "paragraph"
@@ -352,6 +422,20 @@ class KramdownBlocks(Preprocessor):
         last = next((line for line in reversed(out) if line.strip()), "")
         return last.startswith(">")
 
+    def definition(self, stripped: str, indent: int, stack: list[_Item], loose: bool) -> str:
+        """A definition's `: text` line, its content column pushed on `stack` as an item's;
+        a token says whether kramdown writes its first paragraph as a `<p>`
+        (kramdown_tree.DefinitionParagraphs)."""
+        content = stripped[1:].lstrip(" ")
+        source_column = indent + len(stripped) - len(content)
+        parent = stack[-1] if stack else None
+        output_column = (parent.output_column if parent else 0) + 4
+        stack.append(_Item(source_column, output_column, False, indent, definition=True))
+        # a block first in the definition has no paragraph to mark (and a token before it
+        # would make it text)
+        token = "" if BLOCK_START.match(content) else DEFINITION_TOKEN.format(int(loose))
+        return " " * (output_column - 4) + ": " + token + content
+
     @staticmethod
     def item(marker: re.Match[str], parent: _Item | None, line: str) -> _Item:
         indent, symbol, space, content = marker.groups()
@@ -366,7 +450,10 @@ class KramdownBlocks(Preprocessor):
             content = "\\" + content  # `- #1234 fixed`: text, not a heading
         if len(space) > 4 and content:
             content = " " * (len(space) - 1) + content  # kramdown: code starts the item
-        return f"{symbol} {content}".rstrip() if content else symbol
+        if not content:
+            # an empty item (`- `); an empty placeholder keeps `- ` from reading as an underline
+            return f"{symbol} {self.md.htmlStash.store('')}"
+        return f"{symbol} {content}".rstrip()
 
     def attribute_list(
         self, line: str, previous: str, stack: list[_Item], indent: int
@@ -395,6 +482,59 @@ def _fenced_spans(text: str) -> list[tuple[int, int]]:
         closing = end.search(text, match.end())
         spans.append((match.start(), closing.end() if closing else len(text)))
     return spans
+
+
+LEADING_TABS = re.compile(r"\t+")
+INDENT = re.compile(r"\t| {4}")  # kramdown's: an indented code line starts so
+LAZY_JOIN = re.compile(r" {0,3}\S")
+# What ends indented code without a blank line (kramdown's CODEBLOCK_MATCH): a block IAL,
+# an end-of-block marker, an HTML tag
+CODE_END = re.compile(r" {0,3}(?:\{:(?!:|/)|\^\s*$|</?[A-Za-z])")
+
+
+def _expand_indentation(line: str, *, in_list: bool, in_fence: bool) -> str:
+    """A line's leading tabs as kramdown reads them, in spaces where Python-Markdown counts
+    columns: inside a list item each leading tab is four spaces (and so in the item's
+    fenced code); an indented code line loses its first tab or four spaces and keeps the
+    rest as written, tabs and all; a fence outside lists keeps its lines as written."""
+    bare = line.lstrip(" \t")
+    indentation = line[: len(line) - len(bare)]
+    if "\t" not in indentation:
+        return line
+    if in_list:
+        tabs = LEADING_TABS.match(indentation)
+        if tabs:
+            indentation = "    " * tabs.end() + indentation[tabs.end() :]
+        return indentation.expandtabs(4) + bare
+    if in_fence or indentation.startswith("    "):
+        return line
+    if indentation.startswith("\t"):
+        return "    " + line[1:]  # kramdown's INDENT: a tab or four spaces, then the code
+    return indentation.expandtabs(4) + bare
+
+
+def _inner_indent(indent: int, stack: list[_Item]) -> int:
+    """A line's indentation inside the innermost open item, as kramdown's list parser leaves
+    it: each item takes its own width off a line indented at least that far (a lazy line
+    less indented keeps its spaces)."""
+    outer = 0
+    for item in stack:
+        if indent >= item.source_column - outer:
+            indent -= item.source_column - outer
+        outer = item.source_column
+    return indent
+
+
+ITEM_LINE = re.compile(r"( *)(\S+) (.*)")
+
+
+def _as_heading(item_line: str, level: int) -> str:
+    """`- text` as written for Python-Markdown → `- ## text`: the item holds a heading."""
+    match = ITEM_LINE.fullmatch(item_line)
+    if match is None:
+        return item_line
+    indent, marker, text = match.groups()
+    return f"{indent}{marker} {'#' * level} {text}"
 
 
 def _shift(line: str, shift: int) -> str:
@@ -501,6 +641,7 @@ class KramdownExtension(Extension):
         md.inlinePatterns.register(RawSpanHtml(RAW_START, md), "kramdown_raw_span", 185)
         # After inline parsing (20), before attr_list (8) and SmartyPants (6).
         md.treeprocessors.register(BlockAttributes(md), "kramdown_block_ial", 9)
+        md.treeprocessors.register(DefinitionParagraphs(md), "kramdown_definitions", 9.5)
         # After the block IALs (9) and attr_list (8), which may give block math attributes.
         md.treeprocessors.register(BlockMath(md), "kramdown_block_math", 7.5)
         # After attr_list (8), which gives a code span its `{: .language-x}`.

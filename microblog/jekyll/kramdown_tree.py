@@ -60,6 +60,59 @@ class BlockAttributes(Treeprocessor):
                 parent.remove(child)
 
 
+DEFINITION_TOKEN = re.compile("\ue000dd([01])\ue001")
+# What ends a definition's first paragraph inside its <dd>
+BLOCK_CHILDREN = frozenset(
+    "p div pre ul ol dl blockquote table hr h1 h2 h3 h4 h5 h6 figure details".split()
+)
+
+
+class DefinitionParagraphs(Treeprocessor):
+    """A definition's first paragraph as kramdown writes it: a `<p>` only when a blank line
+    comes before its `:` (its text bare in the `<dd>` otherwise, even with more blocks
+    after it), which KramdownBlocks marks with a token at the definition's start."""
+
+    def run(self, root: etree.Element) -> None:
+        for dd in root.iter("dd"):
+            first = dd[0] if len(dd) and not (dd.text or "").strip() and dd[0].tag == "p" else None
+            holder = first if first is not None else dd
+            token = DEFINITION_TOKEN.match(holder.text or "")
+            if token is None:
+                continue
+            holder.text = holder.text[token.end() :]  # type: ignore[index]
+            loose = token.group(1) == "1"
+            if first is not None and not loose:
+                _unwrap(dd, first)
+            elif first is None and loose:
+                _wrap_text(dd)
+
+
+def _unwrap(dd: etree.Element, paragraph: etree.Element) -> None:
+    """The `<p>` first in `dd` → its content bare in `dd`."""
+    dd.text = paragraph.text
+    index = list(dd).index(paragraph)
+    dd.remove(paragraph)
+    children = list(paragraph)
+    for offset, child in enumerate(children):
+        dd.insert(index + offset, child)
+    if children:
+        children[-1].tail = (children[-1].tail or "") + (paragraph.tail or "")
+    else:
+        dd.text = (dd.text or "") + (paragraph.tail or "")
+
+
+def _wrap_text(dd: etree.Element) -> None:
+    """The text and inline elements first in `dd` → a `<p>`."""
+    paragraph = etree.Element("p")
+    paragraph.text, dd.text = dd.text, None
+    for child in list(dd):
+        if child.tag in BLOCK_CHILDREN:
+            break
+        dd.remove(child)
+        paragraph.append(child)
+    dd.insert(0, paragraph)
+
+
 def gfm_id(text: str) -> str:
     """kramdown-parser-gfm's header id: lower case, only word characters, spaces and
     hyphens kept (any script: `参考资料` stays), spaces become hyphens."""

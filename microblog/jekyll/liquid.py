@@ -44,6 +44,11 @@ LIQUID_MARKUP = ("{{", "{%")
 RAW_BLOCK = re.compile(r"(\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\})", re.DOTALL)
 MARKUP = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 FILTER_THEN_COMMA = re.compile(r"(\|\s*[A-Za-z_][\w-]*)\s*,")
+# `{% for post in site.posts reverse %}`: Ruby's lax `for` reads the loop and ignores a bare
+# word that is not `reversed` (blog.cocoapods.org's archive page).
+FOR_TAG = re.compile(r"(\{%-?\s*for\s+[\w-]+\s+in\s+[^\s%]+)([^%]*?)(\s*-?%\})")
+LOOP_WORD = re.compile(r"\s*(?:[\w-]+\s*:\s*[^\s,]+|\S+)")
+BARE_WORD = re.compile(r"\s*[A-Za-z_]\w*")
 SIMPLE_OUTPUT = re.compile(r"\{\{\s*((?:site|page)(?:\.[A-Za-z_][\w-]*)+)\s*\}\}")
 
 
@@ -127,16 +132,24 @@ class LiquidResult:
 def ruby_lax(text: str) -> str:
     """The Liquid markup Ruby's Liquid takes in its lax mode (Jekyll's `error_mode: warn`
     falls back to it) written the way python-liquid parses it: a filter's arguments after
-    a comma, `{{ x | replace, "a", "b" }}` (bitcoincore.org's download page), get their colon.
+    a comma, `{{ x | replace, "a", "b" }}` (bitcoincore.org's download page), get their colon;
+    a bare word after a `for` loop's collection other than `reversed` goes.
     `{% raw %}` blocks stay as written."""
-    if "|" not in text:
+    if "|" not in text and "for" not in text:
         return text
 
     def fix(markup: re.Match[str]) -> str:
         return FILTER_THEN_COMMA.sub(r"\1:", markup.group(0))
 
+    def loop(tag: re.Match[str]) -> str:
+        words = LOOP_WORD.findall(tag.group(2))
+        kept = [w for w in words if not BARE_WORD.fullmatch(w) or w.strip() == "reversed"]
+        return tag.group(1) + "".join(kept) + tag.group(3)
+
     parts = RAW_BLOCK.split(text)
-    return "".join(part if i % 2 else MARKUP.sub(fix, part) for i, part in enumerate(parts))
+    return "".join(
+        part if i % 2 else FOR_TAG.sub(loop, MARKUP.sub(fix, part)) for i, part in enumerate(parts)
+    )
 
 
 class IncludesLoader(CachingFileSystemLoader):

@@ -204,6 +204,14 @@ def parse_post(
     if is_markdown(path):
         warnings.extend(rendering_differences(body, liquid.first_line))
     body = resolve_liquid(body, liquid, warnings)
+    if is_markdown(path) and body != raw_body:
+        # what an include or a tag brings in is checked too (bitcoincore.org's TOC include)
+        found = [warning.partition(": ")[2] for warning in warnings]
+        warnings.extend(
+            f"in the text its Liquid gives, {warning}"
+            for warning in rendering_differences(body, 1)
+            if warning.partition(": ")[2] not in found
+        )
     separator = excerpt_separator_in(text, fields.excerpt_separator_of(meta), settings)
     return PostSource(
         source_key=source_key or source_key_for(path),

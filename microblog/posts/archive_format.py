@@ -247,6 +247,10 @@ def open_archive(path: str) -> tarfile.TarFile:
     try:
         return tarfile.open(path, mode="r|gz")
     except (tarfile.TarError, OSError, EOFError) as error:
+        if isinstance(error.__cause__, zlib.error):
+            # A gzip whose deflate data breaks in its first block: a damaged archive (the
+            # same file damaged further on is reported so by the later reads).
+            raise ArchiveError(f"the archive is damaged or cut short ({error})") from None
         raise ArchiveError(f"not a readable backup archive ({error})") from None
 
 

@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePath, PurePosixPath
+from typing import TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -299,17 +300,23 @@ class Importer:
         return self.report
 
 
+class ImportOptions(TypedDict, total=False):
+    """How `import_paths` and `import_site` import: what `Importer` takes."""
+
+    session: SessionLike | None
+    dry_run: bool
+    force: bool
+    batch_size: int
+    on_result: Callable[[FileResult], None] | None
+
+
 def import_paths(
     paths: Iterable[Path | str],
     settings: SiteSettings,
     *,
-    dry_run: bool = False,
-    force: bool = False,
     prune: bool = False,
-    batch_size: int = 500,
-    on_result: Callable[[FileResult], None] | None = None,
     on_start: Callable[[int], None] | None = None,
-    session: SessionLike | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportReport:
     """Import Jekyll files and folders of them; one FileResult per file found
     (`on_start` is told how many files there are, before the first).
@@ -319,25 +326,29 @@ def import_paths(
     """
     started = time.perf_counter()
     roots = [Path(path) for path in paths]
-    importer = Importer(
-        settings,
-        session=session,
-        dry_run=dry_run,
-        force=force,
-        batch_size=batch_size,
-        on_result=on_result,
-    )
-    files = list(find_post_files(roots))
+    importer = Importer(settings, **options)
+    import_files(importer, list(find_post_files(roots)), roots, prune, on_start)
+    report = importer.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def import_files(
+    importer: Importer,
+    files: list[Path],
+    roots: list[Path],
+    prune: bool,
+    on_start: Callable[[int], None] | None,
+) -> None:
+    """Each file in turn (rendered ahead in worker processes), then the posts once imported
+    from under `roots` whose files are gone: counted in a note, or removed with `prune`."""
     if on_start:
         on_start(len(files))
-    with rendering_ahead(files, importer, None, settings) as ahead:
+    with rendering_ahead(files, importer, importer.site, importer.settings) as ahead:
         for path in files:
             ahead.before(path)
             importer.add_file(path)
     importer.prune(roots, remove=prune)
-    report = importer.close()
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 # Site files a browser would run as a document of the blog's own origin; they are served
@@ -369,39 +380,22 @@ def import_site(
     site: JekyllSite,
     *,
     media_folder: Path | None,
-    dry_run: bool = False,
-    force: bool = False,
     prune: bool = False,
-    batch_size: int = 500,
-    on_result: Callable[[FileResult], None] | None = None,
     on_start: Callable[[int], None] | None = None,
-    session: SessionLike | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportReport:
     """Import a whole Jekyll site: its posts and drafts with its `_config.yml`, `_data` and
     `_includes`; its static files copied into `media_folder` (not on a dry run)."""
     started = time.perf_counter()
-    importer = Importer(
-        site.settings,
-        session=session,
-        dry_run=dry_run,
-        force=force,
-        batch_size=batch_size,
-        on_result=on_result,
-        site=site,
-    )
+    dry_run, force = options.get("dry_run", False), options.get("force", False)
+    on_result = options.get("on_result")
+    importer = Importer(site.settings, site=site, **options)
     importer.report.notes.extend(site.config_notes())
     for link in site.files.links:
         # One refusal line per link, in the report like any file the import leaves out.
         refusal = FileResult(str(site.root / link), "skipped", LINK_REFUSAL)
         importer.pending.append((None, PurePath(link), refusal.path, refusal))
-    paths = site.post_paths()
-    if on_start:
-        on_start(len(paths))
-    with rendering_ahead(paths, importer, site, site.settings) as ahead:
-        for path in paths:
-            ahead.before(path)
-            importer.add_file(path)
-    importer.prune([site.root], remove=prune)
+    import_files(importer, site.post_paths(), [site.root], prune, on_start)
     if not dry_run:
         # New posts (editor, Micropub) follow the site's own addresses from now on.
         set_setting(PERMALINK, site.settings.permalink, importer.writer.session)

@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from microblog.extensions import db
 from microblog.models import Category, Post, post_categories
 from microblog.timeutil import now_utc
 from microblog.web.caching import cached_page
-from microblog.web.public import comment_counts, page_number
-from microblog.web.zone import site_zone
+from microblog.web.dates import site_zone
+from microblog.web.public import comment_counts, listing_response, published_counts
 
 bp = Blueprint("browse", __name__)
 
@@ -127,16 +127,7 @@ def categories() -> ResponseReturnValue:
     """Every category that has a published post, with its post count."""
 
     def render() -> str:
-        now = now_utc()
-        count = func.count(Post.id)
-        rows = db.session.execute(
-            select(Category, count)
-            .join(post_categories, post_categories.c.category_id == Category.id)
-            .join(Post, Post.id == post_categories.c.post_id)
-            .where(Post.is_draft.is_(False), Post.published_at <= now)
-            .group_by(Category.id)
-            .order_by(func.lower(Category.name))
-        ).all()
+        rows = published_counts(Category, post_categories.c.category_id)
         return render_template("public/categories.html", rows=rows)
 
     return cached_page(render)
@@ -145,25 +136,10 @@ def categories() -> ResponseReturnValue:
 @bp.get("/categories/<slug>/")
 def category(slug: str) -> ResponseReturnValue:
     """The published posts of one Jekyll category."""
-    number = page_number()
-
-    def render() -> str:
-        filed = category_or_404(slug)
-        now = now_utc()
-        page = db.paginate(
-            Category.filed(filed, now).options(undefer(Post.front_matter)),
-            page=number,
-            per_page=current_app.config["POSTS_PER_PAGE"],
-            count=False,
-        )
-        page.total = db.session.execute(Category.count_filed(filed, now)).scalar_one()
-        if not page.items:
-            abort(404)
-        return render_template(
-            "public/category.html",
-            category=filed,
-            page=page,
-            comment_counts=comment_counts(page.items),
-        )
-
-    return cached_page(render, paged=True)
+    return listing_response(
+        "public/category.html",
+        "category",
+        lambda: category_or_404(slug),
+        Category.filed,
+        Category.count_filed,
+    )

@@ -45,7 +45,7 @@ from microblog.timeutil import in_zone, now_utc
 from microblog.web import request_limits
 from microblog.web.dates import local_datetime
 from microblog.web.editor_forms import PostForm, split_tags
-from microblog.web.uploads import append_upload, uploaded_file
+from microblog.web.uploads import upload_answer
 
 bp = Blueprint("editor", __name__, url_prefix="/admin")
 
@@ -182,17 +182,14 @@ def posts() -> ResponseReturnValue:
     return render_template("admin/posts.html", page=page, now=now_utc())
 
 
-@bp.get("/posts/new")
+@bp.get("/posts/new", endpoint="new")
+@bp.get("/posts/<int:post_id>/edit", endpoint="edit")
 @author_required
-def new() -> ResponseReturnValue:
-    """An empty form for a new post."""
-    return render_form(PostForm(), None)
-
-
-@bp.get("/posts/<int:post_id>/edit")
-@author_required
-def edit(post_id: int) -> ResponseReturnValue:
-    """The form filled with the post as saved, and the version it was served with."""
+def form_page(post_id: int | None = None) -> ResponseReturnValue:
+    """The form: empty for a new post, or filled with the post as saved and the version it
+    was served with."""
+    if post_id is None:
+        return render_form(PostForm(), None)
     post = db.get_or_404(Post, post_id)
     form = PostForm(data=form_data(PostWriter(site_settings()).input_of(post.id), post.version))
     return render_form(form, post)
@@ -229,31 +226,19 @@ def render_form(
     return html, status
 
 
-@bp.post("/posts")
+@bp.post("/posts", endpoint="create")
+@bp.post("/posts/<int:post_id>", endpoint="update")
 @author_required
-def create() -> ResponseReturnValue:
-    """Save a new post; 303 to its edit page."""
-    return save(None)
-
-
-@bp.post("/posts/<int:post_id>")
-@author_required
-def update(post_id: int) -> ResponseReturnValue:
-    """Save changes to a post over the version the form was served with (else 409)."""
-    return save(db.get_or_404(Post, post_id))
-
-
-def save(post: Post | None) -> ResponseReturnValue:
-    """Check the form, preview it (no-JS Preview button) or hand it to the writer."""
+def save(post_id: int | None = None) -> ResponseReturnValue:
+    """Save a new post (303 to its edit page) or changes to one over the version the form
+    was served with (else 409); or preview it (the no-JS Preview button)."""
+    post = db.get_or_404(Post, post_id) if post_id is not None else None
     form = PostForm()
-    if request.form.get("action") == "upload":
-        return upload_into_form(form, post)
     if request.form.get("action") == "preview":
         return render_form(form, post, preview=preview_html(form.body.data or ""))
-    # An image picked in the form's file field goes in with the save (no script needed).
-    refused_upload = append_upload(form.body)
-    if refused_upload is not None:
-        return render_form(form, post, refused_upload)
+    uploaded = upload_answer(form.body, lambda status: render_form(form, post, status))
+    if uploaded is not None:
+        return uploaded
     valid = form.validate()
     valid = form.check_date(site_settings().zone) and valid
     if post is not None and not form.version.data:
@@ -285,19 +270,6 @@ def save(post: Post | None) -> ResponseReturnValue:
     for warning in saved.warnings:
         flash(warning, "warning")
     return redirect(url_for("editor.edit", post_id=saved.post_id), code=303)
-
-
-def upload_into_form(form: PostForm, post: Post | None) -> ResponseReturnValue:
-    """The no-script upload: store the image, put its Markdown at the end of the body and
-    show the form again (nothing is saved yet: the author saves when ready)."""
-    if uploaded_file() is None:
-        form.body.errors = ["Choose an image file first, then press Upload and insert."]
-        return render_form(form, post, 400)
-    refused_upload = append_upload(form.body)
-    if refused_upload is not None:
-        return render_form(form, post, refused_upload)
-    flash("Uploaded: its Markdown is at the end of the body.", "info")
-    return render_form(form, post)
 
 
 def conflict_page(form: PostForm, post: Post | None, exc: VersionConflict) -> ResponseReturnValue:

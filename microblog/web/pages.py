@@ -38,8 +38,8 @@ from microblog.posts import pages as page_writer
 from microblog.posts.site_settings import current_site_settings
 from microblog.web import request_limits
 from microblog.web.editor import author_required
-from microblog.web.editor_forms import check_permalink
-from microblog.web.uploads import append_upload, uploaded_file
+from microblog.web.editor_forms import PostForm, check_permalink
+from microblog.web.uploads import upload_answer
 
 bp = Blueprint("pages", __name__, url_prefix="/admin")
 
@@ -72,14 +72,7 @@ class PageForm(FlaskForm):
     )
     version = HiddenField()
 
-    def validate_permalink(self, field: StringField) -> None:
-        from wtforms.validators import ValidationError
-
-        if field.data and field.data.strip():
-            try:
-                check_permalink(field.data)
-            except ValueError as exc:
-                raise ValidationError(str(exc)) from None
+    validate_permalink = PostForm.validate_permalink  # a path on this site, as a post's
 
 
 @bp.url_value_preprocessor
@@ -107,17 +100,13 @@ def pages() -> ResponseReturnValue:
     return render_template("admin/pages.html", pages=rows)
 
 
-@bp.get("/pages/new")
+@bp.get("/pages/new", endpoint="new")
+@bp.get("/pages/<int:page_id>/edit", endpoint="edit")
 @author_required
-def new() -> ResponseReturnValue:
-    """An empty form."""
-    return render_form(PageForm(), None)
-
-
-@bp.get("/pages/<int:page_id>/edit")
-@author_required
-def edit(page_id: int) -> ResponseReturnValue:
-    """The form filled with the page as saved."""
+def form_page(page_id: int | None = None) -> ResponseReturnValue:
+    """The form: empty for a new page, or filled with the page as saved."""
+    if page_id is None:
+        return render_form(PageForm(), None)
     page = db.get_or_404(Page, page_id)
     form = PageForm(
         data={
@@ -137,28 +126,17 @@ def render_form(
     return render_template("admin/page_form.html", form=form, page=page, conflict=conflict), status
 
 
-@bp.post("/pages")
+@bp.post("/pages", endpoint="create")
+@bp.post("/pages/<int:page_id>", endpoint="update")
 @author_required
-def create() -> ResponseReturnValue:
-    """Save a new page; 303 to its edit page."""
-    return save(None)
-
-
-@bp.post("/pages/<int:page_id>")
-@author_required
-def update(page_id: int) -> ResponseReturnValue:
-    """Save changes over the version the form was served with (else 409)."""
-    return save(db.get_or_404(Page, page_id))
-
-
-def save(page: Page | None) -> ResponseReturnValue:
-    """Check the form and hand it to the writer of pages."""
+def save(page_id: int | None = None) -> ResponseReturnValue:
+    """Save a new page (303 to its edit page) or changes to one over the version the form
+    was served with (else 409)."""
+    page = db.get_or_404(Page, page_id) if page_id is not None else None
     form = PageForm()
-    if request.form.get("action") == "upload":
-        return upload_into(form, page)
-    refused_upload = append_upload(form.body)
-    if refused_upload is not None:
-        return render_form(form, page, refused_upload)
+    uploaded = upload_answer(form.body, lambda status: render_form(form, page, status))
+    if uploaded is not None:
+        return uploaded
     valid = form.validate()
     if not (form.title.data or "").strip() and not (form.permalink.data or "").strip():
         form.title.errors = [*form.title.errors, "Give the page a title or an address."]
@@ -203,15 +181,6 @@ def save(page: Page | None) -> ResponseReturnValue:
     db.session.commit()
     flash("Saved." if page is not None else "Your page is saved.", "saved")
     return redirect(url_for("pages.edit", page_id=saved.id), code=303)
-
-
-def upload_into(form: PageForm, page: Page | None) -> ResponseReturnValue:
-    """The no-script upload: the image stored, its Markdown at the end of the body."""
-    if uploaded_file() is None:
-        form.body.errors = ["Choose an image file first, then press Upload and insert."]
-        return render_form(form, page, 400)
-    refused_upload = append_upload(form.body)
-    return render_form(form, page, refused_upload or 200)
 
 
 # ---------------------------------------------------------------------------- the public side

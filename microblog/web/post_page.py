@@ -29,7 +29,7 @@ from microblog.extensions import db
 from microblog.feeds import entry_updated
 from microblog.feeds.cards import LinkCard, link_card
 from microblog.models import Comment, Post
-from microblog.web.zone import site_zone
+from microblog.web.dates import site_zone
 
 # The reader's own pending comments: a signed list of ids, on the post's path only. A
 # request that carries it is personal: the response cache is told so (see create_app).

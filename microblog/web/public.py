@@ -3,7 +3,9 @@ robots.txt."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -15,7 +17,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Column, Select, func, select
 from sqlalchemy.orm import undefer
 
 from microblog.extensions import db
@@ -24,7 +27,7 @@ from microblog.feeds.cards import shown_feature_image
 from microblog.feeds.entries import post_authors
 from microblog.feeds.uris import uri
 from microblog.jekyll.slugs import tag_slug
-from microblog.models import Comment, Page, Post, Redirect, Tag, post_tags
+from microblog.models import Category, Comment, Page, Post, Redirect, Tag, post_tags
 from microblog.models.ids import parse_id
 from microblog.posts import tombstones
 from microblog.timeutil import now_utc
@@ -32,6 +35,9 @@ from microblog.web import fediverse, post_page
 from microblog.web.caching import cached_page, cached_response
 from microblog.web.media import media_response
 from microblog.web.pages import page_at
+
+# What a listing page lists the posts of.
+Listed = TypeVar("Listed", Tag, Category)
 
 bp = Blueprint("public", __name__)
 
@@ -103,17 +109,39 @@ def tags() -> ResponseReturnValue:
 
 def render_tag_index() -> str:
     """The tag index page."""
-    now = now_utc()
-    count = func.count(Post.id)
-    rows = db.session.execute(
-        select(Tag, count)
-        .join(post_tags, post_tags.c.tag_id == Tag.id)
-        .join(Post, Post.id == post_tags.c.post_id)
-        .where(Post.is_draft.is_(False), Post.published_at <= now)
-        .group_by(Tag.id)
-        .order_by(func.lower(Tag.name))
-    ).all()
+    rows = published_counts(Tag, post_tags.c.tag_id)
     return render_template("public/tags.html", rows=rows)
+
+
+def published_counts(kind: type[Tag] | type[Category], link: Column[int]) -> list[Any]:
+    """(tag or category, how many published posts it has) for each one that has any, by
+    name; `link` is the link table's column naming it (`post_tags.c.tag_id`)."""
+    now = now_utc()
+    return list(
+        db.session.execute(
+            select(kind, func.count(Post.id))
+            .join(link.table, link == kind.id)
+            .join(Post, Post.id == link.table.c.post_id)
+            .where(Post.is_draft.is_(False), Post.published_at <= now)
+            .group_by(kind.id)
+            .order_by(func.lower(kind.name))
+        ).all()
+    )
+
+
+def listing_page(posts: Select[Any], total: Select[Any], number: int) -> Pagination:
+    """Page `number` of a tag's or a category's published posts (front matter loaded for
+    the excerpts), with `total` counted by its own cheaper query; 404 past the last page."""
+    page = db.paginate(
+        posts.options(undefer(Post.front_matter)),
+        page=number,
+        per_page=current_app.config["POSTS_PER_PAGE"],
+        count=False,
+    )
+    page.total = db.session.execute(total).scalar_one()
+    if not page.items:
+        abort(404)
+    return page
 
 
 def tag_or_404(slug: str) -> Tag:
@@ -139,22 +167,28 @@ def tag_or_404(slug: str) -> Tag:
 @bp.get("/tags/<slug>/")
 def tag(slug: str) -> ResponseReturnValue:
     """The published posts with one tag."""
+    return listing_response(
+        "public/tag.html", "tag", lambda: tag_or_404(slug), Post.tagged, Post.count_tagged
+    )
+
+
+def listing_response(
+    template: str,
+    name: str,
+    find: Callable[[], Listed],
+    posts: Callable[[Listed, datetime], Select[Any]],
+    total: Callable[[Listed, datetime], Select[Any]],
+) -> ResponseReturnValue:
+    """A tag's or a category's page of posts (`find` it, or 404/301), through the cache:
+    `template` gets it as `name`, with the page of `posts` and their comment counts."""
     number = page_number()
 
     def render() -> str:
-        tag = tag_or_404(slug)
+        found = find()
         now = now_utc()
-        page = db.paginate(
-            Post.tagged(tag, now).options(undefer(Post.front_matter)),
-            page=number,
-            per_page=current_app.config["POSTS_PER_PAGE"],
-            count=False,
-        )
-        page.total = db.session.execute(Post.count_tagged(tag, now)).scalar_one()
-        if not page.items:
-            abort(404)
+        page = listing_page(posts(found, now), total(found, now), number)
         return render_template(
-            "public/tag.html", tag=tag, page=page, comment_counts=comment_counts(page.items)
+            template, **{name: found}, page=page, comment_counts=comment_counts(page.items)
         )
 
     return cached_page(render, paged=True)

@@ -3,9 +3,11 @@ shared by the library, the editor's no-script upload and Micropub's media endpoi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, flash, request
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
 from microblog.extensions import db
@@ -61,4 +63,25 @@ def append_upload(field: Any) -> int | None:
         return exc.status
     body = (field.data or "").replace("\r\n", "\n").rstrip("\n")
     field.data = (body + "\n\n" if body else "") + uploads.markdown_for(media) + "\n"
+    return None
+
+
+def upload_answer(
+    field: Any, show_form: Callable[[int], ResponseReturnValue]
+) -> ResponseReturnValue | None:
+    """The upload share of saving a post's or a page's form, into its body `field`:
+    the no-script Upload button stores the image, puts its Markdown at the end of the body
+    and shows the form again (`show_form(status)`; nothing is saved yet); on a save, an
+    image picked in the file field goes in with it. The answer to give now, or None to go
+    on saving."""
+    uploading = request.form.get("action") == "upload"
+    if uploading and uploaded_file() is None:
+        field.errors = ["Choose an image file first, then press Upload and insert."]
+        return show_form(400)
+    refused = append_upload(field)
+    if refused is not None:
+        return show_form(refused)
+    if uploading:
+        flash("Uploaded: its Markdown is at the end of the body.", "info")
+        return show_form(200)
     return None

@@ -415,9 +415,17 @@ def damaged(archive: Path, how: str) -> bytes:
     data = archive.read_bytes()
     if how == "cut short":
         return data[: len(data) // 2]
-    if how == "a byte flipped":
-        middle = len(data) // 2
-        return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
+    if how.startswith("a byte flipped"):
+        # What a flip breaks (the deflate data as the archive is opened, a checksum, the
+        # manifest's JSON) depends on the archive's bytes, which hold the time they were
+        # made: byte 20 (in the first deflate block) and every tenth of the file must all
+        # read as damage.
+        place = how.removeprefix("a byte flipped at ")
+        if place.startswith("byte "):
+            where = int(place.removeprefix("byte "))
+        else:
+            where = len(data) * int(place.removesuffix("/10")) // 10
+        return data[:where] + bytes([data[where] ^ 0xFF]) + data[where + 1 :]
     if how == "a row changed":
         return rewrite(archive, tampered_row)
     if how == "a file missing":
@@ -440,7 +448,8 @@ def damaged(archive: Path, how: str) -> bytes:
     ("how", "says"),
     [
         ("cut short", "cut short"),
-        ("a byte flipped", "damaged"),
+        ("a byte flipped at byte 20", "damaged"),
+        *[(f"a byte flipped at {tenth}/10", "damaged") for tenth in range(1, 10)],
         ("a row changed", "checksum"),
         ("a file missing", "missing"),
         ("not an archive", "not a readable backup"),

@@ -226,6 +226,11 @@ def test_feature_images_show_on_the_post_and_in_listings(blog):
     listing = tree(client.get("/"))
     cards = [img.get("src") for img in listing.iterfind(".//a[@class='summary-image']/img")]
     assert cards == ["/images/snow.jpg"]  # only the post with a feature image has a card image
+    # Both pictures give their box's size (no shift while they load); the card's loads lazily.
+    [cover] = post.iterfind(".//figure[@class='feature-image']/img")
+    [card] = listing.iterfind(".//a[@class='summary-image']/img")
+    assert cover.get("width") and cover.get("height") and cover.get("loading") is None
+    assert card.get("width") and card.get("height") and card.get("loading") == "lazy"
 
 
 def test_minimal_mistakes_header_images(make_app, write_post):
@@ -236,7 +241,6 @@ def test_minimal_mistakes_header_images(make_app, write_post):
     )
     assert result.exit_code == 0, result.output
     page = tree(app.test_client().get("/posts/2020/02/teaser/"))
-    assert meta(page, "og:image") == ["http://blog.example/posts/2020/02/teaser/banner.png"]
-    assert [img.get("src") for img in page.iterfind(".//figure/img")] == [
-        "/posts/2020/02/teaser/banner.png"
-    ]
+    # A relative path is the site's, as Minimal Mistakes' `relative_url` makes it.
+    assert meta(page, "og:image") == ["http://blog.example/banner.png"]
+    assert [img.get("src") for img in page.iterfind(".//figure/img")] == ["/banner.png"]

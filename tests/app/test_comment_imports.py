@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 
 import feedparser
 import pytest
@@ -262,12 +261,12 @@ def test_a_wordpress_export_of_another_blog_is_refused(blog):
     ],
 )
 def test_bad_files_are_refused_and_nothing_changes(blog, name, says):
-    started = time.monotonic()
+    # The bomb is refused at its DTD (defusedxml's forbid_dtd), before any entity is
+    # declared, so nothing expands: the message says that is where it stopped.
     result = run(blog, DISQUS, DATA / name)
     assert result.exit_code != 0
     assert says in result.output and "nothing imported" in result.output
     assert comments(blog) == []
-    assert time.monotonic() - started < 60  # the bomb never expanded
 
 
 def test_an_xml_file_of_another_kind_is_refused(blog, tmp_path):

@@ -49,12 +49,17 @@ def test_an_app_edit_is_not_overwritten_by_a_re_import(app, client, write_post, 
 
 
 def test_export_then_import_force_makes_the_files_the_source_again(
-    app, client, write_post, tmp_path
+    app, client, write_post, tmp_path, clock
 ):
+    """The page after export, then import --force of the export, is the page before, to
+    the "updated" date. The edit comes an hour after the import and the import a day after
+    the edit, on the test's clock: as an author works, whatever the machine's speed (an
+    edit within a second of its import is not counted as one: feeds.entries.EDIT_GRACE)."""
     path = write_post("2025-01-01-hello.md", FILE)
     run_import(app, path)
     [post] = posts_in_db(app)
     author = signed_in(app)
+    clock.advance(hours=1)
     update_post(
         author,
         post.id,
@@ -64,6 +69,8 @@ def test_export_then_import_force_makes_the_files_the_source_again(
         published_at="2025-01-01T10:00:00",
     )
     page = page_of(client, post.permalink)
+    assert "updated <time" in page and "Hello, edited" in page
+    clock.advance(days=1)
     # An export goes into an empty folder (it refuses one holding files); the author then
     # makes it the working copy, in place of the old files.
     out = tmp_path / "exported"

@@ -11,13 +11,23 @@ from sqlalchemy import create_engine, text
 
 from microblog.extensions import db
 from microblog.models import SiteState
+from microblog.web import generation
 from microblog.web.generation import HEARTBEAT
 
 # LISTEN/NOTIFY across connections: PostgreSQL's own, emptied around each test.
 pytestmark = pytest.mark.any_database(cleanup=True)
 
-# A notification is delivered within milliseconds; allow for a busy machine.
-HEARD_WITHIN = 0.5
+# A notification is delivered within milliseconds; a test waits this long for one, for a
+# machine at load 19. What proves a change came by NOTIFY is the heartbeat set longer than
+# that (`no_heartbeat`).
+HEARD_WITHIN = 20.0
+
+
+@pytest.fixture
+def no_heartbeat(monkeypatch):
+    """The listener's periodic re-read set past any wait of the test: what it hears then,
+    it heard by NOTIFY (to be asked before `pg_app`, whose reader starts listening)."""
+    monkeypatch.setattr(generation, "HEARTBEAT", 3 * HEARD_WITHIN)
 
 
 @pytest.fixture
@@ -61,10 +71,10 @@ def test_a_hit_reads_the_counter_from_memory(pg_app, monkeypatch):
     assert asked == [] and len(values) == 1 and values != {-1}
 
 
-def test_a_change_elsewhere_is_heard_at_once(pg_app):
+def test_a_change_elsewhere_is_heard_at_once(no_heartbeat, pg_app):
     _, reader, other = pg_app
     for _ in range(3):
-        assert seen_after(reader, bump_elsewhere(other), HEARD_WITHIN) < HEARD_WITHIN
+        seen_after(reader, bump_elsewhere(other), HEARD_WITHIN)
 
 
 def test_this_process_sees_its_own_change_without_waiting(pg_app):
@@ -82,11 +92,11 @@ def test_without_notifications_the_heartbeat_bounds_staleness(pg_app):
     with other.connect() as conn:
         conn.execute(text("ALTER TABLE site_state DISABLE TRIGGER site_state_changed"))
     try:
-        waited = seen_after(reader, bump_elsewhere(other), HEARTBEAT + HEARD_WITHIN)
+        # Heard without a notification: the heartbeat's re-read (HEARTBEAT, 1 s) found it.
+        seen_after(reader, bump_elsewhere(other), HEARTBEAT + HEARD_WITHIN)
     finally:
         with other.connect() as conn:
             conn.execute(text("ALTER TABLE site_state ENABLE TRIGGER site_state_changed"))
-    assert waited <= HEARTBEAT + HEARD_WITHIN
 
 
 def test_a_lost_listener_falls_back_to_asking_then_listens_again(pg_app):

@@ -5,15 +5,16 @@ another reader gets, whichever of them asks first."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime
 
 import pytest
 from comment_helpers import TOKEN_RE
 from sqlalchemy import update
 
+from microblog.comments import tokens
 from microblog.extensions import db
 from microblog.models import SiteState
+from microblog.web import post_page
 
 POST = """---
 title: {title}
@@ -136,15 +137,17 @@ def test_a_post_page_has_the_same_etag_on_every_worker_and_its_token_stays_its_o
         assert client.post(PERMALINK + "comments", data=form).status_code == 303
 
 
-def test_a_post_page_s_etag_changes_with_its_token_window(make_app, blog):
-    # Windows of one second (half of a two-second token lifetime).
+def test_a_post_page_s_etag_changes_with_its_token_window(make_app, blog, clock):
+    # Windows of one second (half of a two-second token lifetime), on the test's clock.
     app = make_app(COMMENTS_TOKEN_MAX_AGE=2)
+    for module in (post_page, tokens):
+        clock.drives_time_in(module)
     client = app.test_client()
-    client.get(PERMALINK)  # the first render is slow (templates compiled, connections)
-    time.sleep(1.02 - time.time() % 1)  # at the start of a window
+    clock.advance(seconds=1 - clock.time() % 1 + 0.1)  # at the start of a window
     first = client.get(PERMALINK).headers["ETag"]
+    clock.advance(seconds=0.8)  # the same window
     assert client.get(PERMALINK).headers["ETag"] == first
-    time.sleep(1.0)
+    clock.advance(seconds=0.2)  # the next one
     later = client.get(PERMALINK)
     assert later.headers["ETag"] != first
     assert client.get(PERMALINK, headers={"If-None-Match": first}).status_code == 200

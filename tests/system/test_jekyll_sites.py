@@ -85,7 +85,8 @@ def test_the_posts_collection_permalink_wins_for_posts_and_pages_keep_the_sites(
 def test_liquid_ruby_reads_leniently_and_a_stray_undated_file_refuses_no_post(tmp_path):
     # bitcoincore.org: includes open with `{% capture /dev/null %}` (Ruby's Liquid names the
     # variable `dev`), a filter takes its arguments after a comma, and `_posts` holds a file
-    # with no date in its name beside posts that list site.posts
+    # with no date in its name beside posts that list site.posts; CocoaPods' archive loops
+    # `for post in site.posts reverse` (Ruby ignores the word: not `reversed`)
     site = tmp_path / "site"
     (site / "_posts").mkdir(parents=True)
     (site / "_includes").mkdir()
@@ -95,12 +96,15 @@ def test_liquid_ruby_reads_leniently_and_a_stray_undated_file_refuses_no_post(tm
         'Keys of {{ who }}: {{ "A$(X)" | replace, "$(X)", "B" }} [{{ dev | strip }}]\n'
     )
     (site / "_posts" / "2024-03-01-keys.md").write_text(
-        "---\ntitle: Keys\n---\n{% include keys.html %}\n\n{{ site.posts | size }} posts\n"
+        "---\ntitle: Keys\n---\n{% include keys.html %}\n\n{{ site.posts | size }} posts:"
+        " {% for p in site.posts reverse %}{{ p.title }} {% endfor %}\n"
     )
+    (site / "_posts" / "2024-03-02-second.md").write_text("---\ntitle: Second\n---\nHi.\n")
     (site / "_posts" / "notes-on-scaling.md").write_text("---\ntitle: Notes\n---\nNo date.\n")
     result = compare_site(site)
-    assert (result.alike, result.total) == (1, 1), result.details()
+    assert (result.alike, result.total) == (2, 2), result.details()
     assert list(result.refused) == ["_posts/notes-on-scaling.md"]
+    assert "2 posts: Second Keys" in str(result.bodies), result.details()
 
 
 def test_a_collection_of_the_sites_own_is_given_to_liquid(tmp_path):

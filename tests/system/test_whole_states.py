@@ -444,14 +444,25 @@ def test_readers_see_the_whole_old_or_the_whole_new_site(running_blog, tmp_path)
         reimport_two,
         approve,
     ]
+
+    def read_meanwhile(passes: float = 1.0) -> None:
+        """Wait until the readers have given `passes` x every path more answers: each
+        state is read as often on a machine at load 19 as on an idle one."""
+        target = len(answers) + int(passes * len(paths))
+        deadline = time.monotonic() + 120
+        while len(answers) < target and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     try:
-        time.sleep(1.0)
+        read_meanwhile()
         for step, action in enumerate(changes):
             # A reader's comment arrives between changes: held, so no page may show it.
             waiting.append(author.comment(1)[0])
             author.change(action)
-            time.sleep(0.3 + 0.1 * (step % 3))
+            time.sleep(0.1 * (step % 3))  # changes land at different moments of a pass
+            read_meanwhile()
         time.sleep(SETTLE)
+        read_meanwhile()
     finally:
         stop.set()
         for thread in readers:

@@ -13,12 +13,17 @@ from microblog.jekyll.differences import rendering_differences
     [
         ("Intro.\n\nSource with \\__FILE__ in it.\n", "run of '_'", 7),
         ("Fill in: ___ here.\n", "run of '_'", 5),
-        ("Code:\n\n    a\n   \t\tb\n", "a tab inside", 8),
-        ("- item\n---\n", "under a list item", 5),
         (
             '<figure markdown="1">\n  ![](x.png)\n  <caption>It\'s</caption>\n</figure>\n',
             "HTML inside",
             5,
+        ),
+        (
+            # bitcoincore.org's TOC include: kramdown parses the inner element and its {:toc}
+            'Intro.\n\n<section class="toc">\n  <h3>Overview</h3>\n<div markdown="1">\n'
+            "* TOC\n{:toc}\n</div>\n</section>\n",
+            'a markdown="1" element inside an HTML block',
+            7,
         ),
     ],
 )
@@ -34,3 +39,24 @@ def test_plain_posts_and_code_get_no_warning():
         "\nFixed ::<unnamed union>::field and a stray </a>.\n"  # rendered as kramdown does
     )
     assert rendering_differences(text, first_line=1) == []
+
+
+def test_a_difference_an_include_brings_is_named_too(tmp_path):
+    from microblog.jekyll.liquid import SiteContext
+    from microblog.jekyll.post_file import SiteSettings, parse_post
+
+    includes = tmp_path / "_includes"
+    includes.mkdir()
+    (includes / "toc.html").write_text(
+        '<section>\n  <h3>Overview</h3>\n<div markdown="1">\n* TOC\n{:toc}\n</div>\n</section>\n'
+    )
+    post = tmp_path / "2024-01-01-meeting.md"
+    post.write_text("---\ntitle: Meeting\n---\n{% include toc.html %}\n\n## Topics\n")
+    source = parse_post(
+        post.read_bytes(), post, SiteSettings(), site=SiteContext(includes_dir=includes)
+    )
+    assert source.warnings == [
+        'in the text its Liquid gives, line 1: a markdown="1" element inside an HTML block'
+        " (kramdown parses its content, a {:toc} too; the app leaves it raw): Jekyll may show"
+        " it otherwise"
+    ]

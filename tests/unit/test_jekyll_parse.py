@@ -411,6 +411,12 @@ CASES = [
         fm("title: " + "x" * 501),
         ("failed", "longer than 500"),
     ),
+    (
+        "empty front matter, a --- line in the body (Jekyll's front matter ends at the first)",
+        "2012-08-09-empty-front.md",
+        "---\n---\n- item\n---\n",
+        {"title": "Empty Front", "body": "- item\n---\n"},
+    ),
     ("not UTF-8", "2012-08-09-latin1.md", b"---\ntitle: caf\xe9\n---\n", ("failed", "not UTF-8")),
     (
         "an unclosed {% raw %}",

@@ -1,0 +1,207 @@
+"""kramdown's block-level rules, each case a text and the HTML Jekyll 4.3 + kramdown 2.4
+wrote for it (its indentation and Rouge's wrappers around code aside): with `input: GFM`
+(Jekyll's default), and with `input: kramdown` (SAME when Jekyll wrote the same).
+tests/unit/test_kramdown_blocks.py renders them against the recorded HTML;
+tests/system/test_jekyll_oracle.py builds them with Jekyll at test time."""
+
+from __future__ import annotations
+
+import pytest
+
+SAME = None
+
+BLOCK_CASES = [
+    pytest.param(
+        "- item\n---\n",
+        '<ul>\n<li>\n<h2 id="item">item</h2>\n</li>\n</ul>',
+        SAME,
+        id="setext-in-item",
+    ),
+    pytest.param(
+        "1. one\n   ===\n\n- a\n  - b\n---\n",
+        (
+            '<ol>\n<li>\n<h1 id="one">one</h1>\n</li>\n</ol>\n<ul>\n<li>a\n<ul>\n<li>\n'
+            '<h2 id="b">b</h2>\n</li>\n</ul>\n</li>\n</ul>'
+        ),
+        SAME,
+        id="setext-nested-and-ordered",
+    ),
+    pytest.param(
+        "- item\n-----\nmore\nlines\n- next\n",
+        ('<ul>\n<li>\n<h2 id="item">item</h2>\n<p>more\nlines</p>\n</li>\n<li>next</li>\n</ul>'),
+        SAME,
+        id="heading-item-then-text",
+    ),
+    pytest.param(
+        "> - a\n> ---\n",
+        '<blockquote>\n<ul>\n<li>\n<h2 id="a">a</h2>\n</li>\n</ul>\n</blockquote>',
+        SAME,
+        id="setext-in-quoted-item",
+    ),
+    pytest.param(
+        "a\nb\n---\n\nc\n***\n\nTitle\n---\nText\n---\n",
+        '<p>a\nb\n—</p>\n<p>c\n***</p>\n<h2 id="title">Title</h2>\n<p>Text\n—</p>',
+        SAME,
+        id="rules-under-text-are-text",
+    ),
+    pytest.param(
+        "- item\nlazy\n---\n\n- item\n ---\n",
+        "<ul>\n<li>\n<p>item\nlazy\n—</p>\n</li>\n<li>\n<p>item\n—</p>\n</li>\n</ul>",
+        SAME,
+        id="underline-after-lazy-or-indented",
+    ),
+    pytest.param(
+        "term\n: definition\n\nIntro.\n\nterm one\nterm two\n: def one\n: def two\n",
+        (
+            "<dl>\n<dt>term</dt>\n<dd>definition</dd>\n</dl>\n<p>Intro.</p>\n<dl>\n"
+            "<dt>term one</dt>\n<dt>term two</dt>\n<dd>def one</dd>\n<dd>def two</dd>\n"
+            "</dl>"
+        ),
+        SAME,
+        id="definitions",
+    ),
+    pytest.param(
+        "term\n\n: loose\n\nterm\n: a\n\n: b\n",
+        (
+            "<dl>\n<dt>term</dt>\n<dd>\n<p>loose</p>\n</dd>\n<dt>term</dt>\n<dd>a</dd>\n"
+            "<dd>\n<p>b</p>\n</dd>\n</dl>"
+        ),
+        SAME,
+        id="loose-definitions",
+    ),
+    pytest.param(
+        "term\n\n  \n: spaced blank\n\nterm\n\n\n: two blanks\n\n# H\n\n: not one\n",
+        (
+            "<p>term</p>\n<p>: spaced blank</p>\n<p>term</p>\n<p>: two blanks</p>\n"
+            '<h1 id="h">H</h1>\n<p>: not one</p>'
+        ),
+        SAME,
+        id="no-definition-after-other-blanks",
+    ),
+    pytest.param(
+        "term\n: def para one\n\n    def para two\n\n    ```\n    code\n    ```\n",
+        (
+            "<dl>\n  <dt>term</dt>\n  <dd>def para one\n\n    <p>def para two</p>\n\n"
+            "    <pre><code>  code\n</code></pre>\n  </dd>\n</dl>"
+        ),
+        (
+            "<dl>\n<dt>term</dt>\n<dd>def para one\n<p>def para two</p>\n"
+            '<p><code class="language-plaintext highlighter-rouge">\ncode\n'
+            "</code></p>\n</dd>\n</dl>"
+        ),
+        id="definition-with-blocks",
+    ),
+    pytest.param(
+        "term\n: def\n  - item one\n  - item two\n\nterm\n:  > quote\n",
+        (
+            "<dl>\n<dt>term</dt>\n<dd>def\n<ul>\n<li>item one</li>\n<li>item two</li>\n"
+            "</ul>\n</dd>\n<dt>term</dt>\n<dd>\n<blockquote>\n<p>quote</p>\n"
+            "</blockquote>\n</dd>\n</dl>"
+        ),
+        (
+            "<dl>\n<dt>term</dt>\n<dd>def\n- item one\n- item two</dd>\n<dt>term</dt>\n"
+            "<dd>\n<blockquote>\n<p>quote</p>\n</blockquote>\n</dd>\n</dl>"
+        ),
+        id="definition-list-and-quote",
+    ),
+    pytest.param(
+        "6. Findable_**x**\n    \n     : definition,\n\n     more\n",
+        (
+            "<ol>\n<li>\n<p>Findable_<strong>x</strong></p>\n<p>: definition,</p>\n"
+            "<p>more</p>\n</li>\n</ol>"
+        ),
+        SAME,
+        id="definition-after-spaced-blank-in-item",
+    ),
+    pytest.param(
+        "- item\n\n  term\n  : in item\n",
+        ("<ul>\n<li>\n<p>item</p>\n<dl>\n<dt>term</dt>\n<dd>in item</dd>\n</dl>\n</li>\n</ul>"),
+        SAME,
+        id="definition-in-item",
+    ),
+    pytest.param(
+        "Text\n\n\tcode\tx\n\t\tindented\n    \tspace-tab\n\nafter\n",
+        (
+            "<p>Text</p>\n\n<pre><code>code\tx\n\tindented\n\tspace-tab\n</code></pre>\n\n"
+            "<p>after</p>"
+        ),
+        SAME,
+        id="tabs-in-indented-code",
+    ),
+    pytest.param(
+        "    a\n   b\n\tc\n  \td\n\n    code\n# Heading\n",
+        "<pre><code>a    b\nc\n  \td\n\ncode # Heading\n</code></pre>",
+        SAME,
+        id="lines-right-after-indented-code",
+    ),
+    pytest.param(
+        "```\n\ta\n\t\tb\n```\n\n~~~\n\tc\n~~~\n",
+        "<pre><code>\ta\n\t\tb\n</code></pre>\n\n<pre><code>\tc\n</code></pre>",
+        (
+            '<p><code class="language-plaintext highlighter-rouge">\n\ta\n\t\tb\n'
+            "</code></p>\n\n<pre><code>\tc\n</code></pre>"
+        ),
+        id="tabs-in-fenced-code",
+    ),
+    pytest.param(
+        "- item\n\n\t\tcode in item\n\t\t\tdeeper\n\n- item\n\n  ~~~\n\tx\n\t\ty\n  ~~~\n",
+        (
+            "<ul>\n  <li>\n    <p>item</p>\n\n    <pre><code>  code in item\n"
+            "      deeper\n</code></pre>\n  </li>\n  <li>\n    <p>item</p>\n\n"
+            "    <pre><code>  x\n      y\n</code></pre>\n  </li>\n</ul>"
+        ),
+        SAME,
+        id="tabs-in-list-item-code",
+    ),
+    pytest.param(
+        "> \tquoted code\n> \t\tmore\n",
+        ("<blockquote>\n  <pre><code>quoted code\n\tmore\n</code></pre>\n</blockquote>"),
+        SAME,
+        id="tabs-in-quoted-code",
+    ),
+    pytest.param(
+        "    a\r\n\r\n    b\r\n    \r\n    c\r\n\r\n~~~\r\nd\r\n\r\ne\r\n~~~\r\n",
+        "<pre><code>a\n\nb\n\nc\n</code></pre>\n\n<pre><code>d\n\ne\n</code></pre>",
+        SAME,
+        id="crlf-blank-lines-in-code",
+    ),
+    pytest.param(
+        '```\n-#import "m.h"\n````\n\n#### Odd\n\n```\nx\n```\n\nend\n',
+        (
+            '<pre><code>-#import "m.h"\n</code></pre>\n\n<h4 id="odd">Odd</h4>\n\n'
+            "<pre><code>x\n</code></pre>\n\n<p>end</p>"
+        ),
+        (
+            '<p><code class="language-plaintext highlighter-rouge">\n-#import "m.h"\n'
+            '</code>`</p>\n<h4 id="odd">Odd</h4>\n'
+            '<p><code class="language-plaintext highlighter-rouge">\nx\n</code></p>\n'
+            "<p>end</p>"
+        ),
+        id="fence-closed-by-a-longer-run",
+    ),
+    pytest.param(
+        "a [Bug][1] b\n\n[1]:\thttp://x.org/\n",
+        '<p>a <a href="http://x.org/">Bug</a> b</p>',
+        SAME,
+        id="link-definition-with-a-tab",
+    ),
+    pytest.param(
+        "ABI stability in Swift\n5.\n\nNext.\n\n- a\n- \n- c\n\n-\n",
+        (
+            "<p>ABI stability in Swift\n5.</p>\n<p>Next.</p>\n<ul>\n<li>a</li>\n"
+            "<li></li>\n<li>c</li>\n</ul>\n<p>-</p>"
+        ),
+        SAME,
+        id="marker-alone-starts-no-item",
+    ),
+    pytest.param(
+        "~~~ xml\n<dict>\n\t<key>A</key>\n</dict>\n~~~\n",
+        (
+            '<pre><code><span class="nt">&lt;dict&gt;</span>\n'
+            '\t<span class="nt">&lt;key&gt;</span>A<span class="nt">&lt;/key&gt;</span>\n'
+            '<span class="nt">&lt;/dict&gt;</span>\n</code></pre>'
+        ),
+        SAME,
+        id="tab-in-highlighted-fenced-code",
+    ),
+]
