@@ -31,17 +31,41 @@ HTML_CHECKS = [
         'a markdown="1" element inside an HTML block (kramdown parses its content, a {:toc} '
         "too; the app leaves it raw)",
     ),
+    (
+        re.compile(r"<[a-z]+<"),
+        "a malformed tag like '<p<' (kramdown writes it and its end tag as text)",
+    ),
+    (
+        re.compile(r"<code>[^<\n]*`[^<\n]*</code>"),
+        "backticks inside a raw <code> element (kramdown keeps them as written)",
+    ),
+    (
+        re.compile(r"^ {0,3}<link\b", re.MULTILINE),
+        "a <link> tag on its own line (kramdown keeps it out of any paragraph)",
+    ),
+]
+# Found in any text (a URL holds no '_' or HTML).
+URL_CHECKS = [
+    (
+        re.compile(r"\]\([^()\s]*\([^()\s]*\\\)"),
+        "an escaped ')' inside a link's URL (kramdown makes the link, keeping the backslash)",
+    ),
 ]
 FENCED = re.compile(r"^ *(```|~~~).*?^ *\1", re.MULTILINE | re.DOTALL)
 
 
 def rendering_differences(body: str, first_line: int) -> list[str]:
     """A warning for each place in `body` the app is known to render otherwise."""
-    if not any(mark in body for mark in ("_", "markdown=")):
+    checks = URL_CHECKS if "\\)" in body else []
+    if "<" in body:
+        checks = HTML_CHECKS + checks
+    if any(mark in body for mark in ("_", "markdown=")):
+        checks = CHECKS + checks
+    if not checks:
         return []
     text = FENCED.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     warnings = []
-    for pattern, what in CHECKS + HTML_CHECKS:
+    for pattern, what in checks:
         found = pattern.search(text)
         if found:
             line = first_line + text.count("\n", 0, found.start())

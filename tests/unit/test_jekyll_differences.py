@@ -25,6 +25,11 @@ from microblog.jekyll.differences import rendering_differences
             'a markdown="1" element inside an HTML block',
             7,
         ),
+        # blog.cocoapods.org, swift.org, bitcoincore.org
+        ("<ul>\n  <li>\n    <p<There b. </p>\n  </li>\n</ul>\n", "a malformed tag", 7),
+        ("Intro.\n\nthe <code>``Name``</code> syntax\n", "backticks inside a raw <code>", 7),
+        ('<link rel="alternate" href="/r.xml">\n<div>\n</div>\n', "a <link> tag", 5),
+        ("no [boxing](https://w.org/Type_(object\\)#Boxing) or\n", "an escaped ')'", 5),
     ],
 )
 def test_each_known_difference_is_named_with_its_line(text, words, line):
