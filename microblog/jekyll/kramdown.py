@@ -29,6 +29,8 @@ from markdown.preprocessors import NormalizeWhitespace, Preprocessor
 from markdown.util import ETX, STX, AtomicString, code_escape
 
 from microblog.jekyll.errors import PostError
+from microblog.jekyll.highlight import IndentedCode, RougeCode
+from microblog.jekyll.kramdown_emphasis import KramdownEmphasis
 from microblog.jekyll.kramdown_html import (
     RAW_START,
     VOID_BLOCK_TAG,
@@ -675,6 +677,8 @@ class KramdownExtension(Extension):
         md.inlinePatterns.register(InlineMath(pattern, md), "kramdown_inline_math", 189.8)
         md.inlinePatterns.register(Guillemets("<<|>>", md), "kramdown_guillemets", 95)
         md.inlinePatterns.register(KramdownCodeSpan(BACKTICK_RE), "backtick", 190)
+        md.inlinePatterns.deregister("em_strong")
+        md.inlinePatterns.register(KramdownEmphasis(md), "em_strong", 60)
         md.inlinePatterns.register(ReferenceOrText(REFERENCE_RE, md), "reference", 170)
         md.inlinePatterns.register(KramdownSpanHtml(HTML_RE, md), "html", 90)
         md.inlinePatterns.register(ShortReferenceOrText(REFERENCE_RE, md), "short_reference", 130)
@@ -686,6 +690,10 @@ class KramdownExtension(Extension):
         md.treeprocessors.register(DefinitionParagraphs(md), "kramdown_definitions", 9.5)
         # After the block IALs (9) and attr_list (8), which may give block math attributes.
         md.treeprocessors.register(BlockMath(md), "kramdown_block_math", 7.5)
+        # After attr_list (8), which gives a code span its `{: .language-x}`.
+        md.treeprocessors.register(RougeCode(md), "kramdown_rouge_code", 7.8)
+        # Before pymdownx.highlight's own pass over indented code (30).
+        md.treeprocessors.register(IndentedCode(md), "kramdown_indented_code", 31)
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
         # After the footnotes' own tree processors (50…15) have numbered the references.

@@ -11,8 +11,6 @@ from microblog.jekyll.differences import rendering_differences
 @pytest.mark.parametrize(
     ("text", "words", "line"),
     [
-        ("Intro.\n\nSource with \\__FILE__ in it.\n", "run of '_'", 7),
-        ("Fill in: ___ here.\n", "run of '_'", 5),
         (
             '<figure markdown="1">\n  ![](x.png)\n  <caption>It\'s</caption>\n</figure>\n',
             "HTML inside",

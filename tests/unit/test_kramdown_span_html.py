@@ -61,8 +61,8 @@ def test_span_html_as_jekyll_writes_it(text, jekyll):
 def test_tags_in_code_and_guillemets_stay_text():
     html = render_post("Code `<word word>` and <<guillemets>> and \\<not> a tag.")[0]
     assert html == (
-        "<p>Code <code>&lt;word word&gt;</code> and \u00abguillemets\u00bb"
-        " and &lt;not&gt; a tag.</p>"
+        '<p>Code <code class="language-plaintext highlighter-rouge">&lt;word word&gt;</code>'
+        " and \u00abguillemets\u00bb and &lt;not&gt; a tag.</p>"
     )
 
 
