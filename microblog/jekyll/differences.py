@@ -1,9 +1,8 @@
 """What the app still renders otherwise than Jekyll (kramdown 2.4 / Jekyll 4.3), found in a
 post's Markdown so that the import names it in a warning line, with the file's line.
 
-Each is a case measured on real blogs (tests/site_oracle.py) and left: kramdown's own
-emphasis rules for runs of underscores, and HTML inside a `markdown="1"` element (kramdown
-leaves it raw, the app applies typographic quotes in it).
+Each is a case measured on real blogs (tests/site_oracle.py) and left: HTML inside a
+`markdown="1"` element (kramdown leaves it raw, the app applies typographic quotes in it).
 """
 
 from __future__ import annotations
@@ -12,24 +11,15 @@ import re
 
 CHECKS = [
     (
-        re.compile(r"(?<![\w`])_{3,}(?![\w`])|\\_{2}\w|(?<![\w`\\])__\w+__\w"),
-        "a run of '_' that kramdown's emphasis rules read their own way",
-    ),
-    (
         re.compile(r"<(\w+)[^>]*markdown=[\"']?1[^>]*>(?:(?!</\1>).)*?\n[ \t]*<(?!/)", re.DOTALL),
         'HTML inside a markdown="1" element (kramdown leaves it raw: no typographic quotes)',
     ),
 ]
-# What differs only in HTML as written: checked whatever else the text holds.
-HTML_CHECKS = [
+# Found in any text (a URL holds no '_' or HTML).
+URL_CHECKS = [
     (
-        re.compile(
-            r"^ {0,3}<(\w+)(?![^>\n]*markdown=)[^>\n]*>.*\n(?:.+\n)*?.*<\w+[^>\n]*"
-            r"markdown=[\"']?1",
-            re.MULTILINE,
-        ),
-        'a markdown="1" element inside an HTML block (kramdown parses its content, a {:toc} '
-        "too; the app leaves it raw)",
+        re.compile(r"\]\([^()\s]*\([^()\s]*\\\)"),
+        "an escaped ')' inside a link's URL (kramdown makes the link, keeping the backslash)",
     ),
 ]
 FENCED = re.compile(r"^ *(```|~~~).*?^ *\1", re.MULTILINE | re.DOTALL)
@@ -37,11 +27,14 @@ FENCED = re.compile(r"^ *(```|~~~).*?^ *\1", re.MULTILINE | re.DOTALL)
 
 def rendering_differences(body: str, first_line: int) -> list[str]:
     """A warning for each place in `body` the app is known to render otherwise."""
-    if not any(mark in body for mark in ("_", "markdown=")):
+    checks = URL_CHECKS if "\\)" in body else []
+    if "markdown=" in body:
+        checks = CHECKS + checks
+    if not checks:
         return []
     text = FENCED.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     warnings = []
-    for pattern, what in CHECKS + HTML_CHECKS:
+    for pattern, what in checks:
         found = pattern.search(text)
         if found:
             line = first_line + text.count("\n", 0, found.start())
