@@ -205,3 +205,44 @@ BLOCK_CASES = [
         id="tab-in-highlighted-fenced-code",
     ),
 ]
+
+# kramdown's emphasis (microblog/jekyll/kramdown_emphasis.py): Jekyll's HTML exactly, the same
+# with either input
+EMPHASIS_CASES = [
+    pytest.param(
+        "___bold italic___ and ***both***, a___b and a___b___c, foo___bar___baz\n",
+        (
+            "<p><strong><em>bold italic</em></strong> and "
+            "<strong><em>both</em></strong>, a__<em>b and "
+            "a</em><strong>b</strong><em>c, "
+            "foo</em><strong>bar</strong>_baz</p>"
+        ),
+        id="underscore-and-star-runs",
+    ),
+    pytest.param(
+        "**x* and *y**, ***x** y*, *x **y***, Fill in: ___ here.\n",
+        (
+            "<p><strong>x* and <em>y**, **</em>x</strong> y<em>, *x "
+            "<strong>y</strong></em>, Fill in: ___ here.</p>"
+        ),
+        id="unclosed-and-uneven-runs",
+    ),
+    pytest.param(
+        "__init__, __FILE__, \\__x, snake_case, _a_b_, x_y_z, pre-_em_, 1_em_, __a__b, x__y__\n",
+        (
+            "<p><strong>init</strong>, <strong>FILE</strong>, _<em>x, "
+            "snake_case, _a_b</em>, x_y_z, pre-_em_, 1<em>em</em>, "
+            "<strong>a__b, x__y</strong></p>"
+        ),
+        id="underscores-inside-words",
+    ),
+    pytest.param(
+        "*a **b** c* and **a *b* c** and _em with __strong__ inside_ and un*frig*ging\n",
+        (
+            "<p><em>a <strong>b</strong> c</em> and <strong>a <em>b</em> "
+            "c</strong> and <em>em with <strong>strong</strong> "
+            "inside</em> and un<em>frig</em>ging</p>"
+        ),
+        id="nested-emphasis",
+    ),
+]

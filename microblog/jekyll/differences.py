@@ -1,9 +1,8 @@
 """What the app still renders otherwise than Jekyll (kramdown 2.4 / Jekyll 4.3), found in a
 post's Markdown so that the import names it in a warning line, with the file's line.
 
-Each is a case measured on real blogs (tests/site_oracle.py) and left: kramdown's own
-emphasis rules for runs of underscores, and HTML inside a `markdown="1"` element (kramdown
-leaves it raw, the app applies typographic quotes in it).
+Each is a case measured on real blogs (tests/site_oracle.py) and left: HTML inside a
+`markdown="1"` element (kramdown leaves it raw, the app applies typographic quotes in it).
 """
 
 from __future__ import annotations
@@ -12,36 +11,8 @@ import re
 
 CHECKS = [
     (
-        re.compile(r"(?<![\w`])_{3,}(?![\w`])|\\_{2}\w|(?<![\w`\\])__\w+__\w"),
-        "a run of '_' that kramdown's emphasis rules read their own way",
-    ),
-    (
         re.compile(r"<(\w+)[^>]*markdown=[\"']?1[^>]*>(?:(?!</\1>).)*?\n[ \t]*<(?!/)", re.DOTALL),
         'HTML inside a markdown="1" element (kramdown leaves it raw: no typographic quotes)',
-    ),
-]
-# What differs only in HTML as written: checked whatever else the text holds.
-HTML_CHECKS = [
-    (
-        re.compile(
-            r"^ {0,3}<(\w+)(?![^>\n]*markdown=)[^>\n]*>.*\n(?:.+\n)*?.*<\w+[^>\n]*"
-            r"markdown=[\"']?1",
-            re.MULTILINE,
-        ),
-        'a markdown="1" element inside an HTML block (kramdown parses its content, a {:toc} '
-        "too; the app leaves it raw)",
-    ),
-    (
-        re.compile(r"<[a-z]+<"),
-        "a malformed tag like '<p<' (kramdown writes it and its end tag as text)",
-    ),
-    (
-        re.compile(r"<code>[^<\n]*`[^<\n]*</code>"),
-        "backticks inside a raw <code> element (kramdown keeps them as written)",
-    ),
-    (
-        re.compile(r"^ {0,3}<link\b", re.MULTILINE),
-        "a <link> tag on its own line (kramdown keeps it out of any paragraph)",
     ),
 ]
 # Found in any text (a URL holds no '_' or HTML).
@@ -57,9 +28,7 @@ FENCED = re.compile(r"^ *(```|~~~).*?^ *\1", re.MULTILINE | re.DOTALL)
 def rendering_differences(body: str, first_line: int) -> list[str]:
     """A warning for each place in `body` the app is known to render otherwise."""
     checks = URL_CHECKS if "\\)" in body else []
-    if "<" in body:
-        checks = HTML_CHECKS + checks
-    if any(mark in body for mark in ("_", "markdown=")):
+    if "markdown=" in body:
         checks = CHECKS + checks
     if not checks:
         return []

@@ -29,13 +29,25 @@ from markdown.preprocessors import NormalizeWhitespace, Preprocessor
 from markdown.util import ETX, STX, AtomicString, code_escape
 
 from microblog.jekyll.errors import PostError
-from microblog.jekyll.kramdown_html import RAW_START, KramdownSpanHtml, RawSpanHtml, SpanTagBalance
+from microblog.jekyll.highlight import IndentedCode, RougeCode
+from microblog.jekyll.kramdown_emphasis import KramdownEmphasis
+from microblog.jekyll.kramdown_html import (
+    RAW_START,
+    VOID_BLOCK_TAG,
+    HtmlBlockMark,
+    KramdownSpanHtml,
+    NestedMarkdownHtml,
+    RawHtmlBlocks,
+    RawSpanHtml,
+    SpanTagBalance,
+)
 from microblog.jekyll.kramdown_table import KramdownTable
 from microblog.jekyll.kramdown_tree import (
     BlockAttributes,
     BlockMath,
     DefinitionParagraphs,
     HeadingIds,
+    KramdownAttributes,
     Typography,
     UnreferencedFootnotes,
 )
@@ -63,6 +75,7 @@ UNDERLINE = re.compile(r"([-=])[-=]*[ \t]*$")
 FENCE = re.compile(r" *(`{3,}|~{3,})")
 BLOCK_IAL = re.compile(r" *\{:(?!:)\s*([^}]*)\}\s*$")
 ALD = re.compile(r" *\{:[\w-]+:")
+ALD_LINE = re.compile(r" *\{:(\w[\w-]*):([^}]*)\}\s*$")
 EXTENSION = re.compile(r"\{::(comment|nomarkdown|options)\b[^}]*?(/)?\}")
 HASH_WORD = re.compile(r"#{1,6}[^\s#]")
 INLINE_COMMENT = re.compile(r" *<!--(?:(?!-->).)*--> *$")
@@ -71,6 +84,7 @@ QUOTE_DEPTH = re.compile(r" *(?:> *)+")
 NOT_LAZY = re.compile(r" *(?:#|```|~~~|>|\||<)")
 
 
+VOID_BLOCK_LINE = re.compile(rf"(?:{VOID_BLOCK_TAG}\s*)+$", re.IGNORECASE)
 KRAMDOWN_ESCAPES = ('"', "'", ":", "|", "=", "<", ">", "$")
 
 
@@ -281,6 +295,14 @@ class KramdownBlocks(Preprocessor):
                 out.extend(self.attribute_list(line, previous, stack, indent))
                 previous = "blank"
                 continue
+            if first == "<" and not stack and indent <= 3 and VOID_BLOCK_LINE.match(stripped):
+                # kramdown: `<link>`, `<meta>`… are block HTML, never in a paragraph
+                placeholder = self.md.htmlStash.store(stripped.rstrip())
+                self.extension.void_blocks.add(placeholder)
+                out.extend(["", placeholder, ""])
+                block_start = len(out)
+                previous = "blank"
+                continue
             if first == "<" and previous == "paragraph" and INLINE_COMMENT.match(line):
                 # kramdown: a comment line inside a paragraph stays in it
                 out.append(" " * indent + self.md.htmlStash.store(stripped.rstrip()))
@@ -459,10 +481,14 @@ class KramdownBlocks(Preprocessor):
     ) -> list[str]:
         """A block IAL line → a token paragraph for BlockAttributes; an ALD line → nothing."""
         match = BLOCK_IAL.match(line)
+        definition = ALD_LINE.match(line)
+        if definition is not None:
+            self.extension.definitions[definition.group(1)] = definition.group(2)
         if match is None or ALD.match(line):
             return [""]
         attributes = self.extension.attributes
         attributes.append((match.group(1), "next" if previous == "blank" else "previous"))
+        self.extension.attribute_lines.append(line.strip())
         while stack and stack[-1].source_column > indent:
             stack.pop()
         pad = " " * (stack[-1].output_column if stack else 0)
@@ -556,6 +582,13 @@ class InlineMath(InlineProcessor):
         return element, m.start(0), m.end(0)
 
 
+class WrittenCode(etree.Element):
+    """A code span that remembers how it was written (backticks and all), for raw HTML
+    that holds it (kramdown_html.RawSpanHtml)."""
+
+    written = ""
+
+
 class KramdownCodeSpan(BacktickInlineProcessor):
     """kramdown's code span (codespan.rb): a run of backticks up to the next same run, its
     text as written, but that a span of two or more loses one space at each end; a lone
@@ -577,8 +610,9 @@ class KramdownCodeSpan(BacktickInlineProcessor):
         text = data[begin + run : end]
         if run > 1:
             text = text.removeprefix(" ").removesuffix(" ")
-        element = etree.Element(self.tag)
+        element = WrittenCode(self.tag)
         element.text = AtomicString(code_escape(text))
+        element.written = data[begin : end + run]
         return element, begin, end + run
 
 
@@ -620,6 +654,12 @@ class KramdownExtension(Extension):
         self.tex_budget = TexBudget()
         # the placeholder of each inline tag kept → (open/close, name, as written)
         self.span_tags: dict[str, tuple[str, str, str]] = {}
+        # the HTML stash entries that are the post's HTML blocks: [start, end)
+        self.html_blocks = (0, 0)
+        # attribute list definitions (`{:name: .class #id}`) by name
+        self.definitions: dict[str, str] = {}
+        self.attribute_lines: list[str] = []  # each of `attributes` as written
+        self.void_blocks: set[str] = set()  # placeholders of `<link>`-like lines
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
@@ -627,12 +667,18 @@ class KramdownExtension(Extension):
         md.preprocessors.register(KramdownWhitespace(md), "normalize_whitespace", 30)
         # After whitespace normalising (30), before SuperFences takes the fences (25).
         md.preprocessors.register(KramdownBlocks(md, self), "kramdown_blocks", 27)
+        # Around Python-Markdown's HTML blocks (20): which stash entries they are.
+        md.preprocessors.register(HtmlBlockMark(md, end=False), "kramdown_html_start", 20.5)
+        md.preprocessors.register(NestedMarkdownHtml(md), "kramdown_nested_markdown", 20.7)
+        md.preprocessors.register(HtmlBlockMark(md, end=True), "kramdown_html_end", 19.5)
         # Before the tables extension (75), after code blocks (80) and block math (79.9).
         md.parser.blockprocessors.register(KramdownTable(md.parser), "kramdown_table", 76)
         pattern = r"(?<![\\$])\$\$(?!\$)(.+?)(?<!\\)\$\$"
         md.inlinePatterns.register(InlineMath(pattern, md), "kramdown_inline_math", 189.8)
         md.inlinePatterns.register(Guillemets("<<|>>", md), "kramdown_guillemets", 95)
         md.inlinePatterns.register(KramdownCodeSpan(BACKTICK_RE), "backtick", 190)
+        md.inlinePatterns.deregister("em_strong")
+        md.inlinePatterns.register(KramdownEmphasis(md), "em_strong", 60)
         md.inlinePatterns.register(ReferenceOrText(REFERENCE_RE, md), "reference", 170)
         md.inlinePatterns.register(KramdownSpanHtml(HTML_RE, md), "html", 90)
         md.inlinePatterns.register(ShortReferenceOrText(REFERENCE_RE, md), "short_reference", 130)
@@ -640,15 +686,21 @@ class KramdownExtension(Extension):
         md.inlinePatterns.register(RawSpanHtml(RAW_START, md), "kramdown_raw_span", 185)
         # After inline parsing (20), before attr_list (8) and SmartyPants (6).
         md.treeprocessors.register(BlockAttributes(md), "kramdown_block_ial", 9)
+        md.treeprocessors.register(KramdownAttributes(md), "attr_list", 8)  # in its place
         md.treeprocessors.register(DefinitionParagraphs(md), "kramdown_definitions", 9.5)
         # After the block IALs (9) and attr_list (8), which may give block math attributes.
         md.treeprocessors.register(BlockMath(md), "kramdown_block_math", 7.5)
+        # After attr_list (8), which gives a code span its `{: .language-x}`.
+        md.treeprocessors.register(RougeCode(md), "kramdown_rouge_code", 7.8)
+        # Before pymdownx.highlight's own pass over indented code (30).
+        md.treeprocessors.register(IndentedCode(md), "kramdown_indented_code", 31)
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
         # After the footnotes' own tree processors (50…15) have numbered the references.
         md.treeprocessors.register(UnreferencedFootnotes(md), "kramdown_footnotes", 14)
         # Right after inline parsing (20): tags paired before anything reads the text.
         md.treeprocessors.register(SpanTagBalance(md), "kramdown_span_tags", 19)
+        md.treeprocessors.register(RawHtmlBlocks(md), "kramdown_raw_html", 5)
         # kramdown's escapable characters beyond Markdown's (`\"` is a straight quote)
         for char in KRAMDOWN_ESCAPES:
             if char not in md.ESCAPED_CHARS:
@@ -659,3 +711,7 @@ class KramdownExtension(Extension):
         self.toc_lists = []
         self.tex_budget = TexBudget()
         self.span_tags = {}
+        self.html_blocks = (0, 0)
+        self.definitions = {}
+        self.attribute_lines = []
+        self.void_blocks = set()

@@ -22,6 +22,7 @@ from typing import Any
 
 from markdown import Markdown
 from markdown.inlinepatterns import HtmlInlineProcessor, InlineProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE, INLINE_PLACEHOLDER_RE
 
@@ -53,11 +54,17 @@ KNOWN = (
     PARSED_SPAN_CONTENT | BLOCK_CONTENT | SPAN_ELEMENTS | BLOCK_TAGS | WITHOUT_BODY | RAW_CONTENT
 )
 
+IAL_TOKEN = re.compile("\ue000ial(\\d+)\ue001")  # kramdown_tree's, for a block IAL line
+
 # REXML's UNAME_STR (an XML name, an optional prefix) and kramdown's HTML_TAG_RE
 NAME = r"[^\W\d][\w.-]*(?::[^\W\d][\w.-]*)?"
 ATTRIBUTES = rf"""(?:\s+{NAME}(?:\s*=\s*(?:\w+|"[^"]*"|'[^']*'))?)*"""
 OPEN_TAG = re.compile(rf"<({NAME})({ATTRIBUTES})\s*(/)?>")
 CLOSE_TAG = re.compile(rf"</({NAME})\s*>")
+# An element without content that is not a span element to kramdown: block HTML
+VOID_BLOCK_TAG = (
+    rf"<(?:link|meta|base|source|track|param|embed|area|command|keygen)\b{ATTRIBUTES}\s*/?>"
+)
 ANY_TAG = re.compile(rf"{OPEN_TAG.pattern}|{CLOSE_TAG.pattern}")
 MARKDOWN_ATTRIBUTE = re.compile(r"""\s+markdown\s*=\s*(?:"([^"]*)"|'([^']*)'|(\w+))""")
 ENTITY = re.compile(r"&(?:[\w:][\w.:-]*|#\d+|#x[0-9a-fA-F]+);")
@@ -167,6 +174,9 @@ class RawSpanHtml(InlineProcessor):
         def written(match: re.Match[str]) -> str:
             node = stash.get(match.group(1))
             if isinstance(node, etree.Element):
+                written = getattr(node, "written", "")
+                if written:
+                    return escape(written, quote=False)
                 text = "".join(node.itertext())
                 return self.md.htmlStash.store(f"`{text}`" if node.tag == "code" else text)
             return match.group(0)
@@ -241,3 +251,157 @@ class SpanTagBalance(Treeprocessor):
         if not text or "\x02" not in text:
             return text
         return HTML_PLACEHOLDER_RE.sub(pair, text)
+
+
+# kramdown's raw HTML parser (parser/html.rb, parse_raw_html): what it keeps as written
+KEPT_UNTIL = {
+    "<!--": re.compile(r"-->"),
+    "<![CDATA[": re.compile(r"\]\]>"),
+    "<?": re.compile(r"\?>"),
+    "<!": re.compile(r">"),
+    "<script": re.compile(r"</script\s*>", re.IGNORECASE),
+    "<style": re.compile(r"</style\s*>", re.IGNORECASE),
+}
+KEPT_START = re.compile(r"<!--|<!\[CDATA\[|<\?|<!|<script\b|<style\b", re.IGNORECASE)
+SPECIAL = re.compile(r"[<>&]")
+
+
+def kramdown_raw_html(text: str, stack: list[str]) -> str:
+    """An HTML block as kramdown writes it: tags, comments, scripts kept; a `<` that opens
+    no tag (`<p<There`, `<img src=a.png>`) and an end tag that closes nothing open
+    (`stack`: the elements open so far in the post) written as text."""
+    out: list[str] = []
+    position = 0
+    unended: set[str] = set()  # what has no end after some point has none after any later
+    for special in SPECIAL.finditer(text):
+        start = special.start()
+        if start < position:
+            continue  # inside a tag or comment already kept
+        out.append(text[position:start])
+        position = start + 1
+        char = special.group(0)
+        if char == "&":
+            out.append("&" if ENTITY.match(text, start) else "&amp;")
+            continue
+        if char == ">":
+            out.append("&gt;")
+            continue
+        kept = KEPT_START.match(text, start)
+        if kept and kept.group(0).lower() not in unended:
+            opener = kept.group(0).lower()
+            end = KEPT_UNTIL[opener].search(text, kept.end())
+            if end is not None:
+                position = end.end()
+                out.append(text[start:position])
+                continue
+            unended.add(opener)
+        token = OPEN_TAG.match(text, start)
+        closing = None if token else CLOSE_TAG.match(text, start)
+        if token is not None:
+            position = token.end()
+            out.append(token.group(0))
+            key = tag_key(token.group(1))
+            if not token.group(3) and key not in WITHOUT_BODY:
+                stack.append(key)
+        elif closing is not None and tag_key(closing.group(1)) in stack:
+            position = closing.end()
+            key = tag_key(closing.group(1))
+            while stack.pop() != key:
+                pass
+            out.append(closing.group(0))
+        else:
+            out.append("&lt;")  # no tag, or an end tag closing nothing: text
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _unwrap(root: etree.Element, placeholders: set[str]) -> None:
+    """Each paragraph that is only one of `placeholders` becomes that placeholder alone
+    (raw HTML that kramdown writes as a block, not inside a `<p>`)."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag != "p" or len(child) or (child.text or "").strip() not in placeholders:
+                continue
+            kept = "\n" + (child.text or "").strip() + "\n" + (child.tail or "")
+            index = list(parent).index(child)
+            if index:
+                before = parent[index - 1]
+                before.tail = (before.tail or "") + kept
+            else:
+                parent.text = (parent.text or "") + kept
+            parent.remove(child)
+
+
+class HtmlBlockMark(Preprocessor):
+    """Notes where in the HTML stash the HTML blocks begin (before `html_block`) or end
+    (after it): what RawHtmlBlocks rewrites, and nothing stashed otherwise."""
+
+    def __init__(self, md: Markdown, end: bool) -> None:
+        super().__init__(md)
+        self.end = end
+
+    def run(self, lines: list[str]) -> list[str]:
+        mark = len(self.md.htmlStash.rawHtmlBlocks)
+        extension = _extension(self.md)
+        extension.html_blocks = (extension.html_blocks[0], mark) if self.end else (mark, mark)
+        return lines
+
+
+class RawHtmlBlocks(Treeprocessor):
+    """Each HTML block as kramdown's raw HTML parser writes it (kramdown_raw_html), the
+    post's blocks in order, so an end tag may close what an earlier block opened."""
+
+    def run(self, root: etree.Element) -> None:
+        extension = _extension(self.md)
+        if extension.void_blocks:
+            _unwrap(root, extension.void_blocks)
+        start, end = extension.html_blocks
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        stack: list[str] = []
+
+        def written(token: re.Match[str]) -> str:
+            return str(extension.attribute_lines[int(token.group(1))])
+
+        for index in range(start, min(end, len(blocks))):
+            block = blocks[index]
+            if isinstance(block, str) and "\ue000" in block:
+                # an attribute list line inside raw HTML is text to kramdown
+                block = blocks[index] = IAL_TOKEN.sub(written, block)
+            if isinstance(block, str) and SPECIAL.search(block):
+                blocks[index] = kramdown_raw_html(block, stack)
+
+
+# A block element's tag at the start of a line (where an HTML block's elements are)
+LINE_TAG = re.compile(rf"^[ \t]*<(/?)({NAME})({ATTRIBUTES})\s*(/?)>", re.MULTILINE)
+OPENS_BLOCKS = BLOCK_TAGS | BLOCK_CONTENT
+
+
+class NestedMarkdownHtml(Preprocessor):
+    """kramdown parses a `markdown="1"` element's content even inside an HTML block it
+    leaves raw (bitcoincore.org's table of contents, a `<div markdown="1">` in a
+    `<section>`); Python-Markdown's md_in_html only inside elements that say so. Each
+    element around such a one is told `markdown="block"` (md_in_html drops the attribute)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        if "markdown=" not in text:
+            return lines
+        stack: list[tuple[str, int, bool]] = []  # name, where its attributes end, says so
+        marks: set[int] = set()
+        for tag in LINE_TAG.finditer(text):
+            closing, name, attributes, empty = tag.groups()
+            key = tag_key(name)
+            if key not in OPENS_BLOCKS or key in WITHOUT_BODY or empty:
+                continue
+            if closing:
+                if any(open_key == key for open_key, _, _ in stack):
+                    while stack.pop()[0] != key:
+                        pass
+                continue
+            mode = markdown_mode(attributes)
+            if mode in {"1", "block"}:
+                marks.update(at for _, at, says in stack if not says)
+            stack.append((key, tag.end(3), mode is not None))
+        for at in sorted(marks, reverse=True):
+            text = text[:at] + ' markdown="block"' + text[at:]
+        return text.split("\n")

@@ -10,11 +10,11 @@ import html
 import re
 import unicodedata
 import xml.etree.ElementTree as etree
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from markdown import Markdown
-from markdown.extensions.attr_list import AttrListTreeprocessor
+from markdown.extensions.attr_list import AttrListTreeprocessor, get_attrs_and_remainder
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.toc import unescape
 from markdown.treeprocessors import Treeprocessor
@@ -31,12 +31,44 @@ def _extension(md: Markdown) -> Any:
     return md.kramdown  # type: ignore[attr-defined]
 
 
+# kramdown's own references kept as words: `* TOC\n{:toc}` (HeadingIds reads it)
+KEPT_REFERENCES = frozenset({"toc"})
+
+
+class KramdownAttributes(AttrListTreeprocessor):
+    """Python-Markdown's attribute lists read as kramdown's IALs: a bare word names an
+    attribute list definition (`{:ref: .c}` anywhere in the post, then `*x*{:ref}`), and
+    is left out when none has that name."""
+
+    def assign_attrs(self, elem: etree.Element, attrs_string: str, *, strict: bool = False) -> str:
+        attrs, remainder = get_attrs_and_remainder(attrs_string)
+        if strict and remainder:
+            return remainder
+        expanded = " ".join(self.expand(attrs, depth=0))
+        return super().assign_attrs(elem, expanded + remainder, strict=strict)
+
+    def expand(self, attrs: Sequence[tuple[str, str | None]], depth: int) -> list[str]:
+        definitions: dict[str, str] = _extension(self.md).definitions
+        words = []
+        for key, value in attrs:
+            if key == ".":
+                words.append(f".{value}")
+            elif value is not None:
+                quote = "'" if '"' in value else '"'
+                words.append(f"{key}={quote}{value}{quote}")
+            elif key in KEPT_REFERENCES:
+                words.append(key)
+            elif key in definitions and depth < 5:
+                words.extend(self.expand(get_attrs_and_remainder(definitions[key])[0], depth + 1))
+        return words
+
+
 class BlockAttributes(Treeprocessor):
     """Applies block IAL tokens (from KramdownBlocks) to the block before or after them."""
 
     def __init__(self, md: Markdown) -> None:
         super().__init__(md)
-        self.assigner = AttrListTreeprocessor(md)
+        self.assigner = KramdownAttributes(md)
 
     def run(self, root: etree.Element) -> None:
         self.extension = _extension(self.md)
@@ -55,7 +87,7 @@ class BlockAttributes(Treeprocessor):
                 target = next((el for el in others if not IAL_TOKEN.search(el.text or "")), None)
                 if target is not None:
                     self.assigner.assign_attrs(target, attributes)
-                    if target.get("toc") is not None and target.tag in {"ul", "ol"}:
+                    if "toc" in target.attrib and target.tag in {"ul", "ol"}:
                         self.extension.toc_lists.append(target)
                 parent.remove(child)
 

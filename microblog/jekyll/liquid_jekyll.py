@@ -24,7 +24,7 @@ from liquid.stream import TokenStream
 from liquid.tag import Tag
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, Token
 
-from microblog.jekyll.highlight import highlight_code
+from microblog.jekyll.highlight import FIGURE_OPTION, highlight_figure
 from microblog.jekyll.site_files import read_bytes_no_link
 
 if TYPE_CHECKING:
@@ -236,12 +236,14 @@ class HighlightNode(Node):
         self.block.render(context, inner)
         code = inner.getvalue().strip("\n")
         if not state_of(context).context.is_markdown:
-            buffer.write(highlight_code(code + "\n", self.language, int(self.line_numbers)))
+            buffer.write(highlight_figure(code, self.language, self.line_numbers))
             return True
         longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
         fence = "`" * max(3, longest + 1)
         numbers = ' linenums="1"' if self.line_numbers else ""
-        buffer.write(f"\n{fence}{self.language}{numbers}\n{code}\n{fence}\n")
+        # a fence the highlighter writes as Jekyll's <figure class="highlight">
+        figure = f' {FIGURE_OPTION}="1"'
+        buffer.write(f"\n{fence}{self.language}{figure}{numbers}\n{code}\n{fence}\n")
         return True
 
 

@@ -29,9 +29,8 @@ import threading
 from html.parser import HTMLParser
 
 import markdown
-from pymdownx.superfences import highlight_validator
 
-from microblog.jekyll.highlight import fence_format
+from microblog.jekyll.highlight import fence_format, fence_validator
 from microblog.jekyll.kramdown import KramdownExtension, MarkdownTooComplex
 from microblog.jekyll.settings import MarkdownOptions
 
@@ -82,7 +81,7 @@ def new_renderer(options: MarkdownOptions) -> markdown.Markdown:
                         "name": "*",
                         "class": "highlight",
                         "format": fence_format,
-                        "validator": highlight_validator,
+                        "validator": fence_validator,
                     }
                 ]
             },

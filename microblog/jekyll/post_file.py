@@ -12,7 +12,7 @@ import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -213,6 +213,21 @@ def parse_post(
             if warning.partition(": ")[2] not in found
         )
     separator = excerpt_separator_in(text, fields.excerpt_separator_of(meta), settings)
+    # Jekyll: _drafts are published with `show_drafts`, `published: false` posts with
+    # `unpublished`
+    is_draft = (draft_date is not None and not settings.show_drafts) or (
+        fields.is_draft_of(meta) and not settings.unpublished
+    )
+    stored_at = published_at
+    if settings.future and not is_draft and published_at > (now := datetime.now(UTC)):
+        # Jekyll with `future: true` publishes it at once; the app shows a post once its
+        # date has come, so it is dated now (its address keeps the date it was written with)
+        stored_at = now.replace(microsecond=0)
+        warnings.append(
+            f"dated {published_at.astimezone(settings.zone):%Y-%m-%d %H:%M}, later than now:"
+            " published now, as _config.yml's future: true has Jekyll do, at its own address"
+            " (the app dates it now)"
+        )
     return PostSource(
         source_key=source_key or source_key_for(path),
         source_path=source_path if source_path is not None else str(path),
@@ -223,14 +238,11 @@ def parse_post(
         is_markdown=is_markdown(path),
         title=title,
         slug=fields.short_slug(slug),
-        published_at=published_at,
+        published_at=stored_at,
         permalink=permalink,
         tag_names=fields.tags_of(meta),
         categories=categories,
-        # Jekyll: _drafts are published with `show_drafts`, `published: false` posts
-        # with `unpublished`
-        is_draft=(draft_date is not None and not settings.show_drafts)
-        or (fields.is_draft_of(meta) and not settings.unpublished),
+        is_draft=is_draft,
         comments_enabled=fields.comments_enabled_of(meta),
         excerpt=fields.excerpt_of(meta),
         excerpt_separator=separator,

@@ -58,6 +58,7 @@ class SiteSettings:
     markdown: MarkdownOptions = MarkdownOptions()
     show_drafts: bool = False  # _config.yml `show_drafts`: _drafts are published
     unpublished: bool = False  # `unpublished`: `published: false` posts are published
+    future: bool = False  # `future`: posts dated later than now are published now
     # The site's `permalink` when `collections: posts: permalink:` gives the posts their own
     # (`permalink` above is then the posts'); pages take their URL style from this one.
     site_permalink: str | None = None
@@ -102,6 +103,6 @@ class SiteSettings:
                 repr(self.excerpt_separator),
                 self.kramdown_input,
                 repr(self.markdown),
-                repr((self.show_drafts, self.unpublished)),
+                repr((self.show_drafts, self.unpublished, self.future)),
             ]
         )

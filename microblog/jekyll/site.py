@@ -138,6 +138,7 @@ def settings_from_config(config: dict[str, Any], app: SiteSettings) -> SiteSetti
         markdown=markdown_options(kramdown),
         show_drafts=config.get("show_drafts") is True,
         unpublished=config.get("unpublished") is True,
+        future=config.get("future") is True,
     )
 
 
@@ -196,11 +197,6 @@ def unfollowed_settings(config: dict[str, Any]) -> list[str]:
         if key in FOLLOWED_KRAMDOWN_OPTIONS or HARMLESS_KRAMDOWN_VALUES.get(key, ...) == value:
             continue
         notes.append(f"kramdown.{key}: {value!r}")
-    if config.get("future") is True:
-        notes.append(
-            "future: true (Jekyll shows future-dated posts at once; the app publishes each "
-            "at its date)"
-        )
     for key in ("markdown", "highlighter"):
         value = config.get(key)
         if value and str(value).lower() not in {"kramdown", "rouge"}:

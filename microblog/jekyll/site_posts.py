@@ -1,8 +1,9 @@
 """`site.posts`, `site.categories` and `site.tags` for a whole site's Liquid, as Jekyll
 gives them: every published post (drafts with `show_drafts`, `published: false` ones with
-`unpublished`, none dated in the future), newest first (date, then path), each with its
-front matter and Jekyll's fields (`title`, `url`, `date`, `categories`, `tags`, `slug`,
-`id`, `path`, `excerpt`); `categories` and `tags` map each name to its posts, newest first.
+`unpublished`, those dated in the future with `future`), newest first (date, then path),
+each with its front matter and Jekyll's fields (`title`, `url`, `date`, `categories`,
+`tags`, `slug`, `id`, `path`, `excerpt`); `categories` and `tags` map each name to its
+posts, newest first.
 
 Made once per import, and only when some text asks for them. A post's `content` is not
 given (Jekyll renders every post before any layout sees it; here each post is rendered
@@ -56,7 +57,7 @@ def post_drop(post: PostFile, settings: SiteSettings, now: datetime) -> dict[str
         url = fields.permalink_of(meta, settings, date, slug, categories)
     except (NotAPost, PostError, OSError, ValueError):
         return None  # not a post Jekyll publishes: never a reason to refuse the one asking
-    if (post.draft and not settings.show_drafts) or date > now:
+    if (post.draft and not settings.show_drafts) or (date > now and not settings.future):
         return None
     if fields.is_draft_of(meta) and not settings.unpublished:
         return None

@@ -242,39 +242,38 @@ def _postgres(
     )
     # A word in most posts makes the planner read every post's tsvector (and with it the
     # TOAST table) rather than ask the GIN index; the index answers without reading them.
+    # The setting is put back by the statement itself once it is planned (one round trip
+    # less: under load each one costs milliseconds), or by the rollback if it fails.
     previous = session.execute(
         text("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
     ).scalar_one()
-    try:
-        rows = session.execute(
-            text(
-                "WITH candidates AS MATERIALIZED ("
-                f"SELECT post_search.post_id, posts.published_at {matches} "
-                "ORDER BY posts.published_at DESC, posts.id DESC "
-                "LIMIT :window OFFSET :window_start), "
-                # Each candidate's row looked up by its key (the planner, misled by the
-                # CTE's estimate, would otherwise read the whole index in order).
-                "page AS MATERIALIZED ("
-                "SELECT candidates.post_id, candidates.published_at, "
-                f"(SELECT ts_rank_cd(document, {query}) FROM post_search "
-                "WHERE post_search.post_id = candidates.post_id) AS rank "
-                "FROM candidates "
-                "ORDER BY rank DESC, candidates.published_at DESC, candidates.post_id DESC "
-                "LIMIT :limit OFFSET :offset) "
-                "SELECT page.post_id, "
-                f"ts_headline('{PG_CONFIG}', title, {query}, 'HighlightAll=true, "
-                f"StartSel={START}, StopSel={STOP}'), "
-                f"ts_headline('{PG_CONFIG}', body, {query}, '{options}') "
-                "FROM page JOIN post_search ON post_search.post_id = page.post_id "
-                "ORDER BY page.rank DESC, page.published_at DESC, page.post_id DESC"
-            ).bindparams(NOW),
-            params,
-        ).all()
-        total = session.execute(
-            text(f"SELECT count(*) {matches}").bindparams(NOW), params
-        ).scalar_one()
-    finally:
-        session.execute(
-            text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous}
-        )
-    return [(int(r[0]), str(r[1]), str(r[2])) for r in rows], int(total)
+    rows = session.execute(
+        text(
+            "WITH candidates AS MATERIALIZED ("
+            f"SELECT post_search.post_id, posts.published_at {matches} "
+            "ORDER BY posts.published_at DESC, posts.id DESC "
+            "LIMIT :window OFFSET :window_start), "
+            # Each candidate's row looked up by its key (the planner, misled by the CTE's
+            # estimate, would otherwise read the whole index in order).
+            "page AS MATERIALIZED ("
+            "SELECT candidates.post_id, candidates.published_at, "
+            f"(SELECT ts_rank_cd(document, {query}) FROM post_search "
+            "WHERE post_search.post_id = candidates.post_id) AS rank "
+            "FROM candidates "
+            "ORDER BY rank DESC, candidates.published_at DESC, candidates.post_id DESC "
+            "LIMIT :limit OFFSET :offset) "
+            # One row always (the count, the setting put back), with the page's hits.
+            "SELECT page.post_id, "
+            f"ts_headline('{PG_CONFIG}', title, {query}, 'HighlightAll=true, "
+            f"StartSel={START}, StopSel={STOP}'), "
+            f"ts_headline('{PG_CONFIG}', body, {query}, '{options}'), "
+            "totals.total "
+            f"FROM (SELECT (SELECT count(*) {matches}) AS total, "
+            "set_config('enable_seqscan', :previous, true) AS restored) AS totals "
+            "LEFT JOIN (page JOIN post_search ON post_search.post_id = page.post_id) ON true "
+            "ORDER BY page.rank DESC, page.published_at DESC, page.post_id DESC"
+        ).bindparams(NOW),
+        {**params, "previous": previous},
+    ).all()
+    total = int(rows[0][3])
+    return [(int(r[0]), str(r[1]), str(r[2])) for r in rows if r[0] is not None], total

@@ -16,17 +16,14 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
-from werkzeug.wrappers import Response
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.fields import IntegerField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -36,8 +33,7 @@ from microblog.models import Page
 from microblog.models.ids import parse_id
 from microblog.posts import pages as page_writer
 from microblog.posts.site_settings import current_site_settings
-from microblog.web import request_limits
-from microblog.web.editor import author_required
+from microblog.web.editor import allow_long_posts, author_required, never_cache
 from microblog.web.editor_forms import PostForm, check_permalink
 from microblog.web.uploads import upload_answer
 
@@ -75,21 +71,10 @@ class PageForm(FlaskForm):
     validate_permalink = PostForm.validate_permalink  # a path on this site, as a post's
 
 
-@bp.url_value_preprocessor
-def allow_long_pages(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """A signed-in author's page may be as long as a post (or carry an image)."""
-    if request.method == "POST" and current_user.is_authenticated:
-        if request.mimetype == "multipart/form-data":
-            request_limits.allow_media_sized_request()
-        else:
-            request_limits.allow_author_sized_request()
-
-
-@bp.after_request
-def never_cache(response: Response) -> Response:
-    """The author's pages are personal."""
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+# A signed-in author's page may be as long as a post (or carry an image), and the editor's
+# screens are personal, as the post editor's are.
+bp.url_value_preprocessor(allow_long_posts)
+bp.after_request(never_cache)
 
 
 @bp.get("/pages")

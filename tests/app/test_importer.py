@@ -81,7 +81,8 @@ def test_corpus_slice(app, client, import_posts):
     assert client.get("/baddie.html").status_code == 200
     page = client.get("/posts/2024/05/liquid/").get_data(as_text=True)
     assert "http://blog.example" in page and "/images/ on" in page
-    assert 'class="language-ruby highlight"' in page and "{% include" not in page
+    assert '<figure class="highlight"><pre><code class="language-ruby" data-lang="ruby">' in page
+    assert "{% include" not in page
     assert "{{ page.title }}" in page  # kept by {% raw %}
     old = client.get("/news/2019/07/20/jekyll-4-0-0-pre-beta1-released/")
     assert old.status_code == 301

@@ -211,3 +211,23 @@ def test_seeded_posts_are_searchable(app, runner):
     client = app.test_client()
     assert "30 posts match" in client.get("/search?q=the").get_data(as_text=True)
     assert "posts match" in client.get('/search?q="topic 3"').get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["coffee", "nothing-like-this", "the"])
+def test_search_leaves_the_planner_settings_as_it_found_them(blog, query):
+    """PostgreSQL: the index is made the planner's choice for the search's own statement
+    only; the rest of the request's transaction plans as before."""
+    from sqlalchemy import text
+
+    from microblog.extensions import db
+    from microblog.search.query import search
+    from microblog.timeutil import now_utc
+
+    with blog.app_context():
+        if db.session.get_bind().dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL planner setting")
+        db.session.execute(text("SELECT 1"))  # inside the request's transaction
+        found = search(db.session, query, now=now_utc(), offset=0, limit=10)
+        assert found.total == len(found.hits)
+        assert db.session.execute(text("SHOW enable_seqscan")).scalar_one() == "on"
+        db.session.rollback()

@@ -17,7 +17,7 @@ from jekyll_oracle import (
     report,
     structure,
 )
-from kramdown_block_cases import BLOCK_CASES, SAME
+from kramdown_block_cases import BLOCK_CASES, EMPHASIS_CASES, SAME
 from site_oracle import compare_site as compare_whole_site
 from work_budget import within_budget
 
@@ -26,6 +26,7 @@ from microblog.jekyll.liquid import SiteContext
 from microblog.jekyll.markdown import MarkdownTooComplex, render_post
 from microblog.jekyll.post_file import SiteSettings, parse_post
 
+KRAMDOWN_INPUT = "kramdown:\n  input: kramdown\n"
 SITE = Path(__file__).resolve().parent.parent / "data" / "jekyll-site"
 SETTINGS = SiteSettings(
     site_url="https://oracle.example/notes", permalink="/:year/:month/:day/:title/"
@@ -99,7 +100,9 @@ def test_links_and_line_numbers_are_jekylls(jekyll_bodies):
         assert f'href="{href}"' in html
     assert warnings == []
     html, warnings = rendered["/2024/03/06/highlight-and-raw/"]
-    assert re.search(r'<td class="linenos">.*1.*2.*3', html, re.DOTALL)
+    gutter = re.search(r'<td class="gutter gl"><pre class="lineno">([^<]*)</pre>', html)
+    assert gutter is not None and gutter.group(1) == "1\n2\n3\n"
+    assert gutter.group(0) in jekyll_bodies["/2024/03/06/highlight-and-raw/"]
     assert warnings == [
         "line 21: Liquid tag {% aside %} is from a plugin the app does not have: left out"
         " (a block's content is kept)"
@@ -118,6 +121,9 @@ def test_hidden_text_and_kramdown_syntax_never_show(jekyll_bodies):
     assert "a_1 &amp;= b_1 + c_1 \\\\" in html  # TeX kept, backslashes and all
 
 
+CODE = '<code class="language-plaintext highlighter-rouge">'  # every code span (Rouge)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -129,13 +135,13 @@ def test_hidden_text_and_kramdown_syntax_never_show(jekyll_bodies):
         ("> quote\n{: .tip}", '<blockquote class="tip">\n<p>quote</p>\n</blockquote>'),
         ("{: .next}\nPara", '<p class="next">Para</p>'),
         ("x {::comment}y{:/comment}z", "<p>x z</p>"),
-        ("`{::comment}` in code", "<p><code>{::comment}</code> in code</p>"),
+        ("`{::comment}` in code", f"<p>{CODE}{{::comment}}</code> in code</p>"),
         ('He said \\"hi\\"', '<p>He said "hi"</p>'),
         ("One\n<!--more-->\nTwo", "<p>One\n<!--more-->\nTwo</p>"),
         ("Text.\n\n[^a]: Never referred to.", "<p>Text.</p>"),
         ("[[Bug #1]]\n\n[Bug #1]: /b", '<p>[<a href="/b">Bug #1</a>]</p>'),
         ("<u>It's</u> it's", "<p><u>It's</u> it\u2019s</p>"),
-        ('`pin`\'d "-" x', "<p><code>pin</code>\u2018d \u201c-\u201c x</p>"),
+        ('`pin`\'d "-" x', f"<p>{CODE}pin</code>\u2018d \u201c-\u201c x</p>"),
         (
             "> quote\n> - a\n> - b",
             "<blockquote>\n<p>quote</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n</blockquote>",
@@ -233,6 +239,18 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "<b>open\n\nnext\n\n| <b>x | y</b> |\n|---|---|\n| 1 | 2 |\n\n"
         "- <a href='u'>item\n- <i>b\n\n## Title <em>open\n\n"
         'A <a href=http://x.example/>unquoted</a>\n\n<span class="x">\n\nT\n\n</span>\n',
+        "Hi\n\n<ul>\n  <li>\n    <p>a</p>\n    <p<There b. </p>\n    <p>c</p>\n  </li>\n</ul>\n\n"
+        '<div>\na < b & c\n<!-- c < -->\n<span>x</span></b>\n<img src=a.png> <i @click="x">z</i>\n'
+        "</div>\n\n<table>\n  <tr><td>a & b</td></tr>\n</table>\n</div>\n\nafter\n",
+        '{:ref: .ald title="T"}\nA *x*{:ref} b *y*{:none}.\n\n{:n: .note #n1}\n\nPara.\n{:n}\n\n'
+        "* TOC\n{:toc}\n\n## Head\n{: n .extra}\n",
+        '<section class="toc">\n  <header>\n    <h3>Overview</h3>\n  </header>\n'
+        '<div markdown="1" class="toc-drawer">\n*  Auto generated table of contents\n{:toc}\n'
+        "</div>\n</section>\n\n<div>\n{: .c}\ntext\n</div>\n\na <code>``X``</code> b\n\n"
+        "## Main\n\ntext\n",
+        '<link rel="alternate" href="/r.xml" title="R">\n<div class="download">\n'
+        '  <h2>Latest</h2>\n</div>\n\nPara\n<link rel="x" href="y">\nmore\n\n'
+        '<meta name="a" content="b">\n\nText\n',
     ],
     ids=[
         "code spans, strike, IAL-like code, one-line math",
@@ -246,6 +264,10 @@ def test_kramdown_input_fences_and_paragraphs_as_jekyll():
         "math rendered to MathML, or kept as TeX",
         "span HTML: unclosed, stray, raw content, markdown attributes, span IALs",
         "a tag left open is closed at its paragraph's end",
+        "HTML blocks: a malformed tag or an end tag closing nothing is text",
+        "attribute list definitions",
+        "a markdown element inside an HTML block, what raw HTML holds",
+        "a <link> or <meta> line is block HTML",
     ],
 )
 def test_texts_render_as_jekyll_renders_them(text):
@@ -314,3 +336,12 @@ def test_math_in_a_heading_gives_jekylls_id_and_the_oracle_reads_the_tex():
             ("text", "\\[\\frac{1}{2}\\]"),
         ]
     )
+
+
+@pytest.mark.parametrize(("text", "recorded"), EMPHASIS_CASES)
+def test_emphasis_runs_are_jekylls_html(text, recorded):
+    """kramdown's emphasis rules (`___x___`, `a___b`, `**x*`, `__init__`): the very HTML
+    Jekyll writes, with either input, and the HTML recorded for the unit tests."""
+    theirs = jekyll_render(text)
+    assert render_post(text)[0] == theirs.strip() == recorded
+    assert render_post(text, gfm=False)[0] == jekyll_render(text, KRAMDOWN_INPUT).strip()

@@ -58,7 +58,7 @@ def test_the_summary_names_the_settings_the_import_does_not_follow(tmp_path):
     assert "jekyll-feed" not in notes
     assert "kramdown.math_engine: 'katex'" in notes
     assert "kramdown.header_offset: 1" in notes
-    assert "future: true" in notes
+    assert "future" not in notes  # followed: a later post is published now
     for followed in ("hard_wrap", "auto_ids", "input"):
         assert f"kramdown.{followed}" not in notes
 
@@ -130,3 +130,19 @@ def test_a_collection_of_the_sites_own_is_given_to_liquid(tmp_path):
     result = compare_site(site)
     assert (result.alike, result.total) == (1, 1), result.details()
     assert "Core 0.10.1" in str(result.bodies[0].actual)
+
+
+def test_with_future_true_a_later_post_is_published_now_as_jekyll_does(tmp_path):
+    """`future: true`: Jekyll publishes the post dated 2999 at once, and lists it in
+    `site.posts`; the import publishes it at the same address, and its Liquid sees it."""
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("future: true\n")
+    (site / "_posts" / "2999-01-01-ahead.md").write_text("---\ntitle: Ahead\n---\nLater.\n")
+    (site / "_posts" / "2024-01-01-list.md").write_text(
+        "---\ntitle: List\n---\n{% for post in site.posts %}- {{ post.title }}\n{% endfor %}"
+    )
+    result = compare_site(site)
+    assert (result.alike, result.total) == (2, 2), result.details()
+    listed = next(c for c in result.bodies if c.name.endswith("list.md"))
+    assert listed.expected == [("ul", ""), ("li", "Ahead"), ("li", "List")]

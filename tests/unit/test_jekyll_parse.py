@@ -562,13 +562,13 @@ def liquid(text: str, site_url: str, page: dict | None = None) -> tuple[str, lis
         (
             "http://b",
             "Text\n{% highlight ruby linenos %}\nputs 1\n{% endhighlight %}\n",
-            'Text\n\n```ruby linenums="1"\nputs 1\n```\n\n',
+            'Text\n\n```ruby jekyll_figure="1" linenums="1"\nputs 1\n```\n\n',
             "",
         ),
         (
             "http://b",
             "{% highlight md %}\n```\ncode\n```\n{% endhighlight %}",
-            "\n````md\n```\ncode\n```\n````\n",
+            '\n````md jekyll_figure="1"\n```\ncode\n```\n````\n',
             "",
         ),
     ],
@@ -610,7 +610,7 @@ def test_markdown_extensions():
     )
     assert "<table>" in html
     # Highlighted by Pygments, the language named on the block as Jekyll's Rouge does
-    assert '<div class="language-python highlight">' in html
+    assert '<div class="language-python highlighter-rouge"><div class="highlight">' in html
     assert '<span class="n">x</span>' in html
     assert 'class="footnote"' in html
     assert '<p class="notice--info">Para</p>' in html

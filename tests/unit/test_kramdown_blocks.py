@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from jekyll_oracle import structure
-from kramdown_block_cases import BLOCK_CASES, SAME
+from kramdown_block_cases import BLOCK_CASES, EMPHASIS_CASES, SAME
 
 from microblog.jekyll.markdown import render_post
 
@@ -23,3 +23,9 @@ def test_a_definitions_first_paragraph_is_bare_unless_a_blank_line_comes_before(
     assert "<dd>tight\n<p>more</p>" in html.replace("<dd>\n", "<dd>")
     assert "<dd>\n<p>loose</p>\n</dd>" in html
     assert "\ue000" not in html
+
+
+@pytest.mark.parametrize(("text", "html"), EMPHASIS_CASES)
+def test_emphasis_runs_as_jekyll_wrote_them(text, html):
+    assert render_post(text)[0] == html
+    assert render_post(text, gfm=False)[0] == html

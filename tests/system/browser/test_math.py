@@ -20,7 +20,6 @@ $$
 \\sum_{i=1}^n i = \\frac{n(n+1)}{2}
 $$
 """
-PERMALINK = "/posts/2025/01/sums/"
 # A formula wider than a phone (and than the desktop column): it scrolls in its own box.
 # Safari gives such a box no keyboard focus (axe's scrollable-region-focusable), and the Nu
 # checker allows no tabindex on <math>: left as it is, so the axe test has no wide formula.
@@ -28,24 +27,29 @@ WIDE_TEX = " + ".join(f"a_{{{i}}} x^{{{i}}}" for i in range(1, 40))
 WIDE_POST = f"{MATH_POST}\n$$\n{WIDE_TEX}\n$$\n"
 
 
+def serve_post(watched, live_site, client, write_post, import_posts, name: str, text: str) -> None:
+    """Import the post file `name` holding `text` into the test app and open its page (the
+    app's response, headers and all) in `watched` at the live site's address."""
+    import_posts(write_post(name, text))
+    year, month, _day, slug = name.removesuffix(".md").split("-", 3)
+    permalink = f"/posts/{year}/{month}/{slug}/"  # the site's default permalink
+    response = client.get(permalink)
+    assert response.status_code == 200, permalink
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    body = response.get_data()
+    watched.page.route(
+        live_site.url + permalink,
+        lambda route: route.fulfill(status=200, headers=headers, body=body),
+    )
+    watched.page.goto(permalink)
+
+
 def serve_math_post(
     watched, live_site, client, write_post, import_posts, text: str = MATH_POST
 ) -> None:
-    """Open the math post's page (the app's response) in `watched` at the live site."""
-    import_posts(write_post("2025-01-10-sums.md", text))
-    response = client.get(PERMALINK)
-    assert response.status_code == 200
-    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-    assert (
-        "script-src" in headers["Content-Security-Policy"]
-        or "default-src 'self'" in (headers["Content-Security-Policy"])
-    )
-    body = response.get_data()
-    watched.page.route(
-        live_site.url + PERMALINK,
-        lambda route: route.fulfill(status=200, headers=headers, body=body),
-    )
-    watched.page.goto(PERMALINK)
+    """Open the math post's page in `watched` at the live site."""
+    serve_post(watched, live_site, client, write_post, import_posts, "2025-01-10-sums.md", text)
 
 
 def test_math_is_laid_out_by_the_browser(reader, live_site, client, write_post, import_posts):
