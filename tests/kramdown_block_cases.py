@@ -204,6 +204,26 @@ BLOCK_CASES = [
         SAME,
         id="tab-in-highlighted-fenced-code",
     ),
+    pytest.param(
+        "a\n\n####\n\nb\n\n## \n\n## ##\n\n# C#\n\n# x #\n",
+        '<p>a</p>\n<p>####</p>\n<p>b</p>\n<p>##</p>\n<h2>##</h2>\n<h1 id="c">C#</h1>\n'
+        '<h1 id="x">x</h1>',
+        '<p>a</p>\n<p>####</p>\n<p>b</p>\n<p>##</p>\n<p>## ##</p>\n<h1 id="c">C</h1>\n'
+        '<h1 id="x">x</h1>',
+        id="heading-needs-text",
+    ),
+    pytest.param(
+        "* TOC\n{:toc}\n\nno headings\n",
+        "<p>no headings</p>",
+        SAME,
+        id="toc-with-no-headings-is-nothing",
+    ),
+    pytest.param(
+        '<section>\n<div markdown="1">\n* TOC\n{:toc}\n</div>\n</section>\n',
+        "<section>\n<div>\n</div>\n</section>",
+        SAME,
+        id="toc-with-no-headings-in-html",
+    ),
 ]
 
 # kramdown's emphasis (microblog/jekyll/kramdown_emphasis.py): Jekyll's HTML exactly, the same

@@ -78,6 +78,9 @@ ALD = re.compile(r" *\{:[\w-]+:")
 ALD_LINE = re.compile(r" *\{:(\w[\w-]*):([^}]*)\}\s*$")
 EXTENSION = re.compile(r"\{::(comment|nomarkdown|options)\b[^}]*?(/)?\}")
 HASH_WORD = re.compile(r"#{1,6}[^\s#]")
+ATX_LINE = re.compile(r"(#{1,6})(.*)")
+HEADER_ID = re.compile(r"[\t ]+\{#[A-Za-z][\w:-]*\}$")
+CLOSING_HASHES = re.compile(r"(?<!\\)#+$")
 INLINE_COMMENT = re.compile(r" *<!--(?:(?!-->).)*--> *$")
 QUOTED = re.compile(r"^ {0,3}> ?")
 QUOTE_DEPTH = re.compile(r" *(?:> *)+")
@@ -254,6 +257,10 @@ class KramdownBlocks(Preprocessor):
                 # kramdown-parser-gfm: a heading needs a space after its #s (`#1234` is text)
                 stripped = "\\" + stripped
                 line = " " * indent + stripped
+            if first == "#" and indent < column + 4:
+                kept = _atx_as_kramdown(stripped, gfm=gfm)
+                if kept != stripped:
+                    stripped, line = kept, " " * indent + kept
             if (
                 not gfm
                 and first in "#>`~"
@@ -560,6 +567,32 @@ def _as_heading(item_line: str, level: int) -> str:
         return item_line
     indent, marker, text = match.groups()
     return f"{indent}{marker} {'#' * level} {text}"
+
+
+def _atx_as_kramdown(line: str, *, gfm: bool) -> str:
+    """A `#` line written so that Python-Markdown reads it as kramdown does: a heading
+    needs text (`####` or `## ##` alone is a paragraph's text, kramdown's `return false if
+    text.empty?`), and with `input: GFM` only #s after a blank close it (`# C#` keeps its #).
+    """
+    match = ATX_LINE.fullmatch(line.rstrip())
+    if match is None:
+        return line
+    hashes, rest = match.groups()
+    if gfm and rest and rest[0] not in " \t":
+        return line  # no heading (`#word` is escaped above; 7 #s stay text below)
+    text = HEADER_ID.sub("", rest).strip()
+    if gfm:
+        text = re.sub(r"[\t ]#+$", "", text).rstrip()
+    else:
+        text = CLOSING_HASHES.sub("", text).rstrip()
+    if not text:
+        return "\\" + line  # text, not an empty heading
+    closing = CLOSING_HASHES.search(text)
+    if gfm and closing:  # `# C#`: the #s are the heading's text, not its closing
+        return line[: match.start(2)] + rest.replace(
+            text, text[: closing.start()] + "\\#" * len(closing.group(0)), 1
+        )
+    return line
 
 
 def _shift(line: str, shift: int) -> str:

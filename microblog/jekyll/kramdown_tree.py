@@ -185,8 +185,11 @@ class HeadingIds(Treeprocessor):
                 used[base] = count + 1
                 element.set("id", options.auto_id_prefix + (f"{base}-{count}" if count else base))
             headings.append((int(element.tag[1]), element.get("id") or "", text))
-        for target in self.extension.toc_lists:
-            _fill_toc(target, headings)
+        if headings:
+            for target in self.extension.toc_lists:
+                _fill_toc(target, headings)
+        elif self.extension.toc_lists:
+            _drop(root, self.extension.toc_lists)  # kramdown writes nothing for an empty TOC
 
     def plain_text(self, element: etree.Element) -> str:
         """A heading's text as a reader sees it: inline HTML without its tags, entities
@@ -233,6 +236,21 @@ class BlockMath(Treeprocessor):
                 math.attrib.update({k: v for k, v in child.attrib.items() if k != "class"})
                 math.tail = child.tail
                 parent[index] = math
+
+
+def _drop(root: etree.Element, elements: list[etree.Element]) -> None:
+    """Each of `elements` taken out of the tree under `root`, the text after it kept."""
+    unwanted = {id(element) for element in elements}
+    for parent in list(root.iter()):
+        for index, child in reversed(list(enumerate(parent))):
+            if id(child) not in unwanted:
+                continue
+            if child.tail:
+                if index:
+                    parent[index - 1].tail = (parent[index - 1].tail or "") + child.tail
+                else:
+                    parent.text = (parent.text or "") + child.tail
+            parent.remove(child)
 
 
 def _fill_toc(target: etree.Element, headings: list[tuple[int, str, str]]) -> None:
