@@ -213,6 +213,12 @@ BLOCK_CASES = [
         id="heading-needs-text",
     ),
     pytest.param(
+        "<pre>\n####\n#foo\n## ##\n# C#\n</pre>\n",
+        "<pre>\n####\n#foo\n## ##\n# C#\n</pre>",
+        SAME,
+        id="hashes-in-raw-html-stay-as-written",
+    ),
+    pytest.param(
         "* TOC\n{:toc}\n\nno headings\n",
         "<p>no headings</p>",
         SAME,

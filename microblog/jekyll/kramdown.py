@@ -253,12 +253,10 @@ class KramdownBlocks(Preprocessor):
                 stripped = stripped.replace("\t", " ")
                 line = " " * indent + stripped
             column = stack[-1].source_column if stack else 0
-            if gfm and first == "#" and indent < column + 4 and HASH_WORD.match(stripped):
-                # kramdown-parser-gfm: a heading needs a space after its #s (`#1234` is text)
-                stripped = "\\" + stripped
-                line = " " * indent + stripped
             if first == "#" and indent < column + 4:
-                kept = _atx_as_kramdown(stripped, gfm=gfm)
+                # An empty placeholder (it writes nothing) keeps `#`s from being read as a
+                # heading's and is gone in a raw HTML block (where a `\\` would show).
+                kept = _atx_as_kramdown(stripped, gfm=gfm, nothing=self.md.htmlStash.store(""))
                 if kept != stripped:
                     stripped, line = kept, " " * indent + kept
             if (
@@ -569,29 +567,29 @@ def _as_heading(item_line: str, level: int) -> str:
     return f"{indent}{marker} {'#' * level} {text}"
 
 
-def _atx_as_kramdown(line: str, *, gfm: bool) -> str:
-    """A `#` line written so that Python-Markdown reads it as kramdown does: a heading
-    needs text (`####` or `## ##` alone is a paragraph's text, kramdown's `return false if
-    text.empty?`), and with `input: GFM` only #s after a blank close it (`# C#` keeps its #).
+def _atx_as_kramdown(line: str, *, gfm: bool, nothing: str) -> str:
+    """A `#` line written so that Python-Markdown reads it as kramdown does, `nothing` (an
+    empty placeholder) put where it must not see a heading: a heading needs text (`####`
+    or `## ##` alone is a paragraph's text, kramdown's `return false if text.empty?`), and
+    with `input: GFM` a heading needs a blank after its #s (`#1234` is text) and only #s
+    after a blank close it (`# C#` keeps its #).
     """
     match = ATX_LINE.fullmatch(line.rstrip())
     if match is None:
         return line
-    hashes, rest = match.groups()
+    rest = match.group(2)
     if gfm and rest and rest[0] not in " \t":
-        return line  # no heading (`#word` is escaped above; 7 #s stay text below)
+        return nothing + line  # kramdown-parser-gfm: no heading without a blank
     text = HEADER_ID.sub("", rest).strip()
     if gfm:
         text = re.sub(r"[\t ]#+$", "", text).rstrip()
     else:
         text = CLOSING_HASHES.sub("", text).rstrip()
     if not text:
-        return "\\" + line  # text, not an empty heading
-    closing = CLOSING_HASHES.search(text)
-    if gfm and closing:  # `# C#`: the #s are the heading's text, not its closing
-        return line[: match.start(2)] + rest.replace(
-            text, text[: closing.start()] + "\\#" * len(closing.group(0)), 1
-        )
+        return nothing + line  # text, not an empty heading
+    if gfm and CLOSING_HASHES.search(text):  # `# C#`: the #s are the heading's own text
+        end = match.start(2) + rest.index(text) + len(text)
+        return line[:end] + nothing + line[end:]
     return line
 
 
