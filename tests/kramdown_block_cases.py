@@ -230,6 +230,36 @@ BLOCK_CASES = [
         SAME,
         id="toc-with-no-headings-in-html",
     ),
+    # rubyonrails.org's early posts: an HTML block is raw to its element's own end tag, its
+    # lines as written (a line of spaces, then less indented lines, is no indented code)
+    pytest.param(
+        "Intro:\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend\n</code></pre>\n",
+        "<p>Intro:</p>\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend\n</code></pre>",
+        SAME,
+        id="html-block-lines-as-written",
+    ),
+    pytest.param(  # an excerpt cut inside the <pre>: nothing closes it
+        "Intro:\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend",
+        "<p>Intro:</p>\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend\n</code></pre>",
+        SAME,
+        id="html-block-unclosed-to-the-end",
+    ),
+    pytest.param(
+        "<pre><code>class Order\n\tbelongs_to :c\n\n\t  - a\nend\n</code></pre>\n",
+        "<pre><code>class Order\n\tbelongs_to :c\n\n\t  - a\nend\n</code></pre>",
+        SAME,
+        id="html-block-keeps-tabs",
+    ),
+    pytest.param(  # kramdown: any tag but a span element's opens an HTML block
+        "Intro.\n<macro:code>\n<p>a<br />\nb</p>\n</macro:code>\n"
+        '<typo:code lang="ruby">\nx[:y] = 2\n</typo:code>\n',
+        (
+            "<p>Intro.</p>\n<macro:code>\n<p>a<br />\nb</p>\n</macro:code>\n"
+            '<typo:code lang="ruby">\nx[:y] = 2\n</typo:code>'
+        ),
+        SAME,
+        id="html-block-of-a-namespaced-tag",
+    ),
 ]
 
 # kramdown's emphasis (microblog/jekyll/kramdown_emphasis.py): Jekyll's HTML exactly, the same
@@ -239,14 +269,14 @@ EMPHASIS_CASES = [
         (
             "Fixed \"''nil' statement is deprecated' in macro\"\n"
             "*'b and ['! and (.'\"'s, and s[\" and (['  end\n"
-            "a *'*\"x* and \"*em*\" and \"[link](/x)\" and '`code`' end\n"
+            'a *\'*"x* and "*em*" and "[link](/x)" and \'`code`\' end\n'
             "it''s '' a ''b \"''\" ('') ''. \"'Quoted' words\" '\"hi\"' the '80s\n"
         ),
         (
             "<p>Fixed “'’nil’ statement is deprecated’ in macro”\n"
             "<em>‘b and [’! and (.’“‘s, and s[” and ([’  end\n"
-            "a *‘</em>“x* and “<em>em</em>” and “<a href=\"/x\">link</a>” and "
-            "‘<code class=\"language-plaintext highlighter-rouge\">code</code>’ end\n"
+            'a *‘</em>“x* and “<em>em</em>” and “<a href="/x">link</a>” and '
+            '‘<code class="language-plaintext highlighter-rouge">code</code>’ end\n'
             "it’’s ‘’ a ‘‘b “’’” (‘’) ‘’. “‘Quoted’ words” ‘“hi”’ the ’80s</p>"
         ),
         id="quotes-in-kramdowns-span-order",

@@ -11,6 +11,8 @@ end, and refuses such a text (MarkdownTooComplex) before it is parsed.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from microblog.jekyll.errors import PostError
 from microblog.jekyll.highlight import IndentedCode, RougeCode
 from microblog.jekyll.kramdown_emphasis import KramdownEmphasis
 from microblog.jekyll.kramdown_html import (
+    HTML_BLOCK_START,
     RAW_START,
     VOID_BLOCK_TAG,
     HtmlBlockMark,
@@ -40,6 +43,9 @@ from microblog.jekyll.kramdown_html import (
     RawHtmlBlocks,
     RawSpanHtml,
     SpanTagBalance,
+    kramdown_raw_html,
+    opens_raw_block,
+    raw_element_end,
 )
 from microblog.jekyll.kramdown_table import KramdownTable
 from microblog.jekyll.kramdown_tree import (
@@ -159,7 +165,7 @@ class KramdownBlocks(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = self.hide_extensions("\n".join(lines))
-        return self.rewrite(text.split("\n"))
+        return self.rewrite(text.split("\n"), outermost=True)
 
     def hide_extensions(self, text: str) -> str:
         """Drop comments and `{::options}`; stash `{::nomarkdown}` content (outside code)."""
@@ -189,8 +195,9 @@ class KramdownBlocks(Preprocessor):
         out.append(text[pos:])
         return "".join(out)
 
-    def rewrite(self, lines: list[str]) -> list[str]:
+    def rewrite(self, lines: list[str], *, outermost: bool = False) -> list[str]:
         gfm = self.extension.gfm
+        html_blocks = _HtmlBlocks(lines, self.md) if outermost else None
         out: list[str] = []
         stack: list[_Item] = []
         # (its run, shift, its indent, where it is written)
@@ -216,6 +223,24 @@ class KramdownBlocks(Preprocessor):
                         out[-1] += " " + line
                     else:
                         out.append("    " + line)
+                    continue
+            if html_blocks and not stack and fence is None and line.lstrip(" ")[:1] == "<":
+                found = html_blocks.extent(index - 1)
+                if found is not None:
+                    # kramdown: an HTML block's element is raw HTML to its own end tag (its
+                    # tabs, lines of spaces and indentation as written: no code, no list)
+                    end, its_own = found
+                    if its_own:
+                        out.extend(lines[index - 1 : end])
+                        previous = "other"
+                    else:
+                        # Python-Markdown reads no HTML block there (`<macro:code>`)
+                        block = kramdown_raw_html("\n".join(lines[index - 1 : end]), [])
+                        placeholder = self.md.htmlStash.store(block)
+                        self.extension.void_blocks.add(placeholder)
+                        out.extend(["", placeholder, ""])
+                        block_start, previous = len(out), "blank"
+                    index, brackets = end, 0
                     continue
             if "\t" in line:
                 line = _expand_indentation(
@@ -502,6 +527,47 @@ class KramdownBlocks(Preprocessor):
             stack.pop()
         pad = " " * (stack[-1].output_column if stack else 0)
         return ["", f"{pad}\ue000ial{len(attributes) - 1}\ue001", ""]
+
+
+class _HtmlBlocks:
+    """Where an HTML block that begins on a line ends, as kramdown's raw HTML parser reads
+    it (kramdown_html.raw_element_end), for KramdownBlocks to keep its lines as written."""
+
+    def __init__(self, lines: list[str], md: Markdown) -> None:
+        self.lines = lines
+        self.md = md
+        self.text = ""
+        self.starts: list[int] = []
+        self.done = False  # once an element runs to the text's end, none after it is raw
+
+    def extent(self, first: int) -> tuple[int, bool] | None:
+        """(the index of the line after it, whether Python-Markdown too reads an HTML block
+        there) for the raw HTML block kramdown reads from line `first`: an element that is
+        no span element, whose own end tag ends a line (or that nothing closes), with no
+        Markdown in it (`markdown="1"`). None for anything else."""
+        if self.done:
+            return None
+        if not self.starts:
+            self.text = "\n".join(self.lines)
+            lengths = (len(line) + 1 for line in self.lines)
+            self.starts = list(itertools.accumulate(lengths, initial=0))
+        tag = HTML_BLOCK_START.match(self.text, self.starts[first])
+        if tag is None or not opens_raw_block(tag):
+            return None
+        its_own = self.md.is_block_level(tag.group(1))
+        end, stray, _ = raw_element_end(self.text, tag)
+        if end is None:
+            # nothing closes it: kramdown takes the rest of the text (and so Python-Markdown);
+            # an end tag kramdown leaves as text is named by differences.py
+            self.done = True
+            if stray is not None or "markdown=" in self.text[tag.start() :]:
+                return None
+            return len(self.lines), its_own
+        last = bisect.bisect_right(self.starts, end) - 1
+        line_end = self.starts[last + 1] - 1
+        if self.text[end:line_end].strip() or "markdown=" in self.text[tag.start() : end]:
+            return None
+        return last + 1, its_own
 
 
 def _fenced_spans(text: str) -> list[tuple[int, int]]:
