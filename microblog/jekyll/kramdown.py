@@ -229,17 +229,26 @@ class KramdownBlocks(Preprocessor):
                 if found is not None:
                     # kramdown: an HTML block's element is raw HTML to its own end tag (its
                     # tabs, lines of spaces and indentation as written: no code, no list)
-                    end, its_own = found
+                    end, its_own, tail = found
+                    block = lines[index - 1 : end]
+                    if tail:
+                        block[-1] = block[-1][: len(block[-1]) - len(tail)]
                     if its_own:
-                        out.extend(lines[index - 1 : end])
+                        out.extend(block)
                         previous = "other"
                     else:
                         # Python-Markdown reads no HTML block there (`<macro:code>`)
-                        block = kramdown_raw_html("\n".join(lines[index - 1 : end]), [])
-                        placeholder = self.md.htmlStash.store(block)
+                        placeholder = self.md.htmlStash.store(
+                            kramdown_raw_html("\n".join(block), [])
+                        )
                         self.extension.void_blocks.add(placeholder)
                         out.extend(["", placeholder, ""])
                         block_start, previous = len(out), "blank"
+                    if tail:
+                        # kramdown: a new block (`<br /><a …>…` a paragraph) where its end tag
+                        # ends; on a line of its own, where Python-Markdown reads it so too
+                        out.append(tail)
+                        previous = "other"
                     index, brackets = end, 0
                     continue
             if "\t" in line:
@@ -392,7 +401,7 @@ class KramdownBlocks(Preprocessor):
                     paragraph_lines, at_boundary = 1, True
                     continue
             if marker:
-                in_list = bool(stack)
+                in_list, depth = bool(stack), len(stack)
                 while stack and stack[-1].source_column > indent:
                     if stack.pop().marker_indent <= indent:
                         break  # its sibling: the new item joins the same list
@@ -405,6 +414,10 @@ class KramdownBlocks(Preprocessor):
                         out.append("")
                     else:
                         marker = None  # kramdown: a list needs a blank line before it
+                elif gfm and previous == "paragraph" and stack and len(stack) == depth:
+                    # kramdown-parser-gfm: a list ends an item's paragraph too (rubyonrails.org
+                    # changelogs: "This has two\n  problems:\n    * …")
+                    out.append("")
             if marker and gfm and stack and stack[-1].definition and previous != "blank":
                 out.append("")  # kramdown-parser-gfm: a list ends the definition's paragraph
             if marker:
@@ -540,11 +553,12 @@ class _HtmlBlocks:
         self.starts: list[int] = []
         self.done = False  # once an element runs to the text's end, none after it is raw
 
-    def extent(self, first: int) -> tuple[int, bool] | None:
+    def extent(self, first: int) -> tuple[int, bool, str] | None:
         """(the index of the line after it, whether Python-Markdown too reads an HTML block
-        there) for the raw HTML block kramdown reads from line `first`: an element that is
-        no span element, whose own end tag ends a line (or that nothing closes), with no
-        Markdown in it (`markdown="1"`). None for anything else."""
+        there, what follows its end tag on its last line) for the raw HTML block kramdown
+        reads from line `first`: an element that is no span element, whose own end tag ends
+        a line or is followed by a tag (or that nothing closes), with no Markdown in it
+        (`markdown="1"`). None for anything else."""
         if self.done:
             return None
         if not self.starts:
@@ -562,12 +576,14 @@ class _HtmlBlocks:
             self.done = True
             if stray is not None or "markdown=" in self.text[tag.start() :]:
                 return None
-            return len(self.lines), its_own
+            return len(self.lines), its_own, ""
         last = bisect.bisect_right(self.starts, end) - 1
-        line_end = self.starts[last + 1] - 1
-        if self.text[end:line_end].strip() or "markdown=" in self.text[tag.start() : end]:
+        tail = self.text[end : self.starts[last + 1] - 1]
+        if tail.strip() and not tail.startswith("<"):
+            return None  # text after it: Python-Markdown reads it as kramdown does
+        if "markdown=" in self.text[tag.start() : end]:
             return None
-        return last + 1, its_own
+        return last + 1, its_own, tail if tail.strip() else ""
 
 
 def _fenced_spans(text: str) -> list[tuple[int, int]]:
