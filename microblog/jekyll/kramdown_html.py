@@ -233,7 +233,8 @@ class SpanTagBalance(Treeprocessor):
             elif stack and stack[-1] == key:
                 stack.pop()
             else:
-                return raw  # text: the serializer escapes it
+                # text, kept stashed: kramdown took it whole, so a quote after it starts afresh
+                return self.md.htmlStash.store(escape(raw, quote=False))
             return match.group(0)
 
         element.text = self.paired(element.text, pair)
