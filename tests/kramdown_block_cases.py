@@ -185,6 +185,18 @@ BLOCK_CASES = [
         SAME,
         id="link-definition-with-a-tab",
     ),
+    # scala-lang.org's release notes: raw content has no code spans to kramdown
+    pytest.param(
+        "a <notextile>x `a&#124;b` & `a<b` `*c*`</notextile> z\n\n"
+        "I | J\n--|--\nk | <notextile>`(class&#124;object)`</notextile>\n",
+        (
+            "<p>a <notextile>x `a&#124;b` &amp; `a&lt;b` `*c*`</notextile> z</p>\n"
+            "<table><thead><tr><th>I</th><th>J</th></tr></thead><tbody><tr><td>k</td>"
+            "<td><notextile>`(class&#124;object)`</notextile></td></tr></tbody></table>"
+        ),
+        SAME,
+        id="entity-in-backticks-inside-raw-span",
+    ),
     pytest.param(
         "ABI stability in Swift\n5.\n\nNext.\n\n- a\n- \n- c\n\n-\n",
         (
