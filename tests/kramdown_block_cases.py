@@ -197,6 +197,19 @@ BLOCK_CASES = [
         SAME,
         id="entity-in-backticks-inside-raw-span",
     ),
+    # scala-lang.org: a URL with pipes in the line after an HTML comment
+    pytest.param(
+        "<!-- c -->\na | b\n\n# H\n| a | b |\n|---|---|\n| c | d |\n\n~~~\ncode\n~~~\n"
+        "x | y\n\n{: .t}\na | b\n--|--\nc | d\n",
+        (
+            '<!-- c -->\n<p>a | b</p>\n<h1 id="h">H</h1>\n<p>| a | b |\n|\u2014|\u2014|\n'
+            "| c | d |</p>\n<pre><code>code\n</code></pre>\n<p>x | y</p>\n"
+            '<table class="t"><thead><tr><th>a</th><th>b</th></tr></thead>'
+            "<tbody><tr><td>c</td><td>d</td></tr></tbody></table>"
+        ),
+        SAME,
+        id="table-only-after-a-blank-line",
+    ),
     pytest.param(
         "ABI stability in Swift\n5.\n\nNext.\n\n- a\n- \n- c\n\n-\n",
         (

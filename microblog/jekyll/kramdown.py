@@ -41,7 +41,7 @@ from microblog.jekyll.kramdown_html import (
     RawSpanHtml,
     SpanTagBalance,
 )
-from microblog.jekyll.kramdown_table import KramdownTable
+from microblog.jekyll.kramdown_table import NOT_A_TABLE, KramdownTable, cells
 from microblog.jekyll.kramdown_tree import (
     BlockAttributes,
     BlockMath,
@@ -203,6 +203,7 @@ class KramdownBlocks(Preprocessor):
         before_blank = "blank"
         blank_lines: list[str] = []
         block_start = 0  # where in `out` the block after the last blank line starts
+        table_at = -1  # the `block_start` of the block that is a table's rows
         brackets = 0
         index = 0
         while index < len(lines):
@@ -298,6 +299,8 @@ class KramdownBlocks(Preprocessor):
             brackets = _check_brackets(line, brackets)
             if first == "{" and indent < column + 4 and (BLOCK_IAL.match(line) or ALD.match(line)):
                 out.extend(self.attribute_list(line, previous, stack, indent))
+                if previous == "blank":
+                    block_start = len(out)  # kramdown: a boundary, as a blank (a table may follow)
                 previous = "blank"
                 continue
             if first == "<" and not stack and indent <= 3 and VOID_BLOCK_LINE.match(stripped):
@@ -348,6 +351,11 @@ class KramdownBlocks(Preprocessor):
                 # (a list marker ends it with GFM input, and is an item inside a list)
                 marker_like = stripped[1:2] in (" ", "\t")
                 as_text = not setext and not (marker_like and (gfm or stack))
+            if "|" in stripped and not as_text and _may_start_table(stripped, indent - column):
+                if len(out) == block_start:
+                    table_at = block_start  # a table's first row
+                elif table_at != block_start or cells(out[-1].strip()) is None:
+                    as_text = True  # kramdown: a table starts only after a blank line
             marker = LIST_MARKER.match(line) if first in MARKER_STARTS and not as_text else None
             if previous == "fence" and (not marker or not stack):
                 out.append("")  # text right after a closing fence is a block of its own
@@ -541,6 +549,17 @@ def _expand_indentation(line: str, *, in_list: bool, in_fence: bool) -> str:
     if indentation.startswith("\t"):
         return "    " + line[1:]  # kramdown's INDENT: a tab or four spaces, then the code
     return indentation.expandtabs(4) + bare
+
+
+def _may_start_table(stripped: str, indent: int) -> bool:
+    """Whether a line (`indent` columns into its block) is one kramdown may read as a table
+    row: a pipe outside code spans, and no other block's start."""
+    return (
+        indent < 4
+        and stripped[0] not in ":{"
+        and not NOT_A_TABLE.match(stripped)
+        and cells(stripped) is not None
+    )
 
 
 def _inner_indent(indent: int, stack: list[_Item]) -> int:
