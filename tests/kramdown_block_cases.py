@@ -210,6 +210,17 @@ BLOCK_CASES = [
         SAME,
         id="table-only-after-a-blank-line",
     ),
+    # scala-lang.org's Scalafix notes: a reference id holding a code span
+    pytest.param(
+        "The first [`NoInfer`][] and [`Sbt1`] and [x][`Y  z`].\n\n[`Sbt1`]: https://x/#Sbt1\n"
+        "[`NoInfer`]: https://x/#NoInfer\n[`y z`]: https://x/y\n",
+        (
+            '<p>The first <a href="https://x/#NoInfer"><code>NoInfer</code></a> and '
+            '<a href="https://x/#Sbt1"><code>Sbt1</code></a> and <a href="https://x/y">x</a>.</p>'
+        ),
+        SAME,
+        id="reference-id-with-code",
+    ),
     pytest.param(
         "ABI stability in Swift\n5.\n\nNext.\n\n- a\n- \n- c\n\n-\n",
         (
@@ -264,14 +275,14 @@ EMPHASIS_CASES = [
         (
             "Fixed \"''nil' statement is deprecated' in macro\"\n"
             "*'b and ['! and (.'\"'s, and s[\" and (['  end\n"
-            "a *'*\"x* and \"*em*\" and \"[link](/x)\" and '`code`' end\n"
+            'a *\'*"x* and "*em*" and "[link](/x)" and \'`code`\' end\n'
             "it''s '' a ''b \"''\" ('') ''. \"'Quoted' words\" '\"hi\"' the '80s\n"
         ),
         (
             "<p>Fixed “'’nil’ statement is deprecated’ in macro”\n"
             "<em>‘b and [’! and (.’“‘s, and s[” and ([’  end\n"
-            "a *‘</em>“x* and “<em>em</em>” and “<a href=\"/x\">link</a>” and "
-            "‘<code class=\"language-plaintext highlighter-rouge\">code</code>’ end\n"
+            'a *‘</em>“x* and “<em>em</em>” and “<a href="/x">link</a>” and '
+            '‘<code class="language-plaintext highlighter-rouge">code</code>’ end\n'
             "it’’s ‘’ a ‘‘b “’’” (‘’) ‘’. “‘Quoted’ words” ‘“hi”’ the ’80s</p>"
         ),
         id="quotes-in-kramdowns-span-order",

@@ -26,7 +26,7 @@ from markdown.inlinepatterns import (
     ShortReferenceInlineProcessor,
 )
 from markdown.preprocessors import NormalizeWhitespace, Preprocessor
-from markdown.util import ETX, STX, AtomicString, code_escape
+from markdown.util import ETX, INLINE_PLACEHOLDER_RE, STX, AtomicString, code_escape
 
 from microblog.jekyll.errors import PostError
 from microblog.jekyll.highlight import IndentedCode, RougeCode
@@ -682,7 +682,8 @@ class KramdownCodeSpan(BacktickInlineProcessor):
 class ReferenceOrText(ReferenceInlineProcessor):
     """`[text][id]` / `[text]`: when no definition has the id, only the first `[` is text
     and the brackets inside are read again, as kramdown reads them (`[[Bug #1]]` is
-    `[` + the link `[Bug #1]` + `]`); Python-Markdown made the whole of it text."""
+    `[` + the link `[Bug #1]` + `]`); Python-Markdown made the whole of it text. An id
+    holding a code span is its text as written, as kramdown's (`` [`NoInfer`][] ``)."""
 
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
@@ -690,9 +691,28 @@ class ReferenceOrText(ReferenceInlineProcessor):
         node, start, end = super().handleMatch(m, data)
         return (None, None, None) if node is None else (node, start, end)
 
+    def evalId(self, data: str, index: int, text: str) -> tuple[str | None, int, bool]:
+        found, end, handled = super().evalId(data, index, text)
+        return (self.as_written(found) if found else found), end, handled
+
+    def as_written(self, found: str) -> str:
+        """The id with the code spans already taken from it written back as in the source."""
+        if STX not in found:
+            return found
+        stash = self.md.treeprocessors["inline"].stashed_nodes  # type: ignore[attr-defined]
+
+        def written(match: re.Match[str]) -> str:
+            return getattr(stash.get(match.group(1)), "written", "") or match.group(0)
+
+        return INLINE_PLACEHOLDER_RE.sub(written, found).lower()
+
 
 class ShortReferenceOrText(ShortReferenceInlineProcessor, ReferenceOrText):
     """`[text]` alone, as ReferenceOrText."""
+
+    def evalId(self, data: str, index: int, text: str) -> tuple[str, int, bool]:
+        found, end, handled = super().evalId(data, index, text)
+        return self.as_written(found or ""), end, handled
 
 
 class Guillemets(InlineProcessor):
