@@ -298,6 +298,24 @@ BLOCK_CASES = [
         SAME,
         id="html-block-keeps-tabs",
     ),
+    # an end tag that does not close the innermost open element is text to kramdown, and
+    # the rest of the post stays inside (rubyonrails.org's early posts)
+    pytest.param(
+        "<p>See:<br />\n<pre><code></p>\n<ol>\n\t<li>x\n</code></pre></li>\n</ol>\n"
+        "<p>After *this*.</p>\n\n- not a list\n",
+        (
+            "<p>See:<br />\n<pre><code>&lt;/p&gt;\n<ol>\n\t<li>x\n&lt;/code&gt;&lt;/pre&gt;</li>\n"
+            "</ol>\n<p>After *this*.</p>\n\n- not a list\n</code></pre></p>"
+        ),
+        SAME,
+        id="html-block-stray-end-tag-in-pre",
+    ),
+    pytest.param(
+        "Steps:\n\n<ol><li>a\n<li>b</ol>\n\nnext *para*\n",
+        "<p>Steps:</p>\n<ol><li>a\n<li>b&lt;/ol&gt;\n\nnext *para*\n</li></li></ol>",
+        SAME,
+        id="html-block-unclosed-items",
+    ),
     pytest.param(  # what follows an HTML block's end tag on its line is a block of its own
         '<div>a</div><div>b *c*</div>\n\n<object><embed src="a"></embed></object><br />'
         '<a href="/v">V</a> on *x*.\n\ny\n',

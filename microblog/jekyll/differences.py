@@ -3,9 +3,10 @@ post's Markdown so that the import names it in a warning line, with the file's l
 
 Each is a case measured on real blogs (tests/site_oracle.py) and left: HTML inside a
 `markdown="1"` element (kramdown leaves it raw, the app applies typographic quotes in it);
-raw HTML with an end tag that closes an element further out than the innermost open one
-(rubyonrails.org's early posts: `<pre><code></p>`, `<ol><li>a<li>b</ol>`), which kramdown
-writes as text, keeping the rest of the post inside the element, where the app closes it.
+raw HTML indented (in a list item, where the app does not read it as kramdown does) with an
+end tag that closes an element further out than the innermost open one (`<pre><code></p>`,
+`<ol><li>a<li>b</ol>`), which kramdown writes as text, keeping the rest of the post inside
+the element, where the app closes it.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def _stray_end_tag(text: str) -> list[tuple[int, str]]:
         if not opens_raw_block(start):
             continue
         end, stray, inner = raw_element_end(text, start)
-        if stray is not None:
+        if stray is not None and text[start.start()] == " ":
+            # (one at a line's very start is rendered as kramdown reads it: kramdown.py)
             tag = stray.group(0)
             return [
                 (

@@ -225,9 +225,14 @@ class KramdownBlocks(Preprocessor):
                     else:
                         out.append("    " + line)
                     continue
-            if html_blocks and not stack and fence is None and line.lstrip(" ")[:1] == "<":
+            if (
+                html_blocks
+                and fence is None
+                and (line[:1] == "<" or not stack and line.lstrip(" ")[:1] == "<")
+            ):
                 found = html_blocks.extent(index - 1)
                 if found is not None:
+                    stack.clear()  # kramdown: a tag at column 0 ends a list (it is no lazy line)
                     # kramdown: an HTML block's element is raw HTML to its own end tag (its
                     # tabs, lines of spaces and indentation as written: no code, no list)
                     end, its_own, tail = found
@@ -240,7 +245,7 @@ class KramdownBlocks(Preprocessor):
                     else:
                         # Python-Markdown reads no HTML block there (`<macro:code>`)
                         placeholder = self.md.htmlStash.store(
-                            kramdown_raw_html("\n".join(block), [])
+                            kramdown_raw_html("\n".join(block), [], strict=True)
                         )
                         self.extension.void_blocks.add(placeholder)
                         out.extend(["", placeholder, ""])
@@ -582,9 +587,11 @@ class _HtmlBlocks:
             # nothing closes it: kramdown takes the rest of the text (and so Python-Markdown);
             # an end tag kramdown leaves as text is named by differences.py
             self.done = True
-            if stray is not None or "markdown=" in self.text[tag.start() :]:
+            if "markdown=" in self.text[tag.start() :]:
                 return None
-            return len(self.lines), its_own, ""
+            # an end tag kramdown writes as text (`<pre><code></p>`): Python-Markdown would
+            # close the element there, so the rest of the text is stashed as kramdown reads it
+            return len(self.lines), its_own and stray is None, ""
         last = bisect.bisect_right(self.starts, end) - 1
         tail = self.text[end : self.starts[last + 1] - 1]
         if tail.strip() and not tail.startswith("<"):

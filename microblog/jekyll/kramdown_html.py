@@ -268,10 +268,12 @@ KEPT_START = re.compile(r"<!--|<!\[CDATA\[|<\?|<!|<script\b|<style\b", re.IGNORE
 SPECIAL = re.compile(r"[<>&]")
 
 
-def kramdown_raw_html(text: str, stack: list[str]) -> str:
+def kramdown_raw_html(text: str, stack: list[str], *, strict: bool = False) -> str:
     """An HTML block as kramdown writes it: tags, comments, scripts kept; a `<` that opens
     no tag (`<p<There`, `<img src=a.png>`) and an end tag that closes nothing open
-    (`stack`: the elements open so far in the post) written as text."""
+    (`stack`: the elements open so far in the post) written as text. `strict`: kramdown's
+    own pairing (an end tag closes the innermost open element only, else it is text; what is
+    left open is closed at the end), for a block that holds the rest of the post."""
     out: list[str] = []
     position = 0
     unended: set[str] = set()  # what has no end after some point has none after any later
@@ -305,7 +307,11 @@ def kramdown_raw_html(text: str, stack: list[str]) -> str:
             key = tag_key(token.group(1))
             if not token.group(3) and key not in WITHOUT_BODY:
                 stack.append(key)
-        elif closing is not None and tag_key(closing.group(1)) in stack:
+        elif closing is not None and (
+            stack[-1:] == [tag_key(closing.group(1))]
+            if strict
+            else tag_key(closing.group(1)) in stack
+        ):
             position = closing.end()
             key = tag_key(closing.group(1))
             while stack.pop() != key:
@@ -314,6 +320,8 @@ def kramdown_raw_html(text: str, stack: list[str]) -> str:
         else:
             out.append("&lt;")  # no tag, or an end tag closing nothing: text
     out.append(text[position:])
+    if strict:
+        out.extend(f"</{key}>" for key in reversed(stack))
     return "".join(out)
 
 
