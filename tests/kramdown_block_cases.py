@@ -12,6 +12,12 @@ SAME = None
 
 BLOCK_CASES = [
     pytest.param(
+        '3. three\n4. four\n\npara\n\n2. x\n{: start="5"}\n',
+        '<ol>\n<li>three</li>\n<li>four</li>\n</ol>\n<p>para</p>\n<ol start="5">\n<li>x</li>\n</ol>',
+        SAME,
+        id="ordered-lists-count-from-one",
+    ),
+    pytest.param(
         "- item\n---\n",
         '<ul>\n<li>\n<h2 id="item">item</h2>\n</li>\n</ul>',
         SAME,

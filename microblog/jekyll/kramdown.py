@@ -48,6 +48,7 @@ from microblog.jekyll.kramdown_tree import (
     DefinitionParagraphs,
     HeadingIds,
     KramdownAttributes,
+    ListsFromOne,
     Typography,
     UnreferencedFootnotes,
 )
@@ -740,6 +741,7 @@ class KramdownExtension(Extension):
         md.treeprocessors.register(IndentedCode(md), "kramdown_indented_code", 31)
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
+        md.treeprocessors.register(ListsFromOne(md), "kramdown_lists_from_one", 25)
         # After the footnotes' own tree processors (50…15) have numbered the references.
         md.treeprocessors.register(UnreferencedFootnotes(md), "kramdown_footnotes", 14)
         # Right after inline parsing (20): tags paired before anything reads the text.

@@ -164,6 +164,15 @@ def kramdown_id(text: str) -> str:
     return text.replace(" ", "-").lower() or "section"
 
 
+class ListsFromOne(Treeprocessor):
+    """kramdown numbers every ordered list from 1, whatever its first item's number (only
+    an attribute list, applied after this, sets `start`)."""
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter("ol"):
+            element.attrib.pop("start", None)
+
+
 class HeadingIds(Treeprocessor):
     """Heading ids as kramdown makes them, a counter suffix for repeats; and `{:toc}`."""
 
