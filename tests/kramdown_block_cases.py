@@ -12,8 +12,29 @@ SAME = None
 
 BLOCK_CASES = [
     pytest.param(
+        "* [a][1]\n  SIZE\n  : 81 bytes\n\n  MD5\n  : 09\n\n[1]: /u\n",
+        (
+            '<ul>\n<li>\n<dl>\n<dt><a href="/u">a</a></dt>\n<dt>SIZE</dt>\n<dd>81 bytes</dd>\n'
+            "<dt>MD5</dt>\n<dd>09</dd>\n</dl>\n</li>\n</ul>"
+        ),
+        SAME,
+        id="definition-list-whose-terms-start-an-item",
+    ),
+    pytest.param(
+        "* a\n* b\n^\n* c\n\npara one\n^\npara two\n",
+        (
+            "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<ul>\n<li>c</li>\n</ul>\n"
+            "<p>para one</p>\n<p>para two</p>"
+        ),
+        SAME,
+        id="end-of-block-marker",
+    ),
+    pytest.param(
         '3. three\n4. four\n\npara\n\n2. x\n{: start="5"}\n',
-        '<ol>\n<li>three</li>\n<li>four</li>\n</ol>\n<p>para</p>\n<ol start="5">\n<li>x</li>\n</ol>',
+        (
+            "<ol>\n<li>three</li>\n<li>four</li>\n</ol>\n<p>para</p>\n"
+            '<ol start="5">\n<li>x</li>\n</ol>'
+        ),
         SAME,
         id="ordered-lists-count-from-one",
     ),
@@ -242,22 +263,22 @@ BLOCK_CASES = [
 # with either input
 EMPHASIS_CASES = [
     pytest.param(
-        "x </b>\"b1 and a'\"<b>y</b> and ''<b>z</b> and \\\"pretty\\\" \"s\"\n",
-        "<p>x &lt;/b&gt;“b1 and a’“<b>y</b> and ‘‘<b>z</b> and \"pretty\" “s”</p>",
+        'x </b>"b1 and a\'"<b>y</b> and \'\'<b>z</b> and \\"pretty\\" "s"\n',
+        '<p>x &lt;/b&gt;“b1 and a’“<b>y</b> and ‘‘<b>z</b> and "pretty" “s”</p>',
         id="quotes-beside-inline-html-and-escapes",
     ),
     pytest.param(
         (
             "Fixed \"''nil' statement is deprecated' in macro\"\n"
             "*'b and ['! and (.'\"'s, and s[\" and (['  end\n"
-            "a *'*\"x* and \"*em*\" and \"[link](/x)\" and '`code`' end\n"
+            'a *\'*"x* and "*em*" and "[link](/x)" and \'`code`\' end\n'
             "it''s '' a ''b \"''\" ('') ''. \"'Quoted' words\" '\"hi\"' the '80s\n"
         ),
         (
             "<p>Fixed “'’nil’ statement is deprecated’ in macro”\n"
             "<em>‘b and [’! and (.’“‘s, and s[” and ([’  end\n"
-            "a *‘</em>“x* and “<em>em</em>” and “<a href=\"/x\">link</a>” and "
-            "‘<code class=\"language-plaintext highlighter-rouge\">code</code>’ end\n"
+            'a *‘</em>“x* and “<em>em</em>” and “<a href="/x">link</a>” and '
+            '‘<code class="language-plaintext highlighter-rouge">code</code>’ end\n'
             "it’’s ‘’ a ‘‘b “’’” (‘’) ‘’. “‘Quoted’ words” ‘“hi”’ the ’80s</p>"
         ),
         id="quotes-in-kramdowns-span-order",

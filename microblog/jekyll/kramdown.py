@@ -32,6 +32,7 @@ from microblog.jekyll.errors import PostError
 from microblog.jekyll.highlight import IndentedCode, RougeCode
 from microblog.jekyll.kramdown_emphasis import KramdownEmphasis
 from microblog.jekyll.kramdown_html import (
+    BLOCK_TAGS,
     RAW_START,
     VOID_BLOCK_TAG,
     HtmlBlockMark,
@@ -204,6 +205,7 @@ class KramdownBlocks(Preprocessor):
         before_blank = "blank"
         blank_lines: list[str] = []
         block_start = 0  # where in `out` the block after the last blank line starts
+        item_text_at = (0, 0)  # the last item's line in `out`, and where its text starts
         brackets = 0
         index = 0
         while index < len(lines):
@@ -240,6 +242,20 @@ class KramdownBlocks(Preprocessor):
                     out[-1] = " " * written_at + closing
                     fence = None
                     previous = "fence"
+                continue
+            if (line.rstrip() == "^" or (stack and line.strip() == "^")) and not _in_html_block(
+                lines, index - 1
+            ):
+                # kramdown's end-of-block marker: a `^` line ends the paragraph, list, quote
+                # or code before it and writes nothing (an empty comment keeps Python-Markdown
+                # from joining the two); inside an item it ends the item's text
+                if line.startswith("^"):
+                    stack.clear()
+                    out.extend(["", self.md.htmlStash.store("<!-- -->"), ""])
+                    block_start, previous = len(out), "blank"
+                    before_blank, blank_lines = "other", [""]
+                else:
+                    out.append(" " * stack[-1].output_column + self.md.htmlStash.store(""))
                 continue
             if not line.strip():
                 if previous != "blank":
@@ -319,6 +335,15 @@ class KramdownBlocks(Preprocessor):
                 continue
             if first == ":" and indent < column + 4 and DEFINITION.match(stripped):
                 definition = previous == "paragraph" or any(item.definition for item in stack)
+                if not definition and previous == "item" and stack:
+                    at, split = item_text_at
+                    if indent >= stack[-1].source_column and at < len(out):
+                        # kramdown: the item's lines of text are the terms of a definition
+                        # list inside it (Python-Markdown finds them on lines of their own)
+                        head = out[at]
+                        out[at : at + 1] = [head[:split], " " * (split + 2) + head[split:]]
+                        block_start += block_start > at
+                        definition = True
                 if previous == "blank" and before_blank == "paragraph" and blank_lines == [""]:
                     definition = True  # kramdown: after one blank line, that is empty
                 if definition:
@@ -392,6 +417,8 @@ class KramdownBlocks(Preprocessor):
                     # Python-Markdown reads a block that begins inside an item as that item's,
                     # to its end: an outer item in it needs a block of its own
                     out.append("")
+                # where the item's text starts: it may turn out to be a definition's terms
+                item_text_at = (len(out), item.output_column - 4 + len(marker.group(2)) + 1)
                 out.append(" " * (item.output_column - 4) + self.item_text(marker))
                 stack.append(item)
                 if len(stack) > MAX_LIST_DEPTH:
@@ -555,6 +582,22 @@ def _expand_indentation(line: str, *, item_column: int | None, in_fence: bool) -
     if indentation.startswith("\t"):
         return "    " + line[1:]  # kramdown's INDENT: a tab or four spaces, then the code
     return indentation.expandtabs(4) + bare
+
+
+HTML_BLOCK_START = re.compile(r" {0,3}<([A-Za-z][\w-]*)")
+
+
+def _in_html_block(lines: list[str], index: int) -> bool:
+    """Whether line `index` lies inside an HTML block element opened on an earlier line
+    and not closed before it (kramdown leaves what is there as written)."""
+    for start in range(index - 1, -1, -1):
+        opening = HTML_BLOCK_START.match(lines[start])
+        if opening and opening.group(1).lower() in BLOCK_TAGS:
+            if start and lines[start - 1].strip():
+                continue  # not at a block's start
+            closing = re.compile(rf"</{opening.group(1)}\s*>", re.IGNORECASE)
+            return not any(closing.search(line) for line in lines[start:index])
+    return False
 
 
 def _inner_indent(indent: int, stack: list[_Item]) -> int:
