@@ -12,10 +12,11 @@ SAME = None
 
 BLOCK_CASES = [
     pytest.param(
-        "* [a][1]\n  SIZE\n  : 81 bytes\n\n  MD5\n  : 09\n\n[1]: /u\n",
+        "* [a][1]\n  SIZE\n  : 81 bytes\n\n  MD5\n  : 09\n\n* b\n  T\n  : d\n\n[1]: /u\n",
         (
             '<ul>\n<li>\n<dl>\n<dt><a href="/u">a</a></dt>\n<dt>SIZE</dt>\n<dd>81 bytes</dd>\n'
-            "<dt>MD5</dt>\n<dd>09</dd>\n</dl>\n</li>\n</ul>"
+            "<dt>MD5</dt>\n<dd>09</dd>\n</dl>\n</li>\n"
+            "<li>\n<dl>\n<dt>b</dt>\n<dt>T</dt>\n<dd>d</dd>\n</dl>\n</li>\n</ul>"
         ),
         SAME,
         id="definition-list-whose-terms-start-an-item",

@@ -344,9 +344,9 @@ class KramdownBlocks(Preprocessor):
                         # kramdown: the item's lines of text are the terms of a definition
                         # list inside it (Python-Markdown finds them on lines of their own)
                         head = out[at]
-                        out[at : at + 1] = [head[:split], " " * (split + 2) + head[split:]]
-                        table_at += table_at > at
-                        block_start += block_start > at
+                        out[at : at + 1] = [head[:split], "", " " * (split + 2) + head[split:]]
+                        table_at += 2 * (table_at > at)
+                        block_start += 2 * (block_start > at)
                         definition = True
                 if previous == "blank" and before_blank == "paragraph" and blank_lines == [""]:
                     definition = True  # kramdown: after one blank line, that is empty
