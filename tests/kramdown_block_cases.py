@@ -12,6 +12,17 @@ SAME = None
 
 BLOCK_CASES = [
     pytest.param(
+        "- [#6657](/x) handling for ||= on class\n\n[a](/b) x || y\n",
+        (
+            '<ul>\n<li>\n<table>\n<tbody>\n<tr>\n<td><a href="/x">#6657</a> handling for</td>\n'
+            "<td></td>\n<td>= on class</td>\n</tr>\n</tbody>\n</table>\n</li>\n</ul>\n"
+            '<table>\n<tbody>\n<tr>\n<td><a href="/b">a</a> x</td>\n<td></td>\n<td>y</td>\n'
+            "</tr>\n</tbody>\n</table>"
+        ),
+        SAME,
+        id="a-row-may-start-with-a-link",
+    ),
+    pytest.param(
         "* [a][1]\n  SIZE\n  : 81 bytes\n\n  MD5\n  : 09\n\n* b\n  T\n  : d\n\n[1]: /u\n",
         (
             '<ul>\n<li>\n<dl>\n<dt><a href="/u">a</a></dt>\n<dt>SIZE</dt>\n<dd>81 bytes</dd>\n'
