@@ -221,6 +221,20 @@ BLOCK_CASES = [
         SAME,
         id="reference-id-with-code",
     ),
+    # scala-lang.org's "Sustainable Scala": a footnote referred to three times
+    pytest.param(
+        "A[^1] b[^1] c[^1] d[^2].\n\n[^1]: Note one.\n[^2]: Note two.\n",
+        (
+            '<p>A<sup id="fnref:1"><a href="#fn:1">1</a></sup> b<sup id="fnref:1:1">'
+            '<a href="#fn:1">1</a></sup> c<sup id="fnref:1:2"><a href="#fn:1">1</a></sup> d'
+            '<sup id="fnref:2"><a href="#fn:2">2</a></sup>.</p>\n<div class="footnotes"><ol>'
+            '<li id="fn:1"><p>Note one. <a href="#fnref:1">&#8617;</a> <a href="#fnref:1:1">'
+            '&#8617;<sup>2</sup></a> <a href="#fnref:1:2">&#8617;<sup>3</sup></a></p></li>'
+            '<li id="fn:2"><p>Note two. <a href="#fnref:2">&#8617;</a></p></li></ol></div>'
+        ),
+        SAME,
+        id="footnote-referred-to-thrice",
+    ),
     pytest.param(
         "ABI stability in Swift\n5.\n\nNext.\n\n- a\n- \n- c\n\n-\n",
         (
