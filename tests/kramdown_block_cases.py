@@ -12,6 +12,45 @@ SAME = None
 
 BLOCK_CASES = [
     pytest.param(
+        "- [#6657](/x) handling for ||= on class\n\n[a](/b) x || y\n",
+        (
+            '<ul>\n<li>\n<table>\n<tbody>\n<tr>\n<td><a href="/x">#6657</a> handling for</td>\n'
+            "<td></td>\n<td>= on class</td>\n</tr>\n</tbody>\n</table>\n</li>\n</ul>\n"
+            '<table>\n<tbody>\n<tr>\n<td><a href="/b">a</a> x</td>\n<td></td>\n<td>y</td>\n'
+            "</tr>\n</tbody>\n</table>"
+        ),
+        SAME,
+        id="a-row-may-start-with-a-link",
+    ),
+    pytest.param(
+        "* [a][1]\n  SIZE\n  : 81 bytes\n\n  MD5\n  : 09\n\n* b\n  T\n  : d\n\n[1]: /u\n",
+        (
+            '<ul>\n<li>\n<dl>\n<dt><a href="/u">a</a></dt>\n<dt>SIZE</dt>\n<dd>81 bytes</dd>\n'
+            "<dt>MD5</dt>\n<dd>09</dd>\n</dl>\n</li>\n"
+            "<li>\n<dl>\n<dt>b</dt>\n<dt>T</dt>\n<dd>d</dd>\n</dl>\n</li>\n</ul>"
+        ),
+        SAME,
+        id="definition-list-whose-terms-start-an-item",
+    ),
+    pytest.param(
+        "* a\n* b\n^\n* c\n\npara one\n^\npara two\n",
+        (
+            "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<ul>\n<li>c</li>\n</ul>\n"
+            "<p>para one</p>\n<p>para two</p>"
+        ),
+        SAME,
+        id="end-of-block-marker",
+    ),
+    pytest.param(
+        '3. three\n4. four\n\npara\n\n2. x\n{: start="5"}\n',
+        (
+            "<ol>\n<li>three</li>\n<li>four</li>\n</ol>\n<p>para</p>\n"
+            '<ol start="5">\n<li>x</li>\n</ol>'
+        ),
+        SAME,
+        id="ordered-lists-count-from-one",
+    ),
+    pytest.param(
         "- item\n---\n",
         '<ul>\n<li>\n<h2 id="item">item</h2>\n</li>\n</ul>',
         SAME,
@@ -319,6 +358,58 @@ BLOCK_CASES = [
         "<section>\n<div>\n</div>\n</section>",
         SAME,
         id="toc-with-no-headings-in-html",
+    ),
+    pytest.param(  # rubyonrails.org's changelogs
+        "* a\n\n  This has two\n  problems:\n    * one &\n      more\n    * two\n",
+        (
+            "<ul>\n<li>\n<p>a</p>\n<p>This has two\nproblems:</p>\n<ul>\n<li>one &amp;\nmore"
+            "</li>\n<li>two</li>\n</ul>\n</li>\n</ul>"
+        ),
+        (
+            "<ul>\n<li>\n<p>a</p>\n<p>This has two\nproblems:\n  * one &amp;\n    more\n"
+            "  * two</p>\n</li>\n</ul>"
+        ),
+        id="gfm-list-after-an-items-second-paragraph",
+    ),
+    # rubyonrails.org's early posts: an HTML block is raw to its element's own end tag, its
+    # lines as written (a line of spaces, then less indented lines, is no indented code)
+    pytest.param(
+        "Intro:\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend\n</code></pre>\n",
+        "<p>Intro:</p>\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend\n</code></pre>",
+        SAME,
+        id="html-block-lines-as-written",
+    ),
+    pytest.param(  # an excerpt cut inside the <pre>: nothing closes it
+        "Intro:\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend",
+        "<p>Intro:</p>\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend\n</code></pre>",
+        SAME,
+        id="html-block-unclosed-to-the-end",
+    ),
+    pytest.param(
+        "<pre><code>class Order\n\tbelongs_to :c\n\n\t  - a\nend\n</code></pre>\n",
+        "<pre><code>class Order\n\tbelongs_to :c\n\n\t  - a\nend\n</code></pre>",
+        SAME,
+        id="html-block-keeps-tabs",
+    ),
+    pytest.param(  # what follows an HTML block's end tag on its line is a block of its own
+        '<div>a</div><div>b *c*</div>\n\n<object><embed src="a"></embed></object><br />'
+        '<a href="/v">V</a> on *x*.\n\ny\n',
+        (
+            '<div>a</div>\n<div>b *c*</div>\n<object><embed src="a" />&lt;/embed&gt;</object>\n'
+            '<p><br /><a href="/v">V</a> on <em>x</em>.</p>\n<p>y</p>'
+        ),
+        SAME,
+        id="html-block-then-a-tag-on-its-line",
+    ),
+    pytest.param(  # kramdown: any tag but a span element's opens an HTML block
+        "Intro.\n<macro:code>\n<p>a<br />\nb</p>\n</macro:code>\n"
+        '<typo:code lang="ruby">\nx[:y] = 2\n</typo:code>\n',
+        (
+            "<p>Intro.</p>\n<macro:code>\n<p>a<br />\nb</p>\n</macro:code>\n"
+            '<typo:code lang="ruby">\nx[:y] = 2\n</typo:code>'
+        ),
+        SAME,
+        id="html-block-of-a-namespaced-tag",
     ),
 ]
 

@@ -11,6 +11,8 @@ end, and refuses such a text (MarkdownTooComplex) before it is parsed.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -32,6 +34,8 @@ from microblog.jekyll.errors import PostError
 from microblog.jekyll.highlight import IndentedCode, RougeCode
 from microblog.jekyll.kramdown_emphasis import KramdownEmphasis
 from microblog.jekyll.kramdown_html import (
+    BLOCK_TAGS,
+    HTML_BLOCK_START,
     RAW_START,
     VOID_BLOCK_TAG,
     HtmlBlockMark,
@@ -40,6 +44,9 @@ from microblog.jekyll.kramdown_html import (
     RawHtmlBlocks,
     RawSpanHtml,
     SpanTagBalance,
+    kramdown_raw_html,
+    opens_raw_block,
+    raw_element_end,
 )
 from microblog.jekyll.kramdown_table import NOT_A_TABLE, KramdownTable, cells
 from microblog.jekyll.kramdown_tree import (
@@ -48,6 +55,7 @@ from microblog.jekyll.kramdown_tree import (
     DefinitionParagraphs,
     HeadingIds,
     KramdownAttributes,
+    ListsFromOne,
     Typography,
     UnreferencedFootnotes,
 )
@@ -159,7 +167,7 @@ class KramdownBlocks(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = self.hide_extensions("\n".join(lines))
-        return self.rewrite(text.split("\n"))
+        return self.rewrite(text.split("\n"), outermost=True)
 
     def hide_extensions(self, text: str) -> str:
         """Drop comments and `{::options}`; stash `{::nomarkdown}` content (outside code)."""
@@ -189,8 +197,9 @@ class KramdownBlocks(Preprocessor):
         out.append(text[pos:])
         return "".join(out)
 
-    def rewrite(self, lines: list[str]) -> list[str]:
+    def rewrite(self, lines: list[str], *, outermost: bool = False) -> list[str]:
         gfm = self.extension.gfm
+        html_blocks = _HtmlBlocks(lines, self.md) if outermost else None
         out: list[str] = []
         stack: list[_Item] = []
         # (its run, shift, its indent, where it is written)
@@ -203,6 +212,7 @@ class KramdownBlocks(Preprocessor):
         before_blank = "blank"
         blank_lines: list[str] = []
         block_start = 0  # where in `out` the block after the last blank line starts
+        item_text_at = (0, 0)  # the last item's line in `out`, and where its text starts
         table_at = -1  # the `block_start` of the block that is a table's rows
         brackets = 0
         index = 0
@@ -217,6 +227,33 @@ class KramdownBlocks(Preprocessor):
                         out[-1] += " " + line
                     else:
                         out.append("    " + line)
+                    continue
+            if html_blocks and not stack and fence is None and line.lstrip(" ")[:1] == "<":
+                found = html_blocks.extent(index - 1)
+                if found is not None:
+                    # kramdown: an HTML block's element is raw HTML to its own end tag (its
+                    # tabs, lines of spaces and indentation as written: no code, no list)
+                    end, its_own, tail = found
+                    block = lines[index - 1 : end]
+                    if tail:
+                        block[-1] = block[-1][: len(block[-1]) - len(tail)]
+                    if its_own:
+                        out.extend(block)
+                        previous = "other"
+                    else:
+                        # Python-Markdown reads no HTML block there (`<macro:code>`)
+                        placeholder = self.md.htmlStash.store(
+                            kramdown_raw_html("\n".join(block), [])
+                        )
+                        self.extension.void_blocks.add(placeholder)
+                        out.extend(["", placeholder, ""])
+                        block_start, previous = len(out), "blank"
+                    if tail:
+                        # kramdown: a new block (`<br /><a …>…` a paragraph) where its end tag
+                        # ends; on a line of its own, where Python-Markdown reads it so too
+                        out.append(tail)
+                        previous = "other"
+                    index, brackets = end, 0
                     continue
             if "\t" in line:
                 line = _expand_indentation(
@@ -245,6 +282,20 @@ class KramdownBlocks(Preprocessor):
                     out[-1] = " " * written_at + closing
                     fence = None
                     previous = "fence"
+                continue
+            if (line.rstrip() == "^" or (stack and line.strip() == "^")) and not _in_html_block(
+                lines, index - 1
+            ):
+                # kramdown's end-of-block marker: a `^` line ends the paragraph, list, quote
+                # or code before it and writes nothing (an empty comment keeps Python-Markdown
+                # from joining the two); inside an item it ends the item's text
+                if line.startswith("^"):
+                    stack.clear()
+                    out.extend(["", self.md.htmlStash.store("<!-- -->"), ""])
+                    block_start, previous = len(out), "blank"
+                    before_blank, blank_lines = "other", [""]
+                else:
+                    out.append(" " * stack[-1].output_column + self.md.htmlStash.store(""))
                 continue
             if not line.strip():
                 if previous != "blank":
@@ -346,6 +397,16 @@ class KramdownBlocks(Preprocessor):
                 continue
             if first == ":" and indent < column + 4 and DEFINITION.match(stripped):
                 definition = previous == "paragraph" or any(item.definition for item in stack)
+                if not definition and previous == "item" and stack:
+                    at, split = item_text_at
+                    if indent >= stack[-1].source_column and at < len(out):
+                        # kramdown: the item's lines of text are the terms of a definition
+                        # list inside it (Python-Markdown finds them on lines of their own)
+                        head = out[at]
+                        out[at : at + 1] = [head[:split], "", " " * (split + 2) + head[split:]]
+                        table_at += 2 * (table_at > at)
+                        block_start += 2 * (block_start > at)
+                        definition = True
                 if previous == "blank" and before_blank == "paragraph" and blank_lines == [""]:
                     definition = True  # kramdown: after one blank line, that is empty
                 if definition:
@@ -400,7 +461,7 @@ class KramdownBlocks(Preprocessor):
                     paragraph_lines, at_boundary = 1, True
                     continue
             if marker:
-                in_list = bool(stack)
+                in_list, depth = bool(stack), len(stack)
                 while stack and stack[-1].source_column > indent:
                     if stack.pop().marker_indent <= indent:
                         break  # its sibling: the new item joins the same list
@@ -413,6 +474,10 @@ class KramdownBlocks(Preprocessor):
                         out.append("")
                     else:
                         marker = None  # kramdown: a list needs a blank line before it
+                elif gfm and previous == "paragraph" and stack and len(stack) == depth:
+                    # kramdown-parser-gfm: a list ends an item's paragraph too (rubyonrails.org
+                    # changelogs: "This has two\n  problems:\n    * …")
+                    out.append("")
             if marker and gfm and stack and stack[-1].definition and previous != "blank":
                 out.append("")  # kramdown-parser-gfm: a list ends the definition's paragraph
             if marker:
@@ -424,6 +489,8 @@ class KramdownBlocks(Preprocessor):
                     # Python-Markdown reads a block that begins inside an item as that item's,
                     # to its end: an outer item in it needs a block of its own
                     out.append("")
+                # where the item's text starts: it may turn out to be a definition's terms
+                item_text_at = (len(out), item.output_column - 4 + len(marker.group(2)) + 1)
                 out.append(" " * (item.output_column - 4) + self.item_text(marker))
                 stack.append(item)
                 if len(stack) > MAX_LIST_DEPTH:
@@ -542,6 +609,50 @@ class KramdownBlocks(Preprocessor):
         return ["", f"{pad}\ue000ial{len(attributes) - 1}\ue001", ""]
 
 
+class _HtmlBlocks:
+    """Where an HTML block that begins on a line ends, as kramdown's raw HTML parser reads
+    it (kramdown_html.raw_element_end), for KramdownBlocks to keep its lines as written."""
+
+    def __init__(self, lines: list[str], md: Markdown) -> None:
+        self.lines = lines
+        self.md = md
+        self.text = ""
+        self.starts: list[int] = []
+        self.done = False  # once an element runs to the text's end, none after it is raw
+
+    def extent(self, first: int) -> tuple[int, bool, str] | None:
+        """(the index of the line after it, whether Python-Markdown too reads an HTML block
+        there, what follows its end tag on its last line) for the raw HTML block kramdown
+        reads from line `first`: an element that is no span element, whose own end tag ends
+        a line or is followed by a tag (or that nothing closes), with no Markdown in it
+        (`markdown="1"`). None for anything else."""
+        if self.done:
+            return None
+        if not self.starts:
+            self.text = "\n".join(self.lines)
+            lengths = (len(line) + 1 for line in self.lines)
+            self.starts = list(itertools.accumulate(lengths, initial=0))
+        tag = HTML_BLOCK_START.match(self.text, self.starts[first])
+        if tag is None or not opens_raw_block(tag):
+            return None
+        its_own = self.md.is_block_level(tag.group(1))
+        end, stray, _ = raw_element_end(self.text, tag)
+        if end is None:
+            # nothing closes it: kramdown takes the rest of the text (and so Python-Markdown);
+            # an end tag kramdown leaves as text is named by differences.py
+            self.done = True
+            if stray is not None or "markdown=" in self.text[tag.start() :]:
+                return None
+            return len(self.lines), its_own, ""
+        last = bisect.bisect_right(self.starts, end) - 1
+        tail = self.text[end : self.starts[last + 1] - 1]
+        if tail.strip() and not tail.startswith("<"):
+            return None  # text after it: Python-Markdown reads it as kramdown does
+        if "markdown=" in self.text[tag.start() : end]:
+            return None
+        return last + 1, its_own, tail if tail.strip() else ""
+
+
 def _fenced_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of fenced code blocks, so extensions inside code stay text."""
     spans: list[tuple[int, int]] = []
@@ -599,6 +710,22 @@ def _expand_indentation(line: str, *, item_column: int | None, in_fence: bool) -
 def _quoted_in_item(line: str, column: int) -> bool:
     """Whether a line is a quote's line at an item's content column."""
     return not line[:column].strip() and QUOTED.match(line[column:]) is not None
+
+
+OPENING_LINE = re.compile(r" {0,3}<([A-Za-z][\w-]*)")
+
+
+def _in_html_block(lines: list[str], index: int) -> bool:
+    """Whether line `index` lies inside an HTML block element opened on an earlier line
+    and not closed before it (kramdown leaves what is there as written)."""
+    for start in range(index - 1, -1, -1):
+        opening = OPENING_LINE.match(lines[start])
+        if opening and opening.group(1).lower() in BLOCK_TAGS:
+            if start and lines[start - 1].strip():
+                continue  # not at a block's start
+            closing = re.compile(rf"</{opening.group(1)}\s*>", re.IGNORECASE)
+            return not any(closing.search(line) for line in lines[start:index])
+    return False
 
 
 def _may_start_table(stripped: str, indent: int) -> bool:
@@ -816,6 +943,7 @@ class KramdownExtension(Extension):
         md.treeprocessors.register(IndentedCode(md), "kramdown_indented_code", 31)
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
+        md.treeprocessors.register(ListsFromOne(md), "kramdown_lists_from_one", 25)
         # After the footnotes' own tree processors (50…15) have numbered the references.
         md.treeprocessors.register(UnreferencedFootnotes(md), "kramdown_footnotes", 14)
         # Right after inline parsing (20): tags paired before anything reads the text.
