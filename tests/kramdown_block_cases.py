@@ -12,7 +12,8 @@ SAME = None
 
 BLOCK_CASES = [
     pytest.param(
-        "  2. Run-time:\n    * allow\n    * introduce\n\n  5. Unlimit:\n    - explore\n    6. same\n",
+        "  2. Run-time:\n    * allow\n    * introduce\n\n"
+        "  5. Unlimit:\n    - explore\n    6. same\n",
         (
             "<ol>\n<li>\n<p>Run-time:\n* allow\n* introduce</p>\n</li>\n"
             "<li>\n<p>Unlimit:\n- explore\n6. same</p>\n</li>\n</ol>"
