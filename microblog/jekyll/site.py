@@ -45,6 +45,7 @@ from microblog.jekyll.site_files import (
     read_text_no_link,
     sort_site_files,
 )
+from microblog.jekyll.site_plugins import rewriting_plugins
 from microblog.jekyll.site_posts import PostFile, lazy_site_posts, site_posts
 
 CONFIG_NAME = "_config.yml"
@@ -258,6 +259,7 @@ class JekyllSite:
             self.by_name.setdefault(relative.stem, relative)
             self.by_name.setdefault(stem.split(f"{POSTS_DIR}/", 1)[-1], relative)
         self.permalinks: dict[PurePosixPath, str | None] = {}
+        self.rewriting_plugins = rewriting_plugins(self.root)
         self.paths = {str(p) for p in self.files.posts + self.files.drafts}
         self.page_paths = {str(p) for p in self.files.pages}
         self.static_paths = {str(p) for p in self.files.static}
@@ -363,6 +365,7 @@ class JekyllSite:
             "defaults": self.defaults_for(relative),
             "folder_categories": folder_categories(relative),
             "draft_date": draft_date,
+            "rewriting_plugins": self.rewriting_plugins,
         }
 
     def post_url(self, name: str) -> str | None:

@@ -71,3 +71,13 @@ def test_a_difference_an_include_brings_is_named_too(tmp_path):
         'in the text its Liquid gives, line 1: HTML inside a markdown="1" element (kramdown'
         " leaves it raw: no typographic quotes): Jekyll may show it otherwise"
     ]
+
+
+def test_a_fence_right_under_an_items_fence_is_named():
+    # gfx-rs.github.io: kramdown keeps both blocks, and the list, in the item
+    text = "  * Unity3D\n```c\nx\n```\n```c\ny\n```\n  * Irrlight\n"
+    (warning,) = rendering_differences(text, 10)
+    assert warning.startswith("line 14: a fenced code block right under an item's fenced code")
+    # not after a paragraph, nor after a blank line under the item
+    assert rendering_differences("para\n```\nx\n```\n```\ny\n```\n", 1) == []
+    assert rendering_differences("- a\n\n```\nx\n```\n```\ny\n```\n", 1) == []
