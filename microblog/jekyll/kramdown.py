@@ -26,7 +26,7 @@ from markdown.inlinepatterns import (
     ShortReferenceInlineProcessor,
 )
 from markdown.preprocessors import NormalizeWhitespace, Preprocessor
-from markdown.util import ETX, STX, AtomicString, code_escape
+from markdown.util import ETX, INLINE_PLACEHOLDER_RE, STX, AtomicString, code_escape
 
 from microblog.jekyll.errors import PostError
 from microblog.jekyll.highlight import IndentedCode, RougeCode
@@ -43,6 +43,8 @@ from microblog.jekyll.kramdown_html import (
 )
 from microblog.jekyll.kramdown_table import KramdownTable
 from microblog.jekyll.kramdown_tree import (
+    BARE_TOKEN,
+    BareLines,
     BlockAttributes,
     BlockMath,
     DefinitionParagraphs,
@@ -217,6 +219,24 @@ class KramdownBlocks(Preprocessor):
                     else:
                         out.append("    " + line)
                     continue
+            if (
+                not stack
+                and fence is None
+                and (previous == "blank" or (previous == "other" and out[-1].startswith("#")))
+                and SPACES_TAB.match(line)
+            ):
+                # kramdown: 1-3 spaces then a tab start no block ("no block parser handled
+                # the line"): the line is text in no paragraph, and so are such lines right
+                # after it; a line after them starts a block again
+                bare = [line.lstrip()]
+                while index < len(lines) and SPACES_TAB.match(lines[index]):
+                    bare.append(lines[index].lstrip())
+                    index += 1
+                self.extension.bare_lines = True
+                out.extend(["", BARE_TOKEN + "\n".join(bare), ""])
+                block_start = len(out)
+                previous = "blank"
+                continue
             if "\t" in line:
                 line = _expand_indentation(line, in_list=bool(stack), in_fence=fence is not None)
             if fence is not None:
@@ -246,6 +266,9 @@ class KramdownBlocks(Preprocessor):
                 brackets = 0
                 continue
             stripped = line.lstrip(" ")
+            if "\t" in stripped and stripped[0] in MARKER_STARTS:
+                line = _expand_marker_gap(line)
+                stripped = line.lstrip(" ")
             indent = len(line) - len(stripped)
             first = stripped[0]
             if first == "[" and "\t" in stripped and LINK_DEFINITION.match(stripped):
@@ -267,7 +290,21 @@ class KramdownBlocks(Preprocessor):
                 # kramdown input: only a blank line ends a paragraph, and ``` is no fence;
                 # an empty placeholder before the line keeps it text
                 out.append(" " * indent + self.md.htmlStash.store("") + stripped)
-                previous = "paragraph"
+                previous = "item" if previous == "item" else "paragraph"  # (a lazy line)
+                continue
+            if (
+                gfm
+                and stripped[0] == "#"
+                and stack
+                and previous in {"item", "paragraph", "heading item"}
+                and indent < stack[-1].source_column
+            ):
+                # kramdown-parser-gfm: a heading right under an item's text is a lazy line of
+                # the item, a heading inside it (and so are the lines after it)
+                out.append("")
+                block_start = len(out)
+                out.append(" " * stack[-1].output_column + stripped)
+                previous = "heading item"
                 continue
             if first == "|" and previous in {"paragraph", "other"} and not stack:
                 last = out[-1].lstrip() if out else ""
@@ -352,7 +389,14 @@ class KramdownBlocks(Preprocessor):
             if previous == "fence" and (not marker or not stack):
                 out.append("")  # text right after a closing fence is a block of its own
             if marker and RULE.match(line):
-                marker = None
+                rest = marker.group(4)
+                if stack and previous != "blank" and not stack[-1].ordered and not RULE.match(rest):
+                    # kramdown: only after a blank line does a rule end a list; `- - -` is
+                    # an item of it holding the list `- -` (its last marker kept as text)
+                    line = line[: len(line) - len(rest)] + rest[:-1] + "\\" + rest[-1]
+                    marker = LIST_MARKER.match(line)
+                else:
+                    marker = None
             if marker and previous != "blank" and stack and indent < stack[-1].source_column:
                 ordered = marker.group(2)[0].isdigit()
                 if all(item.ordered != ordered for item in stack):
@@ -440,7 +484,10 @@ class KramdownBlocks(Preprocessor):
         unless at its block's first column, the others after a paragraph line)."""
         if stripped.startswith("```") or (indented and stripped.startswith("~~~")):
             return True
-        return previous == "paragraph" and (stripped[0] in "#>" or stripped.startswith("~~~"))
+        # (a lazy line under an item's text is that text's too)
+        return previous in {"paragraph", "item"} and (
+            stripped[0] in "#>" or stripped.startswith("~~~")
+        )
 
     @staticmethod
     def after_quote(out: list[str]) -> bool:
@@ -473,7 +520,13 @@ class KramdownBlocks(Preprocessor):
     def item_text(self, marker: re.Match[str]) -> str:
         symbol, space, content = marker.group(2, 3, 4)
         if self.extension.gfm and HASH_WORD.match(content):
-            content = "\\" + content  # `- #1234 fixed`: text, not a heading
+            # `- #1234 fixed`: text, not a heading (a backslash, not a placeholder: the line
+            # may still be a table row, bitcoincore.org's `- #11335 … save|restore…`)
+            content = "\\" + content
+        elif content.startswith("#"):
+            # `- ####`: the item's text, not an empty heading (as a `#` line outside lists)
+            nothing = self.md.htmlStash.store("")
+            content = _atx_as_kramdown(content, gfm=self.extension.gfm, nothing=nothing)
         if len(space) > 4 and content:
             content = " " * (len(space) - 1) + content  # kramdown: code starts the item
         if not content:
@@ -516,6 +569,7 @@ def _fenced_spans(text: str) -> list[tuple[int, int]]:
 
 LEADING_TABS = re.compile(r"\t+")
 INDENT = re.compile(r"\t| {4}")  # kramdown's: an indented code line starts so
+SPACES_TAB = re.compile(r" {1,3}\t.*\S")  # what starts no block of kramdown's
 LAZY_JOIN = re.compile(r" {0,3}\S")
 # What ends indented code without a blank line (kramdown's CODEBLOCK_MATCH): a block IAL,
 # an end-of-block marker, an HTML tag
@@ -541,6 +595,21 @@ def _expand_indentation(line: str, *, in_list: bool, in_fence: bool) -> str:
     if indentation.startswith("\t"):
         return "    " + line[1:]  # kramdown's INDENT: a tab or four spaces, then the code
     return indentation.expandtabs(4) + bare
+
+
+MARKER_GAP = re.compile(r" *(?:[-*+]|\d{1,9}\.)(?=[ \t]*\t)")
+
+
+def _expand_marker_gap(line: str) -> str:
+    """`-<tab>text` with the tab as the spaces to the next tab stop: kramdown's list marker
+    may be followed by a tab (bitcoincore.org's `-\t[DEFINED]`, `1.\tOne`)."""
+    marker = MARKER_GAP.match(line)
+    if marker is None:
+        return line
+    rest = line[marker.end() :]
+    gap = len(rest) - len(rest.lstrip(" \t"))
+    expanded = (marker.group(0) + rest[:gap]).expandtabs(4)
+    return expanded + rest[gap:]
 
 
 def _inner_indent(indent: int, stack: list[_Item]) -> int:
@@ -650,7 +719,9 @@ class KramdownCodeSpan(BacktickInlineProcessor):
 class ReferenceOrText(ReferenceInlineProcessor):
     """`[text][id]` / `[text]`: when no definition has the id, only the first `[` is text
     and the brackets inside are read again, as kramdown reads them (`[[Bug #1]]` is
-    `[` + the link `[Bug #1]` + `]`); Python-Markdown made the whole of it text."""
+    `[` + the link `[Bug #1]` + `]`); Python-Markdown made the whole of it text.
+    A code span in `[text][]` or `[text]` counts in the id as written (`[`addr` message][]`
+    is the definition `[`addr` message]:`), where Python-Markdown saw its placeholder."""
 
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
@@ -658,9 +729,30 @@ class ReferenceOrText(ReferenceInlineProcessor):
         node, start, end = super().handleMatch(m, data)
         return (None, None, None) if node is None else (node, start, end)
 
+    def evalId(self, data: str, index: int, text: str) -> tuple[str | None, int, bool]:
+        found, end, handled = super().evalId(data, index, text)
+        return (written_id(self.md, found) if found else found), end, handled
+
 
 class ShortReferenceOrText(ShortReferenceInlineProcessor, ReferenceOrText):
     """`[text]` alone, as ReferenceOrText."""
+
+    def evalId(self, data: str, index: int, text: str) -> tuple[str, int, bool]:
+        found, end, handled = super().evalId(data, index, text)
+        return written_id(self.md, found), end, handled
+
+
+def written_id(md: Markdown, found: str) -> str:
+    """A reference id with each code span in it as it was written."""
+    if STX not in found:
+        return found
+    stash = md.treeprocessors["inline"].stashed_nodes  # type: ignore[attr-defined]
+
+    def written(match: re.Match[str]) -> str:
+        node = stash.get(match.group(1))
+        return node.written.lower() if isinstance(node, WrittenCode) else match.group(0)
+
+    return INLINE_PLACEHOLDER_RE.sub(written, found)
 
 
 class Guillemets(InlineProcessor):
@@ -691,6 +783,7 @@ class KramdownExtension(Extension):
         self.definitions: dict[str, str] = {}
         self.attribute_lines: list[str] = []  # each of `attributes` as written
         self.void_blocks: set[str] = set()  # placeholders of `<link>`-like lines
+        self.bare_lines = False  # whether a paragraph is marked BARE_TOKEN
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
@@ -727,6 +820,8 @@ class KramdownExtension(Extension):
         md.treeprocessors.register(IndentedCode(md), "kramdown_indented_code", 31)
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
+        # After Typography (6): the text of a bare line has kramdown's quotes too.
+        md.treeprocessors.register(BareLines(md), "kramdown_bare_lines", 5.5)
         # After the footnotes' own tree processors (50…15) have numbered the references.
         md.treeprocessors.register(UnreferencedFootnotes(md), "kramdown_footnotes", 14)
         # Right after inline parsing (20): tags paired before anything reads the text.
@@ -746,3 +841,4 @@ class KramdownExtension(Extension):
         self.definitions = {}
         self.attribute_lines = []
         self.void_blocks = set()
+        self.bare_lines = False
