@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from microblog.jekyll import fields
-from microblog.jekyll.differences import rendering_differences
+from microblog.jekyll.differences import heading_plugin_differences, rendering_differences
 from microblog.jekyll.errors import NotAPost, PostError
 from microblog.jekyll.files import (
     content_hash,
@@ -148,6 +148,7 @@ def parse_post(
     defaults: Mapping[str, Any] | None = None,
     folder_categories: Sequence[str] = (),
     draft_date: datetime | None = None,
+    header_plugins: Sequence[str] = (),
 ) -> PostSource:
     """Read one Jekyll file's bytes into a PostSource.
 
@@ -156,7 +157,8 @@ def parse_post(
     the whole site gives its Liquid (`_config.yml`, `_data`, `_includes`, other posts);
     `defaults` the `_config.yml` defaults that apply to the file (its front matter wins),
     `folder_categories` the folders above its `_posts`; `draft_date` makes it a `_drafts`
-    post (a draft, dated by its file unless its front matter says).
+    post (a draft, dated by its file unless its front matter says); `header_plugins` the
+    site's own `_plugins` that rewrite kramdown's headings.
     """
     reason = skip_reason_for_name(path)
     if reason:
@@ -203,6 +205,7 @@ def parse_post(
     raw_body = body
     if is_markdown(path):
         warnings.extend(rendering_differences(body, liquid.first_line))
+        warnings.extend(heading_plugin_differences(body, liquid.first_line, header_plugins))
     body = resolve_liquid(body, liquid, warnings)
     if is_markdown(path) and body != raw_body:
         # what an include or a tag brings in is checked too (bitcoincore.org's TOC include)

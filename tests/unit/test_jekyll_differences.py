@@ -60,3 +60,30 @@ def test_a_difference_an_include_brings_is_named_too(tmp_path):
         'in the text its Liquid gives, line 1: HTML inside a markdown="1" element (kramdown'
         " leaves it raw: no typographic quotes): Jekyll may show it otherwise"
     ]
+
+
+def test_a_heading_with_markup_is_named_where_a_plugin_rewrites_headings():
+    """swift.org's _plugins/convert-header.rb writes a heading's HTML into an anchor's title,
+    where `<code>` ends the attribute and shows as text; a heading with a link it leaves."""
+    from microblog.jekyll.differences import heading_plugin_differences
+
+    plugins = ("convert-header.rb",)
+    text = "Intro\n\n### Plain title\n\n```\n## `in` code\n```\n\n#### New `Sequence` members\n"
+    warnings = heading_plugin_differences(text, 3, plugins)
+    assert len(warnings) == 1 and warnings[0].startswith("line 11: a heading holding markup")
+    assert "convert-header.rb" in warnings[0]
+    assert heading_plugin_differences(text, 3, ()) == []
+    near_misses = "### Plain title\n\n## [`x`](https://x.org) link\n\nA `code` line\n\n#snake_case\n"
+    assert heading_plugin_differences(near_misses, 1, plugins) == []
+
+
+def test_the_site_names_its_own_plugins_that_rewrite_headings(tmp_path):
+    from microblog.jekyll.site import header_plugins
+
+    (tmp_path / "_plugins").mkdir()
+    (tmp_path / "_plugins" / "convert-header.rb").write_text(
+        "module Kramdown\n  module Converter\n    class Html\n      def convert_header(el, i)\n"
+    )
+    (tmp_path / "_plugins" / "tags.rb").write_text("class Tag < Liquid::Tag\nend\n")
+    assert header_plugins(tmp_path) == ("convert-header.rb",)
+    assert header_plugins(tmp_path / "nowhere") == ()
