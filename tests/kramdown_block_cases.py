@@ -279,7 +279,7 @@ BLOCK_CASES = [
     pytest.param(
         "- #11 `c` a|b\n- x\n",
         (
-            "<ul>\n<li>\n<table>\n<tbody>\n<tr>\n<td>#11 <code class=\"language-plaintext "
+            '<ul>\n<li>\n<table>\n<tbody>\n<tr>\n<td>#11 <code class="language-plaintext '
             'highlighter-rouge">c</code> a</td>\n<td>b</td>\n</tr>\n</tbody>\n</table>\n'
             "</li>\n<li>x</li>\n</ul>"
         ),
@@ -322,6 +322,22 @@ BLOCK_CASES = [
 # kramdown's emphasis (microblog/jekyll/kramdown_emphasis.py): Jekyll's HTML exactly, the same
 # with either input
 EMPHASIS_CASES = [
+    pytest.param(
+        (
+            "Fixed \"''nil' statement is deprecated' in macro\"\n"
+            "*'b and ['! and (.'\"'s, and s[\" and (['  end\n"
+            'a *\'*"x* and "*em*" and "[link](/x)" and \'`code`\' end\n'
+            "it''s '' a ''b \"''\" ('') ''. \"'Quoted' words\" '\"hi\"' the '80s\n"
+        ),
+        (
+            "<p>Fixed “'’nil’ statement is deprecated’ in macro”\n"
+            "<em>‘b and [’! and (.’“‘s, and s[” and ([’  end\n"
+            'a *‘</em>“x* and “<em>em</em>” and “<a href="/x">link</a>” and '
+            '‘<code class="language-plaintext highlighter-rouge">code</code>’ end\n'
+            "it’’s ‘’ a ‘‘b “’’” (‘’) ‘’. “‘Quoted’ words” ‘“hi”’ the ’80s</p>"
+        ),
+        id="quotes-in-kramdowns-span-order",
+    ),
     pytest.param(
         "___bold italic___ and ***both***, a___b and a___b___c, foo___bar___baz\n",
         (

@@ -238,7 +238,11 @@ class KramdownBlocks(Preprocessor):
                 previous = "blank"
                 continue
             if "\t" in line:
-                line = _expand_indentation(line, in_list=bool(stack), in_fence=fence is not None)
+                line = _expand_indentation(
+                    line,
+                    item_column=stack[-1].source_column if stack else None,
+                    in_fence=fence is not None,
+                )
             if fence is not None:
                 closing, shift, opened_at, written_at = fence
                 out.append(_shift(line, shift))
@@ -576,19 +580,28 @@ LAZY_JOIN = re.compile(r" {0,3}\S")
 CODE_END = re.compile(r" {0,3}(?:\{:(?!:|/)|\^\s*$|</?[A-Za-z])")
 
 
-def _expand_indentation(line: str, *, in_list: bool, in_fence: bool) -> str:
+def _expand_indentation(line: str, *, item_column: int | None, in_fence: bool) -> str:
     """A line's leading tabs as kramdown reads them, in spaces where Python-Markdown counts
-    columns: inside a list item each leading tab is four spaces (and so in the item's
-    fenced code); an indented code line loses its first tab or four spaces and keeps the
-    rest as written, tabs and all; a fence outside lists keeps its lines as written."""
+    columns. Inside a list item (its content at `item_column`) tabs at the line's very start
+    are four spaces each (kramdown's list parser); past the item's column, a tab right there
+    is indented code's and later ones stay as written, in the code. An indented code line
+    loses its first tab or four spaces and keeps the rest as written, tabs and all; a fence
+    outside lists keeps its lines as written."""
     bare = line.lstrip(" \t")
     indentation = line[: len(line) - len(bare)]
     if "\t" not in indentation:
         return line
-    if in_list:
+    if item_column is not None:
         tabs = LEADING_TABS.match(indentation)
         if tabs:
+            line = "    " * tabs.end() + line[tabs.end() :]
             indentation = "    " * tabs.end() + indentation[tabs.end() :]
+        rest = line.lstrip(" ")
+        inner = len(line) - len(rest) - item_column
+        if inner >= 4 or "\t" not in indentation:
+            return line  # a code line's own tabs
+        if inner == 0 and rest.startswith("\t"):
+            return line[: len(line) - len(rest)] + "    " + rest[1:]
         return indentation.expandtabs(4) + bare
     if in_fence or indentation.startswith("    "):
         return line

@@ -310,46 +310,89 @@ class UnreferencedFootnotes(Treeprocessor):
                     parent.remove(div)
 
 
-TYPOGRAPHY = re.compile(r"---|--|\.\.\.|[\"']")
 SYMBOLS = {"---": "\u2014", "--": "\u2013", "...": "\u2026"}
 QUOTES = {
-    ('"', True): "\u201c",
-    ('"', False): "\u201d",
-    ("'", True): "\u2018",
-    ("'", False): "\u2019",
+    ("ldquo", '"'): "\u201c",
+    ("rdquo", '"'): "\u201d",
+    ("lsquo", "'"): "\u2018",
+    ("rsquo", "'"): "\u2019",
 }
 LITERAL_TAGS = frozenset({"code", "pre", "kbd", "samp", "script", "style", "math"})
-DECADE = re.compile(r"\d\ds")
-# kramdown's smart_quotes.rb: SQ_PUNCT, and what may stand before a closing quote (SQ_CLOSE)
-PUNCTUATION_AFTER = re.compile(r"""[!"#$%'()*+,\-./:;<=>?@\[\\\]^_`{|}~](?!\.\.)(?!\w)""")
-NOT_BEFORE_CLOSING = frozenset(" \\\t\r\n[{(-")
-END_OF_STASHED = "\x03"  # an inline HTML tag or escape stood here: a new text run
-
-
 STASHED = re.compile("\x02(?:(\\d+)|wzxhzdk:\\d+)\x03")
+# kramdown's span parsers, as far as they can start in a run of plain text, in kramdown's
+# order: where several start at one place the first wins (`*'` is emphasis that fails, then
+# a quote with nothing before it), and a quote's start takes the one character before it.
+SPAN_START = re.compile(
+    r"""(?P<text>\*\*?|__?|`+|!?\[)|(?P<quote>[^\\]?["'])|(?P<symbol>---|--|\.\.\.)"""
+)
+# kramdown's smart_quotes.rb (from RubyPants), rule by rule. Ruby's \w and \s are ASCII;
+# its \b is Unicode's, as Python's is.
+WORD = "[A-Za-z0-9_]"
+SPACE = "[ \t\r\n\f\v]"
+PUNCTUATION = r"""[!"#$%'()*+,\-./:;<=>?@\[\\\]^_`{|}~]"""
+QUOTE_RULES: list[tuple[re.Pattern[str], tuple[str | int, ...]]] = [
+    (re.compile(r"""(["'])(?=[_*]{1,2}[^ \t\r\n\f\v])"""), ("lquote1",)),
+    (re.compile(rf"""(["'])(?={PUNCTUATION}(?!\.\.)\B)"""), ("rquote1",)),
+    (re.compile(rf"""({SPACE}?)"'(?={WORD})"""), (1, "ldquo", "lsquo")),
+    (re.compile(rf"""({SPACE}?)'"(?={WORD})"""), (1, "lsquo", "ldquo")),
+    (re.compile(rf"""({SPACE}?)'(?=\d\ds)""", re.ASCII), (1, "rsquo")),
+    (re.compile(rf"""({SPACE})(['"])(?={WORD})"""), (1, "lquote2")),
+    (re.compile(r"""([^ \\\t\r\n\[{(-])(['"])"""), (1, "rquote2")),
+    (re.compile(rf"""(["'])(?={SPACE}|s\b|$)""", re.MULTILINE), ("rquote1",)),
+    (re.compile(r"""(.?)'""", re.DOTALL), (1, "lsquo")),
+    (re.compile(r'(.?)"', re.DOTALL), (1, "ldquo")),
+]
+# What kramdown's source holds where an inline element opens and closes (its quote rules
+# look past a run's end).
+OPENING = {"em": "*", "strong": "**", "a": "[", "img": "![", "code": "`", "sup": "[^", "del": "~~"}
+CLOSING = {"em": "*", "strong": "**", "a": "](", "del": "~~"}
+SIDE = {"lquote": ("ldquo", "lsquo"), "rquote": ("rdquo", "rsquo")}
 
 
-def opens(text: str, start: int, symbol: str, after_symbol: bool = False) -> bool:
-    """Whether the quote at `start` opens, by kramdown's rules (smart_quotes.rb), which see
-    the one character before it in the same run of text, or none at a run's start or right
-    after another quote or dash kramdown took (`after_symbol`)."""
-    end = start + 1
-    before = text[start - 1] if start and not after_symbol else ""
-    if before == END_OF_STASHED:
-        before = ""
-    stashed = STASHED.match(text, end)
-    if stashed:
-        # an escaped character or inline HTML follows: kramdown sees that character or `<`
-        seen = chr(int(stashed.group(1))) if stashed.group(1) else "<"
-        text, end = text[:end] + seen + " ", end
-    if symbol == "'" and DECADE.match(text, end) and (not before or before.isspace()):
-        return False  # the '80s
-    if not before:
-        after = text[end : end + 1]
-        if PUNCTUATION_AFTER.match(text, end) or not after or after.isspace():
-            return False
-        return not (after == "s" and not text[end + 1 : end + 2].isalnum())
-    return before.isspace() or before in NOT_BEFORE_CLOSING
+def _quote(kind: str, match: re.Match[str]) -> str:
+    """The character for a rule's quote: `ldquo`, or `rquote2` (whichever its group holds)."""
+    if kind[-1].isdigit():
+        symbol = match.group(int(kind[-1]))
+        kind = SIDE[kind[:-1]][symbol == "'"]
+    return QUOTES[kind, '"' if kind.endswith("dquo") else "'"]
+
+
+def _opening(element: etree.Element) -> str:
+    return OPENING.get(element.tag, "<") + (element.text or "")[:2]
+
+
+def typographic(run: str, following: str = "") -> str:
+    """kramdown's typographic quotes and dashes in one run of text (what an element or
+    inline HTML ends), as its span parser goes: `following` is what its rules may see
+    after the run, not change."""
+    text = run + following
+    out: list[str] = []
+    position = 0
+    while position < len(run):
+        start = SPAN_START.search(text, position)
+        if start is None or start.start() >= len(run):
+            break
+        out.append(run[position : start.start()])
+        position = start.end()
+        if start.group("text"):  # a span that did not parse (emphasis, code, link): text
+            out.append(start.group(0))
+            continue
+        if start.group("symbol"):
+            out.append(SYMBOLS[start.group(0)])
+            continue
+        for rule, parts in QUOTE_RULES:
+            found = rule.match(text, start.start())
+            if found and found.end() <= len(run):
+                out.extend(
+                    found.group(part) if isinstance(part, int) else _quote(part, found)
+                    for part in parts
+                )
+                position = found.end()
+                break
+        else:  # (a quote rule always matches what started as a quote)
+            out.append(start.group(0))
+    out.append(run[position:])
+    return "".join(out)
 
 
 class Typography(Treeprocessor):
@@ -363,32 +406,34 @@ class Typography(Treeprocessor):
     """
 
     def run(self, root: etree.Element) -> None:
-        self.walk(root)
+        self.walk(root, "")
 
-    def walk(self, element: etree.Element) -> None:
+    def walk(self, element: etree.Element, after: str) -> None:
+        """Converts the element's runs; `after` is what kramdown sees after its tail."""
         if element.tag not in LITERAL_TAGS:
-            element.text = self.convert(element.text)
-            for child in element:
-                self.walk(child)
-        element.tail = self.convert(element.tail)
+            children = list(element)
+            end = ""
+            if element.tag in OPENING:  # an inline element: its closing, then its tail
+                end = CLOSING.get(element.tag, "") + ((element.tail or "")[:2] or after)
+            element.text = self.convert(element.text, _opening(children[0]) if children else end)
+            for index, child in enumerate(children):
+                following = _opening(children[index + 1]) if index + 1 < len(children) else end
+                self.walk(child, following)
+        element.tail = self.convert(element.tail, after)
 
     @staticmethod
-    def convert(text: str | None) -> str | None:
+    def convert(text: str | None, following: str = "") -> str | None:
         if not text or isinstance(text, AtomicString):
             return text
-
-        last_end = -1
-
-        def replace(match: re.Match[str]) -> str:
-            nonlocal last_end
-            symbol = match.group(0)
-            after_symbol = match.start() == last_end
-            last_end = match.end()
-            if symbol in SYMBOLS:
-                return SYMBOLS[symbol]
-            return QUOTES[symbol, opens(text, match.start(), symbol, after_symbol)]
-
-        return TYPOGRAPHY.sub(replace, text)
+        # an escaped character or inline HTML (stashed) ends a run: kramdown's rules then see
+        # that character, or the `<`, after it
+        out, position = [], 0
+        for stashed in STASHED.finditer(text):
+            seen = chr(int(stashed.group(1))) if stashed.group(1) else "<"
+            out += [typographic(text[position : stashed.start()], seen), stashed.group(0)]
+            position = stashed.end()
+        out.append(typographic(text[position:], following))
+        return "".join(out)
 
 
 BARE_TOKEN = "\ue000bare\ue001"

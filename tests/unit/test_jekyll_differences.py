@@ -73,7 +73,7 @@ def test_a_heading_with_markup_is_named_where_a_plugin_rewrites_headings():
     assert len(warnings) == 1 and warnings[0].startswith("line 11: a heading holding markup")
     assert "convert-header.rb" in warnings[0]
     assert heading_plugin_differences(text, 3, ()) == []
-    near_misses = "### Plain title\n\n## [`x`](https://x.org) link\n\nA `code` line\n\n#snake_case\n"
+    near_misses = "### Plain\n\n## [`x`](https://x.org) link\n\nA `code` line\n\n#snake_case\n"
     assert heading_plugin_differences(near_misses, 1, plugins) == []
 
 
