@@ -228,12 +228,12 @@ class KramdownBlocks(Preprocessor):
                 # kramdown: 1-3 spaces then a tab start no block ("no block parser handled
                 # the line"): the line is text in no paragraph, and so are such lines right
                 # after it; a line after them starts a block again
-                bare = [line.lstrip()]
+                texts = [line.lstrip()]
                 while index < len(lines) and SPACES_TAB.match(lines[index]):
-                    bare.append(lines[index].lstrip())
+                    texts.append(lines[index].lstrip())
                     index += 1
                 self.extension.bare_lines = True
-                out.extend(["", BARE_TOKEN + "\n".join(bare), ""])
+                out.extend(["", BARE_TOKEN + "\n".join(texts), ""])
                 block_start = len(out)
                 previous = "blank"
                 continue
@@ -752,7 +752,7 @@ class ShortReferenceOrText(ShortReferenceInlineProcessor, ReferenceOrText):
 
     def evalId(self, data: str, index: int, text: str) -> tuple[str, int, bool]:
         found, end, handled = super().evalId(data, index, text)
-        return written_id(self.md, found), end, handled
+        return written_id(self.md, found or ""), end, handled
 
 
 def written_id(md: Markdown, found: str) -> str:
