@@ -2,7 +2,10 @@
 post's Markdown so that the import names it in a warning line, with the file's line.
 
 Each is a case measured on real blogs (tests/site_oracle.py) and left: HTML inside a
-`markdown="1"` element (kramdown leaves it raw, the app applies typographic quotes in it),
+`markdown="1"` element (kramdown leaves it raw, the app applies typographic quotes in it);
+raw HTML with an end tag that closes an element further out than the innermost open one
+(rubyonrails.org's early posts: `<pre><code></p>`, `<ol><li>a<li>b</ol>`), which kramdown
+writes as text, keeping the rest of the post inside the element, where the app closes it;
 and, in a site whose own `_plugins` rewrite kramdown's headings (swift.org's
 convert-header.rb), a heading holding markup.
 """
@@ -11,6 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+
+from microblog.jekyll.kramdown_html import HTML_BLOCK_START, opens_raw_block, raw_element_end
 
 CHECKS = [
     (
@@ -33,16 +38,45 @@ def rendering_differences(body: str, first_line: int) -> list[str]:
     checks = URL_CHECKS if "\\)" in body else []
     if "markdown=" in body:
         checks = CHECKS + checks
-    if not checks:
+    if not checks and "</" not in body:
         return []
     text = FENCED.sub(lambda m: "\n" * m.group(0).count("\n"), body)
-    warnings = []
+    found_at: list[tuple[int, str]] = []
     for pattern, what in checks:
         found = pattern.search(text)
         if found:
-            line = first_line + text.count("\n", 0, found.start())
-            warnings.append(f"line {line}: {what}: Jekyll may show it otherwise")
+            found_at.append((found.start(), what))
+    if "</" in text:
+        found_at.extend(_stray_end_tag(text))
+    warnings = []
+    for at, what in found_at:
+        line = first_line + text.count("\n", 0, at)
+        warnings.append(f"line {line}: {what}: Jekyll may show it otherwise")
     return warnings
+
+
+def _stray_end_tag(text: str) -> list[tuple[int, str]]:
+    """The first end tag in a raw HTML block that kramdown writes as text (it does not close
+    the innermost open element) though it names one open further out, with what it does."""
+    position = 0
+    while (start := HTML_BLOCK_START.search(text, position)) is not None:
+        position = start.end()
+        if not opens_raw_block(start):
+            continue
+        end, stray, inner = raw_element_end(text, start)
+        if stray is not None:
+            tag = stray.group(0)
+            return [
+                (
+                    stray.start(),
+                    f"raw HTML with {tag} while a <{inner}> inside it is open (kramdown"
+                    f" writes {tag} as text and keeps what follows in the <{inner}>)",
+                )
+            ]
+        if end is None:
+            return []  # kramdown takes the rest of the text as this element's
+        position = end
+    return []
 
 
 # An ATX heading holding markup kramdown writes as a tag (code, emphasis, HTML, a footnote),

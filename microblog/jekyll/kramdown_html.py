@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from markdown import Markdown
 from markdown.inlinepatterns import HtmlInlineProcessor, InlineProcessor
@@ -233,7 +233,8 @@ class SpanTagBalance(Treeprocessor):
             elif stack and stack[-1] == key:
                 stack.pop()
             else:
-                return raw  # text: the serializer escapes it
+                # text, kept stashed: kramdown took it whole, so a quote after it starts afresh
+                return self.md.htmlStash.store(escape(raw, quote=False))
             return match.group(0)
 
         element.text = self.paired(element.text, pair)
@@ -405,3 +406,55 @@ class NestedMarkdownHtml(Preprocessor):
         for at in sorted(marks, reverse=True):
             text = text[:at] + ' markdown="block"' + text[at:]
         return text.split("\n")
+
+
+# kramdown's block HTML start (parse_block_html): a tag at a line's start, not a span element's
+HTML_BLOCK_START = re.compile(rf"^ {{0,3}}<({NAME})({ATTRIBUTES})\s*(/)?>", re.MULTILINE)
+# What kramdown's parse_raw_html reads inside an element: comments and processing
+# instructions as written, a script's or style's text up to its end tag, tags
+RAW_TOKEN = re.compile(
+    rf"<!--.*?-->|<\?.*?\?>|<(script|style)\b.*?</\1\s*>|{OPEN_TAG.pattern}|{CLOSE_TAG.pattern}",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def opens_raw_block(tag: re.Match[str]) -> bool:
+    """Whether an HTML_BLOCK_START match opens an element whose content kramdown reads as
+    raw HTML up to its end tag (no span element, no `markdown` attribute, not empty)."""
+    key = tag_key(tag.group(1))
+    return not (
+        key in SPAN_ELEMENTS
+        or key in WITHOUT_BODY
+        or tag.group(3)
+        or markdown_mode(tag.group(2)) is not None
+    )
+
+
+class RawEnd(NamedTuple):
+    """Where kramdown's raw HTML parse of an element ends: `end`, the end of its end tag;
+    else `stray`, the first end tag kramdown writes as text though it names an element open
+    further out (a browser or Python-Markdown would close it), `inner` the element left open
+    inside; neither when nothing closes it (kramdown takes the rest of the text)."""
+
+    end: int | None
+    stray: re.Match[str] | None = None
+    inner: str = ""
+
+
+def raw_element_end(text: str, tag: re.Match[str]) -> RawEnd:
+    """Where the element `tag` opens ends, as kramdown's parse_raw_html reads it: an end tag
+    closes the innermost open element only; any other end tag is text."""
+    stack = [tag_key(tag.group(1))]
+    for token in RAW_TOKEN.finditer(text, tag.end()):
+        if token.group(2):
+            if not token.group(4) and tag_key(token.group(2)) not in WITHOUT_BODY:
+                stack.append(tag_key(token.group(2)))
+        elif token.group(5):
+            key = tag_key(token.group(5))
+            if key == stack[-1]:
+                stack.pop()
+                if not stack:
+                    return RawEnd(token.end())
+            elif key in stack:
+                return RawEnd(None, token, stack[-1])
+    return RawEnd(None)

@@ -318,7 +318,7 @@ QUOTES = {
     ("rsquo", "'"): "\u2019",
 }
 LITERAL_TAGS = frozenset({"code", "pre", "kbd", "samp", "script", "style", "math"})
-STASHED = re.compile("\x02(?:(\\d+)|wzxhzdk:\\d+)\x03")
+STASHED = re.compile("\x02(?:(\\d+)|wzxhzdk:(\\d+))\x03")
 # kramdown's span parsers, as far as they can start in a run of plain text, in kramdown's
 # order: where several start at one place the first wins (`*'` is emphasis that fails, then
 # a quote with nothing before it), and a quote's start takes the one character before it.
@@ -369,8 +369,8 @@ def typographic(run: str, following: str = "") -> str:
     out: list[str] = []
     position = 0
     while position < len(run):
-        start = SPAN_START.search(text, position)
-        if start is None or start.start() >= len(run):
+        start = SPAN_START.search(run, position)
+        if start is None:
             break
         out.append(run[position : start.start()])
         position = start.end()
@@ -421,15 +421,19 @@ class Typography(Treeprocessor):
                 self.walk(child, following)
         element.tail = self.convert(element.tail, after)
 
-    @staticmethod
-    def convert(text: str | None, following: str = "") -> str | None:
+    def convert(self, text: str | None, following: str = "") -> str | None:
         if not text or isinstance(text, AtomicString):
             return text
         # an escaped character or inline HTML (stashed) ends a run: kramdown's rules then see
-        # that character, or the `<`, after it
+        # that character, or the tag's first characters, after it
         out, position = [], 0
+        stash = self.md.htmlStash.rawHtmlBlocks
         for stashed in STASHED.finditer(text):
-            seen = chr(int(stashed.group(1))) if stashed.group(1) else "<"
+            if stashed.group(1):
+                seen = chr(int(stashed.group(1)))
+            else:
+                index = int(stashed.group(2))
+                seen = html.unescape(str(stash[index]))[:2] if index < len(stash) else "<"
             out += [typographic(text[position : stashed.start()], seen), stashed.group(0)]
             position = stashed.end()
         out.append(typographic(text[position:], following))

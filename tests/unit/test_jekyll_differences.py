@@ -17,6 +17,9 @@ from microblog.jekyll.differences import rendering_differences
             5,
         ),
         ("no [boxing](https://w.org/Type_(object\\)#Boxing) or\n", "an escaped ')'", 5),
+        # rubyonrails.org's early posts (jekyll build: `b&lt;/ol&gt;`, the rest in the <li>)
+        ("Steps:\n\n<ol><li>a\n<li>b</ol>\n\nnext *para*\n", "with </ol> while a <li>", 8),
+        ("<p>See:<br />\n<pre><code></p>\nx = 1\n</code></pre>\n", "with </p> while a <code>", 6),
     ],
 )
 def test_each_known_difference_is_named_with_its_line(text, words, line):
@@ -40,6 +43,12 @@ def test_plain_posts_and_code_get_no_warning():
         '\n<link rel="alternate" href="/r.xml">\n<div>\n</div>\n'
     )
     assert rendering_differences(html, first_line=1) == []
+    # end tags that close the innermost element only, as kramdown pairs them
+    paired = (
+        "<ol><li>a</li>\n<li>b</li></ol>\n\n<p>a <b>b</b> <br> c</p>\n\n<div>\n"
+        "<pre><code>x</code></pre>\n</div>\n\nstray </p> in a paragraph\n"
+    )
+    assert rendering_differences(paired, first_line=1) == []
 
 
 def test_a_difference_an_include_brings_is_named_too(tmp_path):
