@@ -323,8 +323,8 @@ BLOCK_CASES = [
 # with either input
 EMPHASIS_CASES = [
     pytest.param(
-        "x </b>\"b1 and a'\"<b>y</b> and ''<b>z</b> and \\\"pretty\\\" \"s\"\n",
-        "<p>x &lt;/b&gt;“b1 and a’“<b>y</b> and ‘‘<b>z</b> and \"pretty\" “s”</p>",
+        'x </b>"b1 and a\'"<b>y</b> and \'\'<b>z</b> and \\"pretty\\" "s"\n',
+        '<p>x &lt;/b&gt;“b1 and a’“<b>y</b> and ‘‘<b>z</b> and "pretty" “s”</p>',
         id="quotes-beside-inline-html-and-escapes",
     ),
     pytest.param(
