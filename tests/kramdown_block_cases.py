@@ -185,6 +185,42 @@ BLOCK_CASES = [
         SAME,
         id="link-definition-with-a-tab",
     ),
+    # scala-lang.org's release notes: raw content has no code spans to kramdown
+    pytest.param(
+        "a <notextile>x `a&#124;b` & `a<b` `*c*`</notextile> z\n\n"
+        "I | J\n--|--\nk | <notextile>`(class&#124;object)`</notextile>\n",
+        (
+            "<p>a <notextile>x `a&#124;b` &amp; `a&lt;b` `*c*`</notextile> z</p>\n"
+            "<table><thead><tr><th>I</th><th>J</th></tr></thead><tbody><tr><td>k</td>"
+            "<td><notextile>`(class&#124;object)`</notextile></td></tr></tbody></table>"
+        ),
+        SAME,
+        id="entity-in-backticks-inside-raw-span",
+    ),
+    # scala-lang.org: a URL with pipes in the line after an HTML comment
+    pytest.param(
+        "<!-- c -->\na | b\n\n# H\n| a | b |\n|---|---|\n| c | d |\n\n~~~\ncode\n~~~\n"
+        "x | y\n\n{: .t}\na | b\n--|--\nc | d\n",
+        (
+            '<!-- c -->\n<p>a | b</p>\n<h1 id="h">H</h1>\n<p>| a | b |\n|\u2014|\u2014|\n'
+            "| c | d |</p>\n<pre><code>code\n</code></pre>\n<p>x | y</p>\n"
+            '<table class="t"><thead><tr><th>a</th><th>b</th></tr></thead>'
+            "<tbody><tr><td>c</td><td>d</td></tr></tbody></table>"
+        ),
+        SAME,
+        id="table-only-after-a-blank-line",
+    ),
+    # scala-lang.org's Scalafix notes: a reference id holding a code span
+    pytest.param(
+        "The first [`NoInfer`][] and [`Sbt1`] and [x][`Y  z`].\n\n[`Sbt1`]: https://x/#Sbt1\n"
+        "[`NoInfer`]: https://x/#NoInfer\n[`y z`]: https://x/y\n",
+        (
+            '<p>The first <a href="https://x/#NoInfer"><code>NoInfer</code></a> and '
+            '<a href="https://x/#Sbt1"><code>Sbt1</code></a> and <a href="https://x/y">x</a>.</p>'
+        ),
+        SAME,
+        id="reference-id-with-code",
+    ),
     pytest.param(
         "ABI stability in Swift\n5.\n\nNext.\n\n- a\n- \n- c\n\n-\n",
         (

@@ -41,7 +41,7 @@ from microblog.jekyll.kramdown_html import (
     RawSpanHtml,
     SpanTagBalance,
 )
-from microblog.jekyll.kramdown_table import KramdownTable
+from microblog.jekyll.kramdown_table import NOT_A_TABLE, KramdownTable, cells
 from microblog.jekyll.kramdown_tree import (
     BARE_TOKEN,
     BareLines,
@@ -205,6 +205,7 @@ class KramdownBlocks(Preprocessor):
         before_blank = "blank"
         blank_lines: list[str] = []
         block_start = 0  # where in `out` the block after the last blank line starts
+        table_at = -1  # the `block_start` of the block that is a table's rows
         brackets = 0
         index = 0
         while index < len(lines):
@@ -339,6 +340,8 @@ class KramdownBlocks(Preprocessor):
             brackets = _check_brackets(line, brackets)
             if first == "{" and indent < column + 4 and (BLOCK_IAL.match(line) or ALD.match(line)):
                 out.extend(self.attribute_list(line, previous, stack, indent))
+                if previous == "blank":
+                    block_start = len(out)  # kramdown: a boundary, as a blank (a table may follow)
                 previous = "blank"
                 continue
             if first == "<" and not stack and indent <= 3 and VOID_BLOCK_LINE.match(stripped):
@@ -389,6 +392,11 @@ class KramdownBlocks(Preprocessor):
                 # (a list marker ends it with GFM input, and is an item inside a list)
                 marker_like = stripped[1:2] in (" ", "\t")
                 as_text = not setext and not (marker_like and (gfm or stack))
+            if "|" in stripped and not as_text and _may_start_table(stripped, indent - column):
+                if len(out) == block_start:
+                    table_at = block_start  # a table's first row
+                elif table_at != block_start or cells(out[-1].strip()) is None:
+                    as_text = True  # kramdown: a table starts only after a blank line
             marker = LIST_MARKER.match(line) if first in MARKER_STARTS and not as_text else None
             if previous == "fence" and (not marker or not stack):
                 out.append("")  # text right after a closing fence is a block of its own
@@ -625,6 +633,17 @@ def _expand_marker_gap(line: str) -> str:
     return expanded + rest[gap:]
 
 
+def _may_start_table(stripped: str, indent: int) -> bool:
+    """Whether a line (`indent` columns into its block) is one kramdown may read as a table
+    row: a pipe outside code spans, and no other block's start."""
+    return (
+        indent < 4
+        and stripped[0] not in ":{"
+        and not NOT_A_TABLE.match(stripped)
+        and cells(stripped) is not None
+    )
+
+
 def _inner_indent(indent: int, stack: list[_Item]) -> int:
     """A line's indentation inside the innermost open item, as kramdown's list parser leaves
     it: each item takes its own width off a line indented at least that far (a lazy line
@@ -732,9 +751,8 @@ class KramdownCodeSpan(BacktickInlineProcessor):
 class ReferenceOrText(ReferenceInlineProcessor):
     """`[text][id]` / `[text]`: when no definition has the id, only the first `[` is text
     and the brackets inside are read again, as kramdown reads them (`[[Bug #1]]` is
-    `[` + the link `[Bug #1]` + `]`); Python-Markdown made the whole of it text.
-    A code span in `[text][]` or `[text]` counts in the id as written (`[`addr` message][]`
-    is the definition `[`addr` message]:`), where Python-Markdown saw its placeholder."""
+    `[` + the link `[Bug #1]` + `]`); Python-Markdown made the whole of it text. An id
+    holding a code span is its text as written, as kramdown's (`` [`NoInfer`][] ``)."""
 
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
@@ -744,7 +762,18 @@ class ReferenceOrText(ReferenceInlineProcessor):
 
     def evalId(self, data: str, index: int, text: str) -> tuple[str | None, int, bool]:
         found, end, handled = super().evalId(data, index, text)
-        return (written_id(self.md, found) if found else found), end, handled
+        return (self.as_written(found) if found else found), end, handled
+
+    def as_written(self, found: str) -> str:
+        """The id with the code spans already taken from it written back as in the source."""
+        if STX not in found:
+            return found
+        stash = self.md.treeprocessors["inline"].stashed_nodes  # type: ignore[attr-defined]
+
+        def written(match: re.Match[str]) -> str:
+            return getattr(stash.get(match.group(1)), "written", "") or match.group(0)
+
+        return INLINE_PLACEHOLDER_RE.sub(written, found).lower()
 
 
 class ShortReferenceOrText(ShortReferenceInlineProcessor, ReferenceOrText):
@@ -752,20 +781,7 @@ class ShortReferenceOrText(ShortReferenceInlineProcessor, ReferenceOrText):
 
     def evalId(self, data: str, index: int, text: str) -> tuple[str, int, bool]:
         found, end, handled = super().evalId(data, index, text)
-        return written_id(self.md, found or ""), end, handled
-
-
-def written_id(md: Markdown, found: str) -> str:
-    """A reference id with each code span in it as it was written."""
-    if STX not in found:
-        return found
-    stash = md.treeprocessors["inline"].stashed_nodes  # type: ignore[attr-defined]
-
-    def written(match: re.Match[str]) -> str:
-        node = stash.get(match.group(1))
-        return node.written.lower() if isinstance(node, WrittenCode) else match.group(0)
-
-    return INLINE_PLACEHOLDER_RE.sub(written, found)
+        return self.as_written(found or ""), end, handled
 
 
 class Guillemets(InlineProcessor):

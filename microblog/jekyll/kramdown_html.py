@@ -167,8 +167,9 @@ class RawSpanHtml(InlineProcessor):
         return self.md.htmlStash.store(raw), m.start(0), end_tag.end() if end_tag else len(data)
 
     def restore_code(self, text: str) -> str:
-        """The text with the code spans already taken from it written back as code (their
-        text is escaped already: kept from escaping again by a placeholder)."""
+        """The text with the code spans already taken from it written back: as written when
+        known (to kramdown raw content has no code spans: `&#124;` stays an entity, `<b>` a
+        tag), else as code whose text is escaped already (a placeholder keeps it so)."""
         stash = self.md.treeprocessors["inline"].stashed_nodes  # type: ignore[attr-defined]
 
         def written(match: re.Match[str]) -> str:
@@ -176,7 +177,7 @@ class RawSpanHtml(InlineProcessor):
             if isinstance(node, etree.Element):
                 written = getattr(node, "written", "")
                 if written:
-                    return escape(written, quote=False)
+                    return written
                 text = "".join(node.itertext())
                 return self.md.htmlStash.store(f"`{text}`" if node.tag == "code" else text)
             return match.group(0)
