@@ -353,6 +353,58 @@ BLOCK_CASES = [
         SAME,
         id="spaces-then-tab-start-no-block",
     ),
+    pytest.param(  # rubyonrails.org's changelogs
+        "* a\n\n  This has two\n  problems:\n    * one &\n      more\n    * two\n",
+        (
+            "<ul>\n<li>\n<p>a</p>\n<p>This has two\nproblems:</p>\n<ul>\n<li>one &amp;\nmore"
+            "</li>\n<li>two</li>\n</ul>\n</li>\n</ul>"
+        ),
+        (
+            "<ul>\n<li>\n<p>a</p>\n<p>This has two\nproblems:\n  * one &amp;\n    more\n"
+            "  * two</p>\n</li>\n</ul>"
+        ),
+        id="gfm-list-after-an-items-second-paragraph",
+    ),
+    # rubyonrails.org's early posts: an HTML block is raw to its element's own end tag, its
+    # lines as written (a line of spaces, then less indented lines, is no indented code)
+    pytest.param(
+        "Intro:\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend\n</code></pre>\n",
+        "<p>Intro:</p>\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend\n</code></pre>",
+        SAME,
+        id="html-block-lines-as-written",
+    ),
+    pytest.param(  # an excerpt cut inside the <pre>: nothing closes it
+        "Intro:\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend",
+        "<p>Intro:</p>\n<pre><code>\nclass A\n  def x\n \n    y\n  end\nend\n</code></pre>",
+        SAME,
+        id="html-block-unclosed-to-the-end",
+    ),
+    pytest.param(
+        "<pre><code>class Order\n\tbelongs_to :c\n\n\t  - a\nend\n</code></pre>\n",
+        "<pre><code>class Order\n\tbelongs_to :c\n\n\t  - a\nend\n</code></pre>",
+        SAME,
+        id="html-block-keeps-tabs",
+    ),
+    pytest.param(  # what follows an HTML block's end tag on its line is a block of its own
+        '<div>a</div><div>b *c*</div>\n\n<object><embed src="a"></embed></object><br />'
+        '<a href="/v">V</a> on *x*.\n\ny\n',
+        (
+            '<div>a</div>\n<div>b *c*</div>\n<object><embed src="a" />&lt;/embed&gt;</object>\n'
+            '<p><br /><a href="/v">V</a> on <em>x</em>.</p>\n<p>y</p>'
+        ),
+        SAME,
+        id="html-block-then-a-tag-on-its-line",
+    ),
+    pytest.param(  # kramdown: any tag but a span element's opens an HTML block
+        "Intro.\n<macro:code>\n<p>a<br />\nb</p>\n</macro:code>\n"
+        '<typo:code lang="ruby">\nx[:y] = 2\n</typo:code>\n',
+        (
+            "<p>Intro.</p>\n<macro:code>\n<p>a<br />\nb</p>\n</macro:code>\n"
+            '<typo:code lang="ruby">\nx[:y] = 2\n</typo:code>'
+        ),
+        SAME,
+        id="html-block-of-a-namespaced-tag",
+    ),
 ]
 
 # kramdown's emphasis (microblog/jekyll/kramdown_emphasis.py): Jekyll's HTML exactly, the same

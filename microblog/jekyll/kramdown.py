@@ -11,6 +11,8 @@ end, and refuses such a text (MarkdownTooComplex) before it is parsed.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from microblog.jekyll.errors import PostError
 from microblog.jekyll.highlight import IndentedCode, RougeCode
 from microblog.jekyll.kramdown_emphasis import KramdownEmphasis
 from microblog.jekyll.kramdown_html import (
+    HTML_BLOCK_START,
     RAW_START,
     VOID_BLOCK_TAG,
     HtmlBlockMark,
@@ -40,6 +43,9 @@ from microblog.jekyll.kramdown_html import (
     RawHtmlBlocks,
     RawSpanHtml,
     SpanTagBalance,
+    kramdown_raw_html,
+    opens_raw_block,
+    raw_element_end,
 )
 from microblog.jekyll.kramdown_table import NOT_A_TABLE, KramdownTable, cells
 from microblog.jekyll.kramdown_tree import (
@@ -161,7 +167,7 @@ class KramdownBlocks(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = self.hide_extensions("\n".join(lines))
-        return self.rewrite(text.split("\n"))
+        return self.rewrite(text.split("\n"), outermost=True)
 
     def hide_extensions(self, text: str) -> str:
         """Drop comments and `{::options}`; stash `{::nomarkdown}` content (outside code)."""
@@ -191,8 +197,9 @@ class KramdownBlocks(Preprocessor):
         out.append(text[pos:])
         return "".join(out)
 
-    def rewrite(self, lines: list[str]) -> list[str]:
+    def rewrite(self, lines: list[str], *, outermost: bool = False) -> list[str]:
         gfm = self.extension.gfm
+        html_blocks = _HtmlBlocks(lines, self.md) if outermost else None
         out: list[str] = []
         stack: list[_Item] = []
         # (its run, shift, its indent, where it is written)
@@ -238,6 +245,33 @@ class KramdownBlocks(Preprocessor):
                 block_start = len(out)
                 previous = "blank"
                 continue
+            if html_blocks and not stack and fence is None and line.lstrip(" ")[:1] == "<":
+                found = html_blocks.extent(index - 1)
+                if found is not None:
+                    # kramdown: an HTML block's element is raw HTML to its own end tag (its
+                    # tabs, lines of spaces and indentation as written: no code, no list)
+                    end, its_own, tail = found
+                    block = lines[index - 1 : end]
+                    if tail:
+                        block[-1] = block[-1][: len(block[-1]) - len(tail)]
+                    if its_own:
+                        out.extend(block)
+                        previous = "other"
+                    else:
+                        # Python-Markdown reads no HTML block there (`<macro:code>`)
+                        placeholder = self.md.htmlStash.store(
+                            kramdown_raw_html("\n".join(block), [])
+                        )
+                        self.extension.void_blocks.add(placeholder)
+                        out.extend(["", placeholder, ""])
+                        block_start, previous = len(out), "blank"
+                    if tail:
+                        # kramdown: a new block (`<br /><a …>…` a paragraph) where its end tag
+                        # ends; on a line of its own, where Python-Markdown reads it so too
+                        out.append(tail)
+                        previous = "other"
+                    index, brackets = end, 0
+                    continue
             if "\t" in line:
                 line = _expand_indentation(
                     line,
@@ -419,7 +453,7 @@ class KramdownBlocks(Preprocessor):
                     paragraph_lines, at_boundary = 1, True
                     continue
             if marker:
-                in_list = bool(stack)
+                in_list, depth = bool(stack), len(stack)
                 while stack and stack[-1].source_column > indent:
                     if stack.pop().marker_indent <= indent:
                         break  # its sibling: the new item joins the same list
@@ -432,6 +466,10 @@ class KramdownBlocks(Preprocessor):
                         out.append("")
                     else:
                         marker = None  # kramdown: a list needs a blank line before it
+                elif gfm and previous == "paragraph" and stack and len(stack) == depth:
+                    # kramdown-parser-gfm: a list ends an item's paragraph too (rubyonrails.org
+                    # changelogs: "This has two\n  problems:\n    * …")
+                    out.append("")
             if marker and gfm and stack and stack[-1].definition and previous != "blank":
                 out.append("")  # kramdown-parser-gfm: a list ends the definition's paragraph
             if marker:
@@ -563,6 +601,50 @@ class KramdownBlocks(Preprocessor):
             stack.pop()
         pad = " " * (stack[-1].output_column if stack else 0)
         return ["", f"{pad}\ue000ial{len(attributes) - 1}\ue001", ""]
+
+
+class _HtmlBlocks:
+    """Where an HTML block that begins on a line ends, as kramdown's raw HTML parser reads
+    it (kramdown_html.raw_element_end), for KramdownBlocks to keep its lines as written."""
+
+    def __init__(self, lines: list[str], md: Markdown) -> None:
+        self.lines = lines
+        self.md = md
+        self.text = ""
+        self.starts: list[int] = []
+        self.done = False  # once an element runs to the text's end, none after it is raw
+
+    def extent(self, first: int) -> tuple[int, bool, str] | None:
+        """(the index of the line after it, whether Python-Markdown too reads an HTML block
+        there, what follows its end tag on its last line) for the raw HTML block kramdown
+        reads from line `first`: an element that is no span element, whose own end tag ends
+        a line or is followed by a tag (or that nothing closes), with no Markdown in it
+        (`markdown="1"`). None for anything else."""
+        if self.done:
+            return None
+        if not self.starts:
+            self.text = "\n".join(self.lines)
+            lengths = (len(line) + 1 for line in self.lines)
+            self.starts = list(itertools.accumulate(lengths, initial=0))
+        tag = HTML_BLOCK_START.match(self.text, self.starts[first])
+        if tag is None or not opens_raw_block(tag):
+            return None
+        its_own = self.md.is_block_level(tag.group(1))
+        end, stray, _ = raw_element_end(self.text, tag)
+        if end is None:
+            # nothing closes it: kramdown takes the rest of the text (and so Python-Markdown);
+            # an end tag kramdown leaves as text is named by differences.py
+            self.done = True
+            if stray is not None or "markdown=" in self.text[tag.start() :]:
+                return None
+            return len(self.lines), its_own, ""
+        last = bisect.bisect_right(self.starts, end) - 1
+        tail = self.text[end : self.starts[last + 1] - 1]
+        if tail.strip() and not tail.startswith("<"):
+            return None  # text after it: Python-Markdown reads it as kramdown does
+        if "markdown=" in self.text[tag.start() : end]:
+            return None
+        return last + 1, its_own, tail if tail.strip() else ""
 
 
 def _fenced_spans(text: str) -> list[tuple[int, int]]:
