@@ -12,6 +12,45 @@ SAME = None
 
 BLOCK_CASES = [
     pytest.param(
+        "- [#6657](/x) handling for ||= on class\n\n[a](/b) x || y\n",
+        (
+            '<ul>\n<li>\n<table>\n<tbody>\n<tr>\n<td><a href="/x">#6657</a> handling for</td>\n'
+            "<td></td>\n<td>= on class</td>\n</tr>\n</tbody>\n</table>\n</li>\n</ul>\n"
+            '<table>\n<tbody>\n<tr>\n<td><a href="/b">a</a> x</td>\n<td></td>\n<td>y</td>\n'
+            "</tr>\n</tbody>\n</table>"
+        ),
+        SAME,
+        id="a-row-may-start-with-a-link",
+    ),
+    pytest.param(
+        "* [a][1]\n  SIZE\n  : 81 bytes\n\n  MD5\n  : 09\n\n* b\n  T\n  : d\n\n[1]: /u\n",
+        (
+            '<ul>\n<li>\n<dl>\n<dt><a href="/u">a</a></dt>\n<dt>SIZE</dt>\n<dd>81 bytes</dd>\n'
+            "<dt>MD5</dt>\n<dd>09</dd>\n</dl>\n</li>\n"
+            "<li>\n<dl>\n<dt>b</dt>\n<dt>T</dt>\n<dd>d</dd>\n</dl>\n</li>\n</ul>"
+        ),
+        SAME,
+        id="definition-list-whose-terms-start-an-item",
+    ),
+    pytest.param(
+        "* a\n* b\n^\n* c\n\npara one\n^\npara two\n",
+        (
+            "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<ul>\n<li>c</li>\n</ul>\n"
+            "<p>para one</p>\n<p>para two</p>"
+        ),
+        SAME,
+        id="end-of-block-marker",
+    ),
+    pytest.param(
+        '3. three\n4. four\n\npara\n\n2. x\n{: start="5"}\n',
+        (
+            "<ol>\n<li>three</li>\n<li>four</li>\n</ol>\n<p>para</p>\n"
+            '<ol start="5">\n<li>x</li>\n</ol>'
+        ),
+        SAME,
+        id="ordered-lists-count-from-one",
+    ),
+    pytest.param(
         "- item\n---\n",
         '<ul>\n<li>\n<h2 id="item">item</h2>\n</li>\n</ul>',
         SAME,

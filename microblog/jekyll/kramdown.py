@@ -34,6 +34,7 @@ from microblog.jekyll.errors import PostError
 from microblog.jekyll.highlight import IndentedCode, RougeCode
 from microblog.jekyll.kramdown_emphasis import KramdownEmphasis
 from microblog.jekyll.kramdown_html import (
+    BLOCK_TAGS,
     HTML_BLOCK_START,
     RAW_START,
     VOID_BLOCK_TAG,
@@ -56,6 +57,7 @@ from microblog.jekyll.kramdown_tree import (
     DefinitionParagraphs,
     HeadingIds,
     KramdownAttributes,
+    ListsFromOne,
     Typography,
     UnreferencedFootnotes,
 )
@@ -212,6 +214,7 @@ class KramdownBlocks(Preprocessor):
         before_blank = "blank"
         blank_lines: list[str] = []
         block_start = 0  # where in `out` the block after the last blank line starts
+        item_text_at = (0, 0)  # the last item's line in `out`, and where its text starts
         table_at = -1  # the `block_start` of the block that is a table's rows
         brackets = 0
         index = 0
@@ -294,6 +297,20 @@ class KramdownBlocks(Preprocessor):
                     out[-1] = " " * written_at + closing
                     fence = None
                     previous = "fence"
+                continue
+            if (line.rstrip() == "^" or (stack and line.strip() == "^")) and not _in_html_block(
+                lines, index - 1
+            ):
+                # kramdown's end-of-block marker: a `^` line ends the paragraph, list, quote
+                # or code before it and writes nothing (an empty comment keeps Python-Markdown
+                # from joining the two); inside an item it ends the item's text
+                if line.startswith("^"):
+                    stack.clear()
+                    out.extend(["", self.md.htmlStash.store("<!-- -->"), ""])
+                    block_start, previous = len(out), "blank"
+                    before_blank, blank_lines = "other", [""]
+                else:
+                    out.append(" " * stack[-1].output_column + self.md.htmlStash.store(""))
                 continue
             if not line.strip():
                 if previous != "blank":
@@ -392,6 +409,16 @@ class KramdownBlocks(Preprocessor):
                 continue
             if first == ":" and indent < column + 4 and DEFINITION.match(stripped):
                 definition = previous == "paragraph" or any(item.definition for item in stack)
+                if not definition and previous == "item" and stack:
+                    at, split = item_text_at
+                    if indent >= stack[-1].source_column and at < len(out):
+                        # kramdown: the item's lines of text are the terms of a definition
+                        # list inside it (Python-Markdown finds them on lines of their own)
+                        head = out[at]
+                        out[at : at + 1] = [head[:split], "", " " * (split + 2) + head[split:]]
+                        table_at += 2 * (table_at > at)
+                        block_start += 2 * (block_start > at)
+                        definition = True
                 if previous == "blank" and before_blank == "paragraph" and blank_lines == [""]:
                     definition = True  # kramdown: after one blank line, that is empty
                 if definition:
@@ -481,6 +508,8 @@ class KramdownBlocks(Preprocessor):
                     # Python-Markdown reads a block that begins inside an item as that item's,
                     # to its end: an outer item in it needs a block of its own
                     out.append("")
+                # where the item's text starts: it may turn out to be a definition's terms
+                item_text_at = (len(out), item.output_column - 4 + len(marker.group(2)) + 1)
                 out.append(" " * (item.output_column - 4) + self.item_text(marker))
                 stack.append(item)
                 if len(stack) > MAX_LIST_DEPTH:
@@ -715,6 +744,22 @@ def _expand_marker_gap(line: str) -> str:
     return expanded + rest[gap:]
 
 
+OPENING_LINE = re.compile(r" {0,3}<([A-Za-z][\w-]*)")
+
+
+def _in_html_block(lines: list[str], index: int) -> bool:
+    """Whether line `index` lies inside an HTML block element opened on an earlier line
+    and not closed before it (kramdown leaves what is there as written)."""
+    for start in range(index - 1, -1, -1):
+        opening = OPENING_LINE.match(lines[start])
+        if opening and opening.group(1).lower() in BLOCK_TAGS:
+            if start and lines[start - 1].strip():
+                continue  # not at a block's start
+            closing = re.compile(rf"</{opening.group(1)}\s*>", re.IGNORECASE)
+            return not any(closing.search(line) for line in lines[start:index])
+    return False
+
+
 def _may_start_table(stripped: str, indent: int) -> bool:
     """Whether a line (`indent` columns into its block) is one kramdown may read as a table
     row: a pipe outside code spans, and no other block's start."""
@@ -933,6 +978,7 @@ class KramdownExtension(Extension):
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
         # After Typography (6): the text of a bare line has kramdown's quotes too.
         md.treeprocessors.register(BareLines(md), "kramdown_bare_lines", 5.5)
+        md.treeprocessors.register(ListsFromOne(md), "kramdown_lists_from_one", 25)
         # After the footnotes' own tree processors (50…15) have numbered the references.
         md.treeprocessors.register(UnreferencedFootnotes(md), "kramdown_footnotes", 14)
         # Right after inline parsing (20): tags paired before anything reads the text.

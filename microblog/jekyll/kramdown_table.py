@@ -27,7 +27,8 @@ SEPARATOR = re.compile(r"[+|: \t-]*-[+|: \t-]*$")
 FOOTER = re.compile(r"[+|: \t=]*=[+|: \t=]*$")
 ALIGNMENT = re.compile(r"[ \t]?(:?)-+(:?)[ \t]?")
 # What other block syntax takes first (a list item, quote, heading, HTML, code).
-NOT_A_TABLE = re.compile(r" {0,3}(?:[-*+] |\d+\. |>|#|<|\[|\ue000|\x02)| {4}")
+# (a line that starts with a link is a row; a link or footnote definition is not)
+NOT_A_TABLE = re.compile(r" {0,3}(?:[-*+] |\d+\. |>|#|<|\[[^\]]*\]:|\ue000|\x02)| {4}")
 BLOCK_BOUNDARY = re.compile(r" {0,3}(?:#|(?:[-*_] *){3,}$)")
 STYLES = {"left": "text-align: left", "right": "text-align: right", "center": "text-align: center"}
 

@@ -35,10 +35,23 @@ def _extension(md: Markdown) -> Any:
 KEPT_REFERENCES = frozenset({"toc"})
 
 
+SPREAD_IAL = re.compile(r"\{:[^}\n]*\n[^}]*\}")
+
+
 class KramdownAttributes(AttrListTreeprocessor):
     """Python-Markdown's attribute lists read as kramdown's IALs: a bare word names an
     attribute list definition (`{:ref: .c}` anywhere in the post, then `*x*{:ref}`), and
     is left out when none has that name."""
+
+    def run(self, doc: etree.Element) -> None:
+        for element in doc.iter():
+            tail = element.tail
+            if tail and tail.startswith("{:"):
+                # kramdown's span IAL may run over a line break (Python-Markdown's stops at it)
+                spread = SPREAD_IAL.match(tail)
+                if spread:
+                    element.tail = spread.group(0).replace("\n", " ") + tail[spread.end() :]
+        super().run(doc)
 
     def assign_attrs(self, elem: etree.Element, attrs_string: str, *, strict: bool = False) -> str:
         attrs, remainder = get_attrs_and_remainder(attrs_string)
@@ -162,6 +175,15 @@ def kramdown_id(text: str) -> str:
     text = re.sub(r"^[^a-zA-Z]+", "", text)
     text = re.sub(r"[^a-zA-Z0-9 -]", "", text)
     return text.replace(" ", "-").lower() or "section"
+
+
+class ListsFromOne(Treeprocessor):
+    """kramdown numbers every ordered list from 1, whatever its first item's number (only
+    an attribute list, applied after this, sets `start`)."""
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter("ol"):
+            element.attrib.pop("start", None)
 
 
 class HeadingIds(Treeprocessor):

@@ -25,6 +25,20 @@ def test_a_definitions_first_paragraph_is_bare_unless_a_blank_line_comes_before(
     assert "\ue000" not in html
 
 
+@pytest.mark.parametrize("gfm", [True, False])
+def test_attributes_jekyll_writes(gfm):
+    """What the block structure does not show (jekyll build wrote these attributes)."""
+    # kramdown numbers each list from 1; an attribute list sets start
+    html = render_post('3. three\n\npara\n\n2. x\n{: start="5"}\n', gfm=gfm)[0]
+    assert "<ol>\n<li>three" in html
+    assert '<ol start="5">' in html
+    # a span IAL may run over a line break (ruby-lang.org's news)
+    html = render_post('![i](/i.gif){:\n.icon width="70"} text\n', gfm=gfm)[0]
+    assert '<img alt="i" class="icon" src="/i.gif" width="70"> text' in html
+    # an end-of-block marker inside an HTML block is the HTML's text
+    assert "int x\n^\n</pre>" in render_post("<pre>\nint x\n^\n</pre>\n", gfm=gfm)[0]
+
+
 @pytest.mark.parametrize(("text", "html"), EMPHASIS_CASES)
 def test_emphasis_runs_as_jekyll_wrote_them(text, html):
     assert render_post(text)[0] == html
