@@ -260,6 +260,60 @@ BLOCK_CASES = [
         SAME,
         id="reference-id-with-code",
     ),
+    # scala-lang.org's "Sustainable Scala": a footnote referred to three times
+    pytest.param(
+        "A[^1] b[^1] c[^1] d[^2].\n\n[^1]: Note one.\n[^2]: Note two.\n",
+        (
+            '<p>A<sup id="fnref:1"><a href="#fn:1">1</a></sup> b<sup id="fnref:1:1">'
+            '<a href="#fn:1">1</a></sup> c<sup id="fnref:1:2"><a href="#fn:1">1</a></sup> d'
+            '<sup id="fnref:2"><a href="#fn:2">2</a></sup>.</p>\n<div class="footnotes"><ol>'
+            '<li id="fn:1"><p>Note one. <a href="#fnref:1">&#8617;</a> <a href="#fnref:1:1">'
+            '&#8617;<sup>2</sup></a> <a href="#fnref:1:2">&#8617;<sup>3</sup></a></p></li>'
+            '<li id="fn:2"><p>Note two. <a href="#fnref:2">&#8617;</a></p></li></ol></div>'
+        ),
+        SAME,
+        id="footnote-referred-to-thrice",
+    ),
+    # scala-lang.org's 3.8.0 post-mortem: a fence right under an item's text (GFM: the
+    # item's code; its lines' leading tabs four spaces each, less the item's column)
+    pytest.param(
+        "- Scala 3.8.0:\n```scala\nException\n\tat one\n  \tat two\n```\nafter\n- next\n\n"
+        "- item\n\n  ~~~\n  code\n  \tat x\n  ~~~\n",
+        (
+            "<ul>\n<li>Scala 3.8.0:\n<pre><code>Exception\n  at one\n\tat two\n</code></pre>\n"
+            "<p>after</p>\n</li>\n<li>\n<p>next</p>\n</li>\n<li>\n<p>item</p>\n"
+            "<pre><code>code\n\tat x\n</code></pre>\n</li>\n</ul>"
+        ),
+        (
+            "<ul>\n<li>Scala 3.8.0:\n<code>scala\nException\n  at one\n\tat two\n</code>\n"
+            "after</li>\n<li>\n<p>next</p>\n</li>\n<li>\n<p>item</p>\n"
+            "<pre><code>code\n\tat x\n</code></pre>\n</li>\n</ul>"
+        ),
+        id="fence-right-under-an-item",
+    ),
+    # scala-lang.org's Scala 3 specification post: a quote in an item (GFM: also right
+    # under the item's text) is Markdown of its own
+    pytest.param(
+        "* Section:\n  > If `m` is an alias, then\n  >  * [its] `U` is `= V`,\n"
+        "  >  * `U` is otherwise.\n* next\n  > quote\n  > - a\n  > - b\n- more\n\n"
+        "  > q\n  lazy\n- last\n",
+        (
+            "<ul>\n<li>Section:\n<blockquote>\n<p>If <code>m</code> is an alias, then</p>\n"
+            "<ul>\n<li>[its] <code>U</code> is <code>= V</code>,</li>\n"
+            "<li><code>U</code> is otherwise.</li>\n</ul>\n</blockquote>\n</li>\n"
+            "<li>next\n<blockquote>\n<p>quote</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n"
+            "</blockquote>\n</li>\n<li>\n<p>more</p>\n<blockquote>\n<p>q\nlazy</p>\n"
+            "</blockquote>\n</li>\n<li>last</li>\n</ul>"
+        ),
+        (
+            "<ul>\n<li>Section:\n&gt; If <code>m</code> is an alias, then\n"
+            "&gt;  * [its] <code>U</code> is <code>= V</code>,\n"
+            "&gt;  * <code>U</code> is otherwise.</li>\n<li>next\n&gt; quote\n&gt; - a\n"
+            "&gt; - b</li>\n<li>\n<p>more</p>\n<blockquote>\n<p>q\nlazy</p>\n</blockquote>\n"
+            "</li>\n<li>last</li>\n</ul>"
+        ),
+        id="quote-in-an-item",
+    ),
     pytest.param(
         "ABI stability in Swift\n5.\n\nNext.\n\n- a\n- \n- c\n\n-\n",
         (

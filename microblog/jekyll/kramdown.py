@@ -283,9 +283,14 @@ class KramdownBlocks(Preprocessor):
                 )
             if fence is not None:
                 closing, shift, opened_at, written_at = fence
-                out.append(_shift(line, shift))
                 bare = line.strip()
                 indent = len(line) - len(line.lstrip(" "))
+                column = stack[-1].source_column if gfm and stack else 0
+                if bare and indent < column:
+                    # kramdown's list parser: a lazy line keeps its text where it is, at
+                    # the item's column, whatever spaces short of it it has
+                    line = " " * column + line.lstrip(" ")
+                out.append(_shift(line, shift))
                 # kramdown: the closing fence is indented at most three columns more
                 if (
                     bare.startswith(closing)
@@ -375,6 +380,8 @@ class KramdownBlocks(Preprocessor):
                     raise MarkdownTooComplex(
                         f"block quotes nested more than {MAX_QUOTE_DEPTH} deep"
                     )
+                while previous == "blank" and stack and stack[-1].source_column > indent:
+                    stack.pop()  # kramdown: after a blank line, a quote left of an item ends it
                 if not stack and indent <= 3:
                     # a quote's content is Markdown of its own (a list after its paragraph)
                     end = index
@@ -385,6 +392,24 @@ class KramdownBlocks(Preprocessor):
                         # kramdown: a blank line ends a quote (Python-Markdown joins the two)
                         out.extend([self.md.htmlStash.store("<!-- -->"), ""])
                     out.extend(f"> {text}" if text else ">" for text in self.rewrite(inner))
+                    index = end
+                    previous = "other"
+                    continue
+                if stack and 0 <= indent - column <= 3 and (gfm or previous == "blank"):
+                    # a quote in an item, at its column: Markdown of its own (with GFM input
+                    # also right under the item's text, which it ends)
+                    end = index
+                    while end < len(lines) and _quoted_in_item(lines[end], column):
+                        end += 1
+                    inner = [
+                        QUOTED.sub("", text[column:], count=1) for text in [line, *lines[index:end]]
+                    ]
+                    if previous != "blank":
+                        out.append("")
+                    pad = " " * stack[-1].output_column
+                    out.extend(pad + (f"> {text}" if text else ">") for text in self.rewrite(inner))
+                    if end < len(lines) and LIST_MARKER.match(lines[end]):
+                        out.append("")  # an item after it is the list's, not the quote's text
                     index = end
                     previous = "other"
                     continue
@@ -518,6 +543,11 @@ class KramdownBlocks(Preprocessor):
                 paragraph_lines, at_boundary = 1, True
                 continue
             lazy = previous in {"paragraph", "item", "heading item"} and not NOT_LAZY.match(line)
+            if stack and previous in {"paragraph", "item", "heading item"} and gfm:
+                # kramdown-parser-gfm: a fence right under an item's text is the item's
+                lazy = lazy or FENCE.match(line) is not None
+            elif stack and previous == "fence":
+                lazy = not NOT_LAZY.match(line)  # text right under an item's fence: the item's
             if not lazy:
                 while stack and stack[-1].source_column > indent:
                     stack.pop()
@@ -715,6 +745,8 @@ def _expand_indentation(line: str, *, item_column: int | None, in_fence: bool) -
         if tabs:
             line = "    " * tabs.end() + line[tabs.end() :]
             indentation = "    " * tabs.end() + indentation[tabs.end() :]
+        if in_fence:
+            return line  # a fence's code keeps its other tabs as written
         rest = line.lstrip(" ")
         inner = len(line) - len(rest) - item_column
         if inner >= 4 or "\t" not in indentation:
@@ -742,6 +774,11 @@ def _expand_marker_gap(line: str) -> str:
     gap = len(rest) - len(rest.lstrip(" \t"))
     expanded = (marker.group(0) + rest[:gap]).expandtabs(4)
     return expanded + rest[gap:]
+
+
+def _quoted_in_item(line: str, column: int) -> bool:
+    """Whether a line is a quote's line at an item's content column."""
+    return not line[:column].strip() and QUOTED.match(line[column:]) is not None
 
 
 OPENING_LINE = re.compile(r" {0,3}<([A-Za-z][\w-]*)")

@@ -297,7 +297,8 @@ def _fill_toc(target: etree.Element, headings: list[tuple[int, str, str]]) -> No
 
 class UnreferencedFootnotes(Treeprocessor):
     """kramdown writes only the footnotes the text refers to (an excerpt cut before a
-    footnote's reference shows no footnotes); Python-Markdown writes every definition."""
+    footnote's reference shows no footnotes); Python-Markdown writes every definition.
+    A footnote referred to more than once has kramdown's backlinks: `↩ ↩² ↩³`."""
 
     def run(self, root: etree.Element) -> None:
         footnotes = next(
@@ -325,11 +326,23 @@ class UnreferencedFootnotes(Treeprocessor):
                 if items is None:
                     continue
                 kept = [item for item in items if item.get("id") in numbers]
+                for item in kept:
+                    number_backlinks(item)
                 for item in list(items):
                     items.remove(item)
                 items.extend(sorted(kept, key=lambda item: numbers[item.get("id") or ""]))
                 if not kept:
                     parent.remove(div)
+
+
+def number_backlinks(item: etree.Element) -> None:
+    """A footnote's second and later backlinks as kramdown writes them: a space before
+    each, its number in a `<sup>` (Python-Markdown writes `↩↩↩`)."""
+    links = [link for link in item.iter("a") if link.get("class") == "footnote-backref"]
+    for number, link in enumerate(links[1:], start=2):
+        etree.SubElement(link, "sup").text = str(number)
+        before = links[number - 2]
+        before.tail = (before.tail or "") + " "
 
 
 SYMBOLS = {"---": "\u2014", "--": "\u2013", "...": "\u2026"}

@@ -148,6 +148,7 @@ def parse_post(
     defaults: Mapping[str, Any] | None = None,
     folder_categories: Sequence[str] = (),
     draft_date: datetime | None = None,
+    rewriting_plugins: Sequence[str] = (),
     header_plugins: Sequence[str] = (),
 ) -> PostSource:
     """Read one Jekyll file's bytes into a PostSource.
@@ -157,8 +158,9 @@ def parse_post(
     the whole site gives its Liquid (`_config.yml`, `_data`, `_includes`, other posts);
     `defaults` the `_config.yml` defaults that apply to the file (its front matter wins),
     `folder_categories` the folders above its `_posts`; `draft_date` makes it a `_drafts`
-    post (a draft, dated by its file unless its front matter says); `header_plugins` the
-    site's own `_plugins` that rewrite kramdown's headings.
+    post (a draft, dated by its file unless its front matter says); `rewriting_plugins` the
+    site's own `_plugins` that rewrite every post (site_plugins.py), named in its warnings;
+    `header_plugins` those that rewrite kramdown's headings.
     """
     reason = skip_reason_for_name(path)
     if reason:
@@ -206,6 +208,12 @@ def parse_post(
     if is_markdown(path):
         warnings.extend(rendering_differences(body, liquid.first_line))
         warnings.extend(heading_plugin_differences(body, liquid.first_line, header_plugins))
+    if rewriting_plugins:
+        warnings.append(
+            f"the site's _plugins ({', '.join(rewriting_plugins)}) rewrite each post's text or"
+            " HTML (a Markdown converter, generator or hook of their own), which the import"
+            " does not run: Jekyll may show it otherwise"
+        )
     body = resolve_liquid(body, liquid, warnings)
     if is_markdown(path) and body != raw_body:
         # what an include or a tag brings in is checked too (bitcoincore.org's TOC include)

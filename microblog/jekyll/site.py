@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import fnmatch
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -46,6 +45,7 @@ from microblog.jekyll.site_files import (
     read_text_no_link,
     sort_site_files,
 )
+from microblog.jekyll.site_plugins import header_plugins, rewriting_plugins
 from microblog.jekyll.site_posts import PostFile, lazy_site_posts, site_posts
 
 CONFIG_NAME = "_config.yml"
@@ -191,26 +191,6 @@ def unrun_plugins(root: Path, config: dict[str, Any]) -> list[str]:
     return notes
 
 
-# A Ruby plugin that redefines how kramdown writes a heading (swift.org's convert-header.rb)
-CONVERT_HEADER = re.compile(r"^\s*def\s+convert_header\b", re.MULTILINE)
-
-
-def header_plugins(root: Path) -> tuple[str, ...]:
-    """The site's own `_plugins/*.rb` that redefine kramdown's `convert_header`."""
-    folder = root / "_plugins"
-    if not folder.is_dir() or folder.is_symlink():
-        return ()
-    found = []
-    for path in sorted(folder.glob("*.rb")):
-        try:
-            text = path.read_text(errors="replace") if not path.is_symlink() else ""
-        except OSError:
-            continue
-        if CONVERT_HEADER.search(text):
-            found.append(path.name)
-    return tuple(found)
-
-
 def unfollowed_settings(config: dict[str, Any]) -> list[str]:
     """The `_config.yml` settings for posts and kramdown that the import does not follow."""
     notes = []
@@ -280,6 +260,7 @@ class JekyllSite:
             self.by_name.setdefault(stem.split(f"{POSTS_DIR}/", 1)[-1], relative)
         self.permalinks: dict[PurePosixPath, str | None] = {}
         self.header_plugins = header_plugins(self.root)
+        self.rewriting_plugins = rewriting_plugins(self.root)
         self.paths = {str(p) for p in self.files.posts + self.files.drafts}
         self.page_paths = {str(p) for p in self.files.pages}
         self.static_paths = {str(p) for p in self.files.static}
@@ -386,6 +367,7 @@ class JekyllSite:
             "folder_categories": folder_categories(relative),
             "draft_date": draft_date,
             "header_plugins": self.header_plugins,
+            "rewriting_plugins": self.rewriting_plugins,
         }
 
     def post_url(self, name: str) -> str | None:

@@ -87,7 +87,7 @@ def test_a_heading_with_markup_is_named_where_a_plugin_rewrites_headings():
 
 
 def test_the_site_names_its_own_plugins_that_rewrite_headings(tmp_path):
-    from microblog.jekyll.site import header_plugins
+    from microblog.jekyll.site_plugins import header_plugins
 
     (tmp_path / "_plugins").mkdir()
     (tmp_path / "_plugins" / "convert-header.rb").write_text(
