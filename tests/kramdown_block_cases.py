@@ -12,6 +12,16 @@ SAME = None
 
 BLOCK_CASES = [
     pytest.param(
+        "  2. Run-time:\n    * allow\n    * introduce\n\n"
+        "  5. Unlimit:\n    - explore\n    6. same\n",
+        (
+            "<ol>\n<li>\n<p>Run-time:\n* allow\n* introduce</p>\n</li>\n"
+            "<li>\n<p>Unlimit:\n- explore\n6. same</p>\n</li>\n</ol>"
+        ),
+        SAME,
+        id="marker-four-spaces-in-short-of-the-item-is-text",
+    ),
+    pytest.param(
         "- [#6657](/x) handling for ||= on class\n\n[a](/b) x || y\n",
         (
             '<ul>\n<li>\n<table>\n<tbody>\n<tr>\n<td><a href="/x">#6657</a> handling for</td>\n'

@@ -31,6 +31,10 @@ URL_CHECKS = [
     ),
 ]
 FENCED = re.compile(r"^ *(```|~~~).*?^ *\1", re.MULTILINE | re.DOTALL)
+# A fence closed and another opened on the very next line
+BACK_TO_BACK_FENCES = re.compile(r"^[ \t]*(?:```|~~~)[ \t]*\n[ \t]*(?:```|~~~)", re.MULTILINE)
+FENCE_LINE = re.compile(r"[ \t]*(?:```|~~~)")
+ITEM_LINE = re.compile(r" {0,3}(?:[-*+]|\d+\.)[ \t]+\S")
 
 
 def rendering_differences(body: str, first_line: int) -> list[str]:
@@ -38,7 +42,7 @@ def rendering_differences(body: str, first_line: int) -> list[str]:
     checks = URL_CHECKS if "\\)" in body else []
     if "markdown=" in body:
         checks = CHECKS + checks
-    if not checks and "</" not in body:
+    if not checks and "</" not in body and not BACK_TO_BACK_FENCES.search(body):
         return []
     text = FENCED.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     found_at: list[tuple[int, str]] = []
@@ -52,6 +56,13 @@ def rendering_differences(body: str, first_line: int) -> list[str]:
     for at, what in found_at:
         line = first_line + text.count("\n", 0, at)
         warnings.append(f"line {line}: {what}: Jekyll may show it otherwise")
+    second_fence = _fence_after_item_fence(body)
+    if second_fence is not None:
+        warnings.append(
+            f"line {first_line + second_fence}: a fenced code block right under an item's"
+            " fenced code (kramdown keeps it, and the list, in the item): Jekyll may show it"
+            " otherwise"
+        )
     return warnings
 
 
@@ -106,3 +117,25 @@ def heading_plugin_differences(body: str, first_line: int, plugins: Sequence[str
         "(an anchor whose title holds the heading's HTML, shown as text): Jekyll may show "
         "it otherwise"
     ]
+
+
+def _fence_after_item_fence(body: str) -> int | None:
+    """The line (from 0) of a fence opened right under another that a list item's text
+    holds (gfx-rs.github.io's engine list: `  * Unity3D`, its code, then more code):
+    kramdown keeps both in the item and the list going; the app ends the list there."""
+    lines = body.split("\n")
+    for found in BACK_TO_BACK_FENCES.finditer(body):
+        closing = body.count("\n", 0, found.start())
+        index = closing - 1
+        while index >= 0 and not FENCE_LINE.match(lines[index]):
+            index -= 1  # back to the first fence's opening
+        index -= 1
+        while index >= 0 and lines[index].strip():
+            if ITEM_LINE.match(lines[index]):
+                return closing + 1
+            if FENCE_LINE.match(lines[index]):  # an earlier fence of the item: past it
+                index -= 1
+                while index >= 0 and not FENCE_LINE.match(lines[index]):
+                    index -= 1
+            index -= 1
+    return None

@@ -496,6 +496,13 @@ class KramdownBlocks(Preprocessor):
                 else:
                     marker = None
             if marker and previous != "blank" and stack and indent < stack[-1].source_column:
+                outer = stack[-2].source_column if len(stack) > 1 else 0
+                if indent - outer >= 4 and previous in {"paragraph", "item"}:
+                    # kramdown: a line short of the item's column is a lazy line of its text,
+                    # and four spaces in, no list starts there: text
+                    placeholder = self.md.htmlStash.store("")
+                    out.append(" " * stack[-1].output_column + placeholder + stripped)
+                    continue
                 ordered = marker.group(2)[0].isdigit()
                 if all(item.ordered != ordered for item in stack):
                     # kramdown: another kind of marker inside an item is a nested list

@@ -96,3 +96,13 @@ def test_the_site_names_its_own_plugins_that_rewrite_headings(tmp_path):
     (tmp_path / "_plugins" / "tags.rb").write_text("class Tag < Liquid::Tag\nend\n")
     assert header_plugins(tmp_path) == ("convert-header.rb",)
     assert header_plugins(tmp_path / "nowhere") == ()
+
+
+def test_a_fence_right_under_an_items_fence_is_named():
+    # gfx-rs.github.io: kramdown keeps both blocks, and the list, in the item
+    text = "  * Unity3D\n```c\nx\n```\n```c\ny\n```\n  * Irrlight\n"
+    (warning,) = rendering_differences(text, 10)
+    assert warning.startswith("line 14: a fenced code block right under an item's fenced code")
+    # not after a paragraph, nor after a blank line under the item
+    assert rendering_differences("para\n```\nx\n```\n```\ny\n```\n", 1) == []
+    assert rendering_differences("- a\n\n```\nx\n```\n```\ny\n```\n", 1) == []
