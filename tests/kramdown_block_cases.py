@@ -369,6 +369,93 @@ BLOCK_CASES = [
         SAME,
         id="toc-with-no-headings-in-html",
     ),
+    # bitcoincore.org's zh_CN `-\t[DEFINED] -> …`: a tab may follow a list marker
+    pytest.param(
+        "-\tone\n-\ttwo\n\n1.\tthree\n2.\tfour\n",
+        "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n<ol>\n<li>three</li>\n<li>four</li>\n</ol>",
+        SAME,
+        id="tab-after-list-marker",
+    ),
+    # bitcoincore.org's segwit page: `as <code>nVersion|txins|…</code>` is no table row
+    pytest.param(
+        "See <code>a|b|c</code>.\n\n* as <code>a|b</code>.\n* also <code>x|y|z</code>\n\n"
+        "| <code>a|b</code> | c |\n|---|---|\n| d | e |\n",
+        (
+            "<p>See <code>a|b|c</code>.</p>\n<ul>\n<li>as <code>a|b</code>.</li>\n"
+            "<li>also <code>x|y|z</code></li>\n</ul>\n<table>\n<thead>\n<tr>\n"
+            "<th><code>a|b</code></th>\n<th>c</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n"
+            "<td>d</td>\n<td>e</td>\n</tr>\n</tbody>\n</table>"
+        ),
+        SAME,
+        id="pipes-inside-code-elements-make-no-table",
+    ),
+    # bitcoincore.org's meeting notes: `[`addr`\nmessage][]` and `[`addr` message]: url`
+    pytest.param(
+        "uses an [`addr`\nmessage][] to [`b`][] and [`c` d]\n\n[`addr` message]: https://x/\n"
+        "[`b`]: https://b/\n[`c` d]: https://c/\n",
+        (
+            '<p>uses an <a href="https://x/"><code class="language-plaintext highlighter-rouge">'
+            'addr</code>\nmessage</a> to <a href="https://b/"><code class="language-plaintext '
+            'highlighter-rouge">b</code></a> and <a href="https://c/"><code '
+            'class="language-plaintext highlighter-rouge">c</code> d</a></p>'
+        ),
+        SAME,
+        id="reference-text-with-code-span",
+    ),
+    pytest.param(
+        "- ####\n- ## ##\n- # x\n- #1234 fixed\n",
+        (
+            "<ul>\n<li>####</li>\n<li>\n<h2>##</h2>\n</li>\n<li>\n"
+            '<h1 id="x">x</h1>\n</li>\n<li>#1234 fixed</li>\n</ul>'
+        ),
+        (
+            "<ul>\n<li>####</li>\n<li>## ##</li>\n<li>\n"
+            '<h1 id="x">x</h1>\n</li>\n<li>\n<h1 id="fixed">1234 fixed</h1>\n</li>\n</ul>'
+        ),
+        id="item-of-hashes-only",
+    ),
+    # bitcoincore.org's release notes: `- #11335 `8d13b42` Replace save|restore…` (GFM)
+    pytest.param(
+        "- #11 `c` a|b\n- x\n",
+        (
+            '<ul>\n<li>\n<table>\n<tbody>\n<tr>\n<td>#11 <code class="language-plaintext '
+            'highlighter-rouge">c</code> a</td>\n<td>b</td>\n</tr>\n</tbody>\n</table>\n'
+            "</li>\n<li>x</li>\n</ul>"
+        ),
+        (
+            '<ul>\n<li>\n<h1 id="c-ab">11 <code class="language-plaintext highlighter-rouge">'
+            "c</code> a|b</h1>\n</li>\n<li>x</li>\n</ul>"
+        ),
+        id="hash-number-item-holding-a-pipe",
+    ),
+    pytest.param(
+        "- item\n- - -\n\npara\n\n* a\n* * *\n",
+        (
+            "<ul>\n<li>item</li>\n<li>\n<ul>\n<li>-</li>\n</ul>\n</li>\n</ul>\n<p>para</p>\n"
+            "<ul>\n<li>a</li>\n<li>\n<ul>\n<li>*</li>\n</ul>\n</li>\n</ul>"
+        ),
+        SAME,
+        id="rule-right-under-an-item-is-an-item",
+    ),
+    pytest.param(
+        "- item\n# heading\nmore text\n\nafter\n\n- item\n## heading\n- next\n",
+        (
+            '<ul>\n<li>item\n<h1 id="heading">heading</h1>\n<p>more text</p>\n</li>\n</ul>\n'
+            '<p>after</p>\n<ul>\n<li>item\n<h2 id="heading-1">heading</h2>\n</li>\n'
+            "<li>next</li>\n</ul>"
+        ),
+        (
+            "<ul>\n<li>item\n# heading\nmore text</li>\n</ul>\n<p>after</p>\n<ul>\n"
+            "<li>item\n## heading</li>\n<li>next</li>\n</ul>"
+        ),
+        id="heading-right-under-item-text",
+    ),
+    pytest.param(
+        "a\n\n  \tb\n\n \tc\nd\n\n# T\n  \t<b>x</b> & y\n  \tz\n",
+        '<p>a</p>\n  \tb\n \tc\n<p>d</p>\n<h1 id="t">T</h1>\n  \t<b>x</b> &amp; y\n  \tz',
+        SAME,
+        id="spaces-then-tab-start-no-block",
+    ),
     pytest.param(  # rubyonrails.org's changelogs
         "* a\n\n  This has two\n  problems:\n    * one &\n      more\n    * two\n",
         (

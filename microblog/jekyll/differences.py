@@ -6,12 +6,14 @@ Each is a case measured on real blogs (tests/site_oracle.py) and left: HTML insi
 raw HTML indented (in a list item, where the app does not read it as kramdown does) with an
 end tag that closes an element further out than the innermost open one (`<pre><code></p>`,
 `<ol><li>a<li>b</ol>`), which kramdown writes as text, keeping the rest of the post inside
-the element, where the app closes it.
+the element, where the app closes it; and, in a site whose own `_plugins` rewrite kramdown's
+headings (swift.org's convert-header.rb), a heading holding markup.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from microblog.jekyll.kramdown_html import HTML_BLOCK_START, opens_raw_block, raw_element_end
 
@@ -87,6 +89,35 @@ def _stray_end_tag(text: str) -> list[tuple[int, str]]:
             return []  # kramdown takes the rest of the text as this element's
         position = end
     return []
+
+
+# An ATX heading holding markup kramdown writes as a tag (code, emphasis, HTML, a footnote),
+# and no link (swift.org's convert-header.rb leaves a heading with a link as kramdown wrote it)
+HEADING_WITH_MARKUP = re.compile(
+    r"^ {0,3}#{1,6}[ \t](?![^\n]*(?:\]\(|\]\[|<https?:|<a\s))"
+    r"[^\n]*?(?:`|<[A-Za-z]|\*[^*\s]|\[\^|(?<!\w)_[^_\s])",
+    re.MULTILINE,
+)
+
+
+def heading_plugin_differences(body: str, first_line: int, plugins: Sequence[str]) -> list[str]:
+    """A warning for the first heading holding markup when the site's own `plugins`
+    (`_plugins/*.rb` that redefine kramdown's `convert_header`) rewrite headings: swift.org's
+    writes the heading's HTML into a `title` attribute too, where its tags end the
+    attribute and show as text."""
+    if not plugins or "#" not in body:
+        return []
+    text = FENCED.sub(lambda m: "\n" * m.group(0).count("\n"), body)
+    found = HEADING_WITH_MARKUP.search(text)
+    if found is None:
+        return []
+    line = first_line + text.count("\n", 0, found.start())
+    names = ", ".join(plugins)
+    return [
+        f"line {line}: a heading holding markup, which the site's _plugins ({names}) rewrite "
+        "(an anchor whose title holds the heading's HTML, shown as text): Jekyll may show "
+        "it otherwise"
+    ]
 
 
 def _fence_after_item_fence(body: str) -> int | None:

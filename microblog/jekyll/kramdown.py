@@ -50,6 +50,8 @@ from microblog.jekyll.kramdown_html import (
 )
 from microblog.jekyll.kramdown_table import NOT_A_TABLE, KramdownTable, cells
 from microblog.jekyll.kramdown_tree import (
+    BARE_TOKEN,
+    BareLines,
     BlockAttributes,
     BlockMath,
     DefinitionParagraphs,
@@ -229,6 +231,24 @@ class KramdownBlocks(Preprocessor):
                         out.append("    " + line)
                     continue
             if (
+                not stack
+                and fence is None
+                and (previous == "blank" or (previous == "other" and out[-1].startswith("#")))
+                and SPACES_TAB.match(line)
+            ):
+                # kramdown: 1-3 spaces then a tab start no block ("no block parser handled
+                # the line"): the line is text in no paragraph, and so are such lines right
+                # after it; a line after them starts a block again
+                texts = [line.lstrip()]
+                while index < len(lines) and SPACES_TAB.match(lines[index]):
+                    texts.append(lines[index].lstrip())
+                    index += 1
+                self.extension.bare_lines = True
+                out.extend(["", BARE_TOKEN + "\n".join(texts), ""])
+                block_start = len(out)
+                previous = "blank"
+                continue
+            if (
                 html_blocks
                 and fence is None
                 and (line[:1] == "<" or not stack and line.lstrip(" ")[:1] == "<")
@@ -312,6 +332,9 @@ class KramdownBlocks(Preprocessor):
                 brackets = 0
                 continue
             stripped = line.lstrip(" ")
+            if "\t" in stripped and stripped[0] in MARKER_STARTS:
+                line = _expand_marker_gap(line)
+                stripped = line.lstrip(" ")
             indent = len(line) - len(stripped)
             first = stripped[0]
             if first == "[" and "\t" in stripped and LINK_DEFINITION.match(stripped):
@@ -333,7 +356,21 @@ class KramdownBlocks(Preprocessor):
                 # kramdown input: only a blank line ends a paragraph, and ``` is no fence;
                 # an empty placeholder before the line keeps it text
                 out.append(" " * indent + self.md.htmlStash.store("") + stripped)
-                previous = "paragraph"
+                previous = "item" if previous == "item" else "paragraph"  # (a lazy line)
+                continue
+            if (
+                gfm
+                and stripped[0] == "#"
+                and stack
+                and previous in {"item", "paragraph", "heading item"}
+                and indent < stack[-1].source_column
+            ):
+                # kramdown-parser-gfm: a heading right under an item's text is a lazy line of
+                # the item, a heading inside it (and so are the lines after it)
+                out.append("")
+                block_start = len(out)
+                out.append(" " * stack[-1].output_column + stripped)
+                previous = "heading item"
                 continue
             if first == "|" and previous in {"paragraph", "other"} and not stack:
                 last = out[-1].lstrip() if out else ""
@@ -455,7 +492,14 @@ class KramdownBlocks(Preprocessor):
             if previous == "fence" and (not marker or not stack):
                 out.append("")  # text right after a closing fence is a block of its own
             if marker and RULE.match(line):
-                marker = None
+                rest = marker.group(4)
+                if stack and previous != "blank" and not stack[-1].ordered and not RULE.match(rest):
+                    # kramdown: only after a blank line does a rule end a list; `- - -` is
+                    # an item of it holding the list `- -` (its last marker kept as text)
+                    line = line[: len(line) - len(rest)] + rest[:-1] + "\\" + rest[-1]
+                    marker = LIST_MARKER.match(line)
+                else:
+                    marker = None
             if marker and previous != "blank" and stack and indent < stack[-1].source_column:
                 outer = stack[-2].source_column if len(stack) > 1 else 0
                 if indent - outer >= 4 and previous in {"paragraph", "item"}:
@@ -561,7 +605,10 @@ class KramdownBlocks(Preprocessor):
         unless at its block's first column, the others after a paragraph line)."""
         if stripped.startswith("```") or (indented and stripped.startswith("~~~")):
             return True
-        return previous == "paragraph" and (stripped[0] in "#>" or stripped.startswith("~~~"))
+        # (a lazy line under an item's text is that text's too)
+        return previous in {"paragraph", "item"} and (
+            stripped[0] in "#>" or stripped.startswith("~~~")
+        )
 
     @staticmethod
     def after_quote(out: list[str]) -> bool:
@@ -594,7 +641,13 @@ class KramdownBlocks(Preprocessor):
     def item_text(self, marker: re.Match[str]) -> str:
         symbol, space, content = marker.group(2, 3, 4)
         if self.extension.gfm and HASH_WORD.match(content):
-            content = "\\" + content  # `- #1234 fixed`: text, not a heading
+            # `- #1234 fixed`: text, not a heading (a backslash, not a placeholder: the line
+            # may still be a table row, bitcoincore.org's `- #11335 … save|restore…`)
+            content = "\\" + content
+        elif content.startswith("#"):
+            # `- ####`: the item's text, not an empty heading (as a `#` line outside lists)
+            nothing = self.md.htmlStash.store("")
+            content = _atx_as_kramdown(content, gfm=self.extension.gfm, nothing=nothing)
         if len(space) > 4 and content:
             content = " " * (len(space) - 1) + content  # kramdown: code starts the item
         if not content:
@@ -683,6 +736,7 @@ def _fenced_spans(text: str) -> list[tuple[int, int]]:
 
 LEADING_TABS = re.compile(r"\t+")
 INDENT = re.compile(r"\t| {4}")  # kramdown's: an indented code line starts so
+SPACES_TAB = re.compile(r" {1,3}\t.*\S")  # what starts no block of kramdown's
 LAZY_JOIN = re.compile(r" {0,3}\S")
 # What ends indented code without a blank line (kramdown's CODEBLOCK_MATCH): a block IAL,
 # an end-of-block marker, an HTML tag
@@ -719,6 +773,21 @@ def _expand_indentation(line: str, *, item_column: int | None, in_fence: bool) -
     if indentation.startswith("\t"):
         return "    " + line[1:]  # kramdown's INDENT: a tab or four spaces, then the code
     return indentation.expandtabs(4) + bare
+
+
+MARKER_GAP = re.compile(r" *(?:[-*+]|\d{1,9}\.)(?=[ \t]*\t)")
+
+
+def _expand_marker_gap(line: str) -> str:
+    """`-<tab>text` with the tab as the spaces to the next tab stop: kramdown's list marker
+    may be followed by a tab (bitcoincore.org's `-\t[DEFINED]`, `1.\tOne`)."""
+    marker = MARKER_GAP.match(line)
+    if marker is None:
+        return line
+    rest = line[marker.end() :]
+    gap = len(rest) - len(rest.lstrip(" \t"))
+    expanded = (marker.group(0) + rest[:gap]).expandtabs(4)
+    return expanded + rest[gap:]
 
 
 def _quoted_in_item(line: str, column: int) -> bool:
@@ -921,6 +990,7 @@ class KramdownExtension(Extension):
         self.definitions: dict[str, str] = {}
         self.attribute_lines: list[str] = []  # each of `attributes` as written
         self.void_blocks: set[str] = set()  # placeholders of `<link>`-like lines
+        self.bare_lines = False  # whether a paragraph is marked BARE_TOKEN
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
@@ -957,6 +1027,8 @@ class KramdownExtension(Extension):
         md.treeprocessors.register(IndentedCode(md), "kramdown_indented_code", 31)
         md.treeprocessors.register(HeadingIds(md), "kramdown_heading_ids", 7)
         md.treeprocessors.register(Typography(md), "kramdown_typography", 6)
+        # After Typography (6): the text of a bare line has kramdown's quotes too.
+        md.treeprocessors.register(BareLines(md), "kramdown_bare_lines", 5.5)
         md.treeprocessors.register(ListsFromOne(md), "kramdown_lists_from_one", 25)
         # After the footnotes' own tree processors (50…15) have numbered the references.
         md.treeprocessors.register(UnreferencedFootnotes(md), "kramdown_footnotes", 14)
@@ -977,3 +1049,4 @@ class KramdownExtension(Extension):
         self.definitions = {}
         self.attribute_lines = []
         self.void_blocks = set()
+        self.bare_lines = False

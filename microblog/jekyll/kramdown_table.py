@@ -18,6 +18,10 @@ import xml.etree.ElementTree as etree
 from markdown.blockprocessors import BlockProcessor
 
 CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+# kramdown splits a row around `<code>` elements too, and counts no pipe inside any inline
+# HTML element (bitcoincore.org's `as <code>nVersion|txins</code>.` is a paragraph)
+CODE_ELEMENT = re.compile(r"<code.*?>.*?</code>")
+SPAN_ELEMENT = re.compile(r"<([A-Za-z][\w-]*)\b[^>]*>.*?</\1\s*>")
 PIPE = re.compile(r"(?<!\\)\|")
 SEPARATOR = re.compile(r"[+|: \t-]*-[+|: \t-]*$")
 FOOTER = re.compile(r"[+|: \t=]*=[+|: \t=]*$")
@@ -30,10 +34,13 @@ STYLES = {"left": "text-align: left", "right": "text-align: right", "center": "t
 
 
 def cells(line: str) -> list[str] | None:
-    """A row's cells (pipes inside code spans are text); None when the line has no pipe."""
+    """A row's cells (pipes inside code spans and `<code>` are text); None when the line
+    has no pipe outside them and outside inline HTML elements."""
     spans = [(m.start(), m.end()) for m in CODE_SPAN.finditer(line)]
+    if "</" in line:
+        spans += [(m.start(), m.end()) for m in CODE_ELEMENT.finditer(line)]
     cuts = [m.start() for m in PIPE.finditer(line) if not any(a <= m.start() < b for a, b in spans)]
-    if not cuts:
+    if not cuts or ("</" in line and not _pipe_outside_elements(line, spans)):
         return None
     pieces = [line[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(line)], strict=True)]
     if line.lstrip().startswith("|"):
@@ -41,6 +48,12 @@ def cells(line: str) -> list[str] | None:
     if pieces and not pieces[-1].strip():
         pieces = pieces[:-1]
     return [piece.strip() for piece in pieces]
+
+
+def _pipe_outside_elements(line: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether a pipe of the line is outside code spans and inline HTML elements."""
+    spans = spans + [(m.start(), m.end()) for m in SPAN_ELEMENT.finditer(line)]
+    return any(not any(a <= m.start() < b for a, b in spans) for m in PIPE.finditer(line))
 
 
 def alignment(separator: str) -> list[str]:

@@ -473,3 +473,38 @@ class Typography(Treeprocessor):
             position = stashed.end()
         out.append(typographic(text[position:], following))
         return "".join(out)
+
+
+BARE_TOKEN = "\ue000bare\ue001"
+
+
+class BareLines(Treeprocessor):
+    """A paragraph KramdownBlocks marked with BARE_TOKEN → its content in no `<p>`: kramdown
+    writes a line that starts no block (1-3 spaces then a tab) as text, its spans parsed,
+    in no paragraph."""
+
+    def run(self, root: etree.Element) -> None:
+        if not _extension(self.md).bare_lines:
+            return
+        for parent in list(root.iter()):
+            for child in list(parent):
+                if child.tag == "p" and (child.text or "").startswith(BARE_TOKEN):
+                    child.text = "\n" + child.text.removeprefix(BARE_TOKEN)  # type: ignore[union-attr]
+                    _replace_by_content(parent, child)
+
+
+def _replace_by_content(parent: etree.Element, element: etree.Element) -> None:
+    """`element` in `parent` → its text and children in its place."""
+    index = list(parent).index(element)
+    text = (element.text or "") + ("" if len(element) else (element.tail or ""))
+    if index:
+        before = parent[index - 1]
+        before.tail = (before.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(element)
+    children = list(element)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    if children:
+        children[-1].tail = (children[-1].tail or "") + (element.tail or "")

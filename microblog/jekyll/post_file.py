@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from microblog.jekyll import fields
-from microblog.jekyll.differences import rendering_differences
+from microblog.jekyll.differences import heading_plugin_differences, rendering_differences
 from microblog.jekyll.errors import NotAPost, PostError
 from microblog.jekyll.files import (
     content_hash,
@@ -149,6 +149,7 @@ def parse_post(
     folder_categories: Sequence[str] = (),
     draft_date: datetime | None = None,
     rewriting_plugins: Sequence[str] = (),
+    header_plugins: Sequence[str] = (),
 ) -> PostSource:
     """Read one Jekyll file's bytes into a PostSource.
 
@@ -158,7 +159,8 @@ def parse_post(
     `defaults` the `_config.yml` defaults that apply to the file (its front matter wins),
     `folder_categories` the folders above its `_posts`; `draft_date` makes it a `_drafts`
     post (a draft, dated by its file unless its front matter says); `rewriting_plugins` the
-    site's own `_plugins` that rewrite every post (site_plugins.py), named in its warnings.
+    site's own `_plugins` that rewrite every post (site_plugins.py), named in its warnings;
+    `header_plugins` those that rewrite kramdown's headings.
     """
     reason = skip_reason_for_name(path)
     if reason:
@@ -205,6 +207,7 @@ def parse_post(
     raw_body = body
     if is_markdown(path):
         warnings.extend(rendering_differences(body, liquid.first_line))
+        warnings.extend(heading_plugin_differences(body, liquid.first_line, header_plugins))
     if rewriting_plugins:
         warnings.append(
             f"the site's _plugins ({', '.join(rewriting_plugins)}) rewrite each post's text or"

@@ -45,7 +45,7 @@ from microblog.jekyll.site_files import (
     read_text_no_link,
     sort_site_files,
 )
-from microblog.jekyll.site_plugins import rewriting_plugins
+from microblog.jekyll.site_plugins import header_plugins, rewriting_plugins
 from microblog.jekyll.site_posts import PostFile, lazy_site_posts, site_posts
 
 CONFIG_NAME = "_config.yml"
@@ -259,6 +259,7 @@ class JekyllSite:
             self.by_name.setdefault(relative.stem, relative)
             self.by_name.setdefault(stem.split(f"{POSTS_DIR}/", 1)[-1], relative)
         self.permalinks: dict[PurePosixPath, str | None] = {}
+        self.header_plugins = header_plugins(self.root)
         self.rewriting_plugins = rewriting_plugins(self.root)
         self.paths = {str(p) for p in self.files.posts + self.files.drafts}
         self.page_paths = {str(p) for p in self.files.pages}
@@ -365,6 +366,7 @@ class JekyllSite:
             "defaults": self.defaults_for(relative),
             "folder_categories": folder_categories(relative),
             "draft_date": draft_date,
+            "header_plugins": self.header_plugins,
             "rewriting_plugins": self.rewriting_plugins,
         }
 

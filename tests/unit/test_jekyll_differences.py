@@ -73,6 +73,33 @@ def test_a_difference_an_include_brings_is_named_too(tmp_path):
     ]
 
 
+def test_a_heading_with_markup_is_named_where_a_plugin_rewrites_headings():
+    """swift.org's _plugins/convert-header.rb writes a heading's HTML into an anchor's title,
+    where `<code>` ends the attribute and shows as text; a heading with a link it leaves."""
+    from microblog.jekyll.differences import heading_plugin_differences
+
+    plugins = ("convert-header.rb",)
+    text = "Intro\n\n### Plain title\n\n```\n## `in` code\n```\n\n#### New `Sequence` members\n"
+    warnings = heading_plugin_differences(text, 3, plugins)
+    assert len(warnings) == 1 and warnings[0].startswith("line 11: a heading holding markup")
+    assert "convert-header.rb" in warnings[0]
+    assert heading_plugin_differences(text, 3, ()) == []
+    near_misses = "### Plain\n\n## [`x`](https://x.org) link\n\nA `code` line\n\n#snake_case\n"
+    assert heading_plugin_differences(near_misses, 1, plugins) == []
+
+
+def test_the_site_names_its_own_plugins_that_rewrite_headings(tmp_path):
+    from microblog.jekyll.site_plugins import header_plugins
+
+    (tmp_path / "_plugins").mkdir()
+    (tmp_path / "_plugins" / "convert-header.rb").write_text(
+        "module Kramdown\n  module Converter\n    class Html\n      def convert_header(el, i)\n"
+    )
+    (tmp_path / "_plugins" / "tags.rb").write_text("class Tag < Liquid::Tag\nend\n")
+    assert header_plugins(tmp_path) == ("convert-header.rb",)
+    assert header_plugins(tmp_path / "nowhere") == ()
+
+
 def test_a_fence_right_under_an_items_fence_is_named():
     # gfx-rs.github.io: kramdown keeps both blocks, and the list, in the item
     text = "  * Unity3D\n```c\nx\n```\n```c\ny\n```\n  * Irrlight\n"
