@@ -43,6 +43,10 @@ PLAIN_NAMES = frozenset({"plaintext", "text"})  # Rouge's PlainText lexer
 FIGURE_OPTION = "jekyll_figure"
 _FORMATTER: HtmlFormatter[str] = HtmlFormatter(nowrap=True)
 ROUGE_WRAPPER = re.compile(r'<div class="(language-[^"\s]+) highlighter-rouge">')
+# A plain text block's code after its wrapper (no line numbers: those are a table)
+PLAIN_CODE = re.compile(
+    r'<div class="highlight"><pre class="highlight"><code>([^<]*)</code></pre></div></div>'
+)
 
 
 @lru_cache(maxsize=256)
@@ -189,7 +193,20 @@ class RougeCode(Treeprocessor):
         wrapper = ROUGE_WRAPPER.match(block)
         if wrapper is None:
             return
-        classes = " ".join([wrapper.group(1), *paragraph.get("class", "").split()])
+        given = paragraph.get("class", "").split()
+        language = next((c for c in given if c.startswith("language-")), None)
+        if language is not None:
+            # kramdown takes a `.language-x` of the IAL as the block's language when it has
+            # none (Rouge then highlights it), and drops that class either way
+            given.remove(language)
+            name = language.removeprefix("language-")
+            code = PLAIN_CODE.fullmatch(block[wrapper.end() :])
+            if wrapper.group(1) == f"language-{PLAIN}" and code and rouge_knows(name):
+                block = code_block(html.unescape(code.group(1)), name)
+                wrapper = ROUGE_WRAPPER.match(block)
+                if wrapper is None:
+                    return
+        classes = " ".join([wrapper.group(1), *given])
         ident = paragraph.get("id")
         extra = f' id="{html.escape(ident)}"' if ident else ""
         stashed[index] = (

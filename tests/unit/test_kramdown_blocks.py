@@ -43,3 +43,15 @@ def test_attributes_jekyll_writes(gfm):
 def test_emphasis_runs_as_jekyll_wrote_them(text, html):
     assert render_post(text)[0] == html
     assert render_post(text, gfm=False)[0] == html
+
+
+def test_an_ials_language_class_highlights_a_code_block_that_has_none():
+    """`{: .language-ruby}` under indented code (or a fence with no language): Jekyll writes
+    `<div class="language-ruby highlighter-rouge">`, Rouge's tokens, no plaintext class; a
+    fence's own language stays, the IAL's language class dropped (checked with jekyll build)."""
+    for gfm in (True, False):
+        html = render_post('text\n\n    def f(x) = x + "a"\n{: .language-ruby}\n', gfm=gfm)[0]
+        assert '<div class="language-ruby highlighter-rouge">' in html
+        assert '<span class="k">def</span>' in html and "plaintext" not in html
+    html = render_post("```js\nvar a\n```\n{: .language-ruby .big}\n")[0]
+    assert '<div class="language-js big highlighter-rouge">' in html
