@@ -163,7 +163,7 @@ def test_off_site_next_is_ignored(app, client, target):
 
 
 def test_login_failures_are_throttled(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per day")
     create_author(app)
     client = app.test_client()
     for _ in range(3):
@@ -176,7 +176,7 @@ def test_login_failures_are_throttled(make_app):
 
 
 def test_successful_logins_do_not_count_towards_the_throttle(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per day")
     create_author(app)
     for _ in range(5):
         assert log_in(app.test_client()).status_code == 303

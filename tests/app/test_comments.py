@@ -454,7 +454,7 @@ def test_oversized_request_is_a_friendly_413(make_app):
 
 
 def test_posting_is_rate_limited_per_client(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, COMMENTS_RATE_LIMIT="2 per minute")
+    app = make_app(RATELIMIT_ENABLED=True, COMMENTS_RATE_LIMIT="2 per day")
     path = insert_post(app)
     client = app.test_client()
     assert post_comment(client, path, body="one").status_code == 303
@@ -497,7 +497,7 @@ def test_rate_limit_with_redis_storage(make_app, redis_db14):
     app = make_app(
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=REDIS_URL,
-        COMMENTS_RATE_LIMIT="2 per minute",
+        COMMENTS_RATE_LIMIT="2 per day",
     )
     path = insert_post(app)
     client = app.test_client()
@@ -509,7 +509,7 @@ def test_rate_limit_with_redis_storage(make_app, redis_db14):
     second = make_app(
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=REDIS_URL,
-        COMMENTS_RATE_LIMIT="2 per minute",
+        COMMENTS_RATE_LIMIT="2 per day",
     )
     assert post_comment(second.test_client(), path, body="four").status_code == 429
     assert comment_count(app) == 2
