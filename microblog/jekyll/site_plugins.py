@@ -9,6 +9,7 @@ the posts whose headings it changes visibly (differences.heading_plugin_differen
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 # A Markdown converter of the site's own: a subclass of Jekyll's, or Jekyll's reopened
@@ -23,22 +24,27 @@ REWRITES = re.compile(
 )
 
 
-def rewriting_plugins(root: Path) -> tuple[str, ...]:
-    """The site's own `_plugins/*.rb` that rewrite each post's text or converted HTML."""
+def _plugin_texts(root: Path) -> Iterator[tuple[str, str]]:
+    """Each of the site's own `_plugins/*.rb` (no symbolic link followed): its name, its text."""
     folder = root / "_plugins"
     if not folder.is_dir() or folder.is_symlink():
-        return ()
-    found = []
+        return
     for path in sorted(folder.glob("*.rb")):
         if path.is_symlink():
             continue
         try:
-            text = path.read_text(errors="replace")
+            yield path.name, path.read_text(errors="replace")
         except OSError:
             continue
-        if CONVERTER.search(text) or (REACHES_POSTS.search(text) and REWRITES.search(text)):
-            found.append(path.name)
-    return tuple(found)
+
+
+def rewriting_plugins(root: Path) -> tuple[str, ...]:
+    """The site's own `_plugins/*.rb` that rewrite each post's text or converted HTML."""
+    return tuple(
+        name
+        for name, text in _plugin_texts(root)
+        if CONVERTER.search(text) or (REACHES_POSTS.search(text) and REWRITES.search(text))
+    )
 
 
 # A Ruby plugin that redefines how kramdown writes a heading (swift.org's convert-header.rb)
@@ -47,15 +53,4 @@ CONVERT_HEADER = re.compile(r"^\s*def\s+convert_header\b", re.MULTILINE)
 
 def header_plugins(root: Path) -> tuple[str, ...]:
     """The site's own `_plugins/*.rb` that redefine kramdown's `convert_header`."""
-    folder = root / "_plugins"
-    if not folder.is_dir() or folder.is_symlink():
-        return ()
-    found = []
-    for path in sorted(folder.glob("*.rb")):
-        try:
-            text = path.read_text(errors="replace") if not path.is_symlink() else ""
-        except OSError:
-            continue
-        if CONVERT_HEADER.search(text):
-            found.append(path.name)
-    return tuple(found)
+    return tuple(name for name, text in _plugin_texts(root) if CONVERT_HEADER.search(text))
