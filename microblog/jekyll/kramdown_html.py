@@ -332,14 +332,25 @@ def _unwrap(root: etree.Element, placeholders: set[str]) -> None:
         for child in list(parent):
             if child.tag != "p" or len(child) or (child.text or "").strip() not in placeholders:
                 continue
-            kept = "\n" + (child.text or "").strip() + "\n" + (child.tail or "")
-            index = list(parent).index(child)
-            if index:
-                before = parent[index - 1]
-                before.tail = (before.tail or "") + kept
-            else:
-                parent.text = (parent.text or "") + kept
-            parent.remove(child)
+            child.text = "\n" + (child.text or "").strip() + "\n"
+            replace_by_content(parent, child)
+
+
+def replace_by_content(parent: etree.Element, element: etree.Element) -> None:
+    """`element` in `parent` → its text and children in its place."""
+    index = list(parent).index(element)
+    text = (element.text or "") + ("" if len(element) else (element.tail or ""))
+    if index:
+        before = parent[index - 1]
+        before.tail = (before.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(element)
+    children = list(element)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    if children:
+        children[-1].tail = (children[-1].tail or "") + (element.tail or "")
 
 
 class HtmlBlockMark(Preprocessor):

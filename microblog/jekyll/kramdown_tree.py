@@ -20,6 +20,7 @@ from markdown.extensions.toc import unescape
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
 
+from microblog.jekyll.kramdown_html import replace_by_content
 from microblog.jekyll.tex import math_element, math_source
 
 IAL_TOKEN = re.compile("\ue000ial(\\d+)\ue001")
@@ -127,23 +128,10 @@ class DefinitionParagraphs(Treeprocessor):
             holder.text = holder.text[token.end() :]  # type: ignore[index]
             loose = token.group(1) == "1"
             if first is not None and not loose:
-                _unwrap(dd, first)
+                dd.text = None  # (only the blank before the <p>)
+                replace_by_content(dd, first)
             elif first is None and loose:
                 _wrap_text(dd)
-
-
-def _unwrap(dd: etree.Element, paragraph: etree.Element) -> None:
-    """The `<p>` first in `dd` → its content bare in `dd`."""
-    dd.text = paragraph.text
-    index = list(dd).index(paragraph)
-    dd.remove(paragraph)
-    children = list(paragraph)
-    for offset, child in enumerate(children):
-        dd.insert(index + offset, child)
-    if children:
-        children[-1].tail = (children[-1].tail or "") + (paragraph.tail or "")
-    else:
-        dd.text = (dd.text or "") + (paragraph.tail or "")
 
 
 def _wrap_text(dd: etree.Element) -> None:
@@ -490,21 +478,4 @@ class BareLines(Treeprocessor):
             for child in list(parent):
                 if child.tag == "p" and (child.text or "").startswith(BARE_TOKEN):
                     child.text = "\n" + child.text.removeprefix(BARE_TOKEN)  # type: ignore[union-attr]
-                    _replace_by_content(parent, child)
-
-
-def _replace_by_content(parent: etree.Element, element: etree.Element) -> None:
-    """`element` in `parent` → its text and children in its place."""
-    index = list(parent).index(element)
-    text = (element.text or "") + ("" if len(element) else (element.tail or ""))
-    if index:
-        before = parent[index - 1]
-        before.tail = (before.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    parent.remove(element)
-    children = list(element)
-    for offset, child in enumerate(children):
-        parent.insert(index + offset, child)
-    if children:
-        children[-1].tail = (children[-1].tail or "") + (element.tail or "")
+                    replace_by_content(parent, child)
